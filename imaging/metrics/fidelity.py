@@ -111,9 +111,9 @@ def ssim(
     and the score is the mean of that map over the mask. The window is 3D (isotropic in voxels) by default;
     ``per_slice=True`` uses a 2D window in each transverse slice (σ = 0 along z), which for a full mask equals
     the average of the per-slice 2D MSSIMs. Borders are handled by reflection (every voxel keeps a value);
-    the statistics use the 1/N (not 1/(N−1)) normalisation, as Wang et al. do. This matches
-    ``skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``
-    on the voxels that skimage keeps (it crops a 5-voxel border).
+    the statistics use the 1/N (not 1/(N−1)) normalisation, as Wang et al. do. The map equals the ``full`` map of
+    ``skimage.metrics.structural_similarity(gaussian_weights=True, sigma=1.5, use_sample_covariance=False)``;
+    skimage's scalar averages it without a 5-voxel border, which a mask reproduces.
 
     Args:
         image: ``(z, y, x)`` real array in the reference's unit.

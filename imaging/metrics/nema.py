@@ -129,14 +129,12 @@ def nema_image_quality(
     spacing = as_spacing(value=spacing_mm, name="spacing_mm", length=3)
     spheres = _centres(value=sphere_centres_mm, name="sphere_centres_mm")
     background = _centres(value=background_centres_mm, name="background_centres_mm")
-    if len(sphere_diameters_mm) != spheres.shape[0]:
-        raise InputError("Argument 'sphere_diameters_mm' should give one diameter per sphere centre.", check="roi")
-    if positive(value=activity_ratio, name="activity_ratio") <= 1.0:
-        raise InputError(
-            f"Argument 'activity_ratio' should be > 1 for hot spheres, got {activity_ratio}.", check="activity_ratio"
-        )
-    if background.shape[0] * len(slice_offsets_mm) < 2:
-        raise InputError("Argument 'background_centres_mm' should give at least 2 ROIs in all.", check="roi")
+    _check_layout(
+        n_spheres=spheres.shape[0],
+        sphere_diameters_mm=sphere_diameters_mm,
+        n_background_rois=background.shape[0] * len(slice_offsets_mm),
+        activity_ratio=activity_ratio,
+    )
     results = []
     for centre, diameter in zip(spheres, sphere_diameters_mm, strict=True):
         hot = _roi_mean(
@@ -151,6 +149,19 @@ def nema_image_quality(
         )
         results.append(_sphere_result(diameter=float(diameter), hot=hot, means=means, ratio=activity_ratio))
     return tuple(results)
+
+
+def _check_layout(
+    *, n_spheres: int, sphere_diameters_mm: Sequence[float], n_background_rois: int, activity_ratio: float
+) -> None:
+    if len(sphere_diameters_mm) != n_spheres:
+        raise InputError("Argument 'sphere_diameters_mm' should give one diameter per sphere centre.", check="roi")
+    if positive(value=activity_ratio, name="activity_ratio") <= 1.0:
+        raise InputError(
+            f"Argument 'activity_ratio' should be > 1 for hot spheres, got {activity_ratio}.", check="activity_ratio"
+        )
+    if n_background_rois < 2:
+        raise InputError("Argument 'background_centres_mm' should give at least 2 ROIs in all.", check="roi")
 
 
 def _sphere_result(*, diameter: float, hot: float, means: FloatArray, ratio: float) -> NemaSphereResult:
