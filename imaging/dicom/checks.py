@@ -12,7 +12,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from pydicom.dataset import Dataset
-from pydicom.pixels import get_decoder
+from pydicom.pixels.decoders.base import get_decoder
 from pydicom.uid import UID
 
 from imaging.dicom.sources import SourceFile

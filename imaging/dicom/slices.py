@@ -34,7 +34,8 @@ FloatArray = npt.NDArray[np.float64]
 
 def _normal(*, orientation: Sequence[float], uid: str) -> FloatArray:
     row, column = np.asarray(orientation[:3]), np.asarray(orientation[3:])
-    unit = abs(np.linalg.norm(row) - 1) < _ORTHONORMAL_TOLERANCE and abs(np.linalg.norm(column) - 1) < 1e-3
+    lengths = np.array([np.linalg.norm(row), np.linalg.norm(column)])
+    unit = bool(np.all(np.abs(lengths - 1) < _ORTHONORMAL_TOLERANCE))
     if not unit or abs(float(row @ column)) > _ORTHONORMAL_TOLERANCE:
         raise SeriesError(
             f"Attribute 'ImageOrientationPatient' should hold two orthogonal unit vectors, got {list(orientation)}.",
@@ -52,9 +53,8 @@ def sort_slices(*, files: Sequence[SourceFile], uid: str) -> tuple[tuple[SourceF
     """
     orientation = float_values(file=files[0], keyword="ImageOrientationPatient", count=6, uid=uid)
     normal = _normal(orientation=orientation, uid=uid)
-    positions = np.array(
-        [np.asarray(float_values(file=file, keyword="ImagePositionPatient", count=3, uid=uid)) @ normal for file in files]
-    )
+    corners = [float_values(file=file, keyword="ImagePositionPatient", count=3, uid=uid) for file in files]
+    positions: FloatArray = np.asarray(corners, dtype=np.float64) @ normal
     order = np.argsort(positions, kind="stable")
     ordered = tuple(files[int(index)] for index in order)
     sorted_positions: FloatArray = positions[order]
@@ -80,7 +80,9 @@ def slice_spacing(*, positions_mm: FloatArray, uid: str, fallback_mm: float | No
     """
     if positions_mm.size == 1:
         if fallback_mm is None or not fallback_mm > 0:
-            raise SeriesError("A single slice needs SliceThickness to give its spacing.", check="slice_spacing", uid=uid)
+            raise SeriesError(
+                "A single slice needs SliceThickness to give its spacing.", check="slice_spacing", uid=uid
+            )
         return fallback_mm
     gaps = np.diff(positions_mm)
     expected = float(np.median(gaps))
@@ -111,6 +113,12 @@ def series_geometry(*, files: Sequence[SourceFile], positions_mm: FloatArray, ui
     orientation = float_values(file=first, keyword="ImageOrientationPatient", count=6, uid=uid)
     origin = float_values(file=first, keyword="ImagePositionPatient", count=3, uid=uid)
     row_spacing, column_spacing = float_values(file=first, keyword="PixelSpacing", count=2, uid=uid)
+    if not (row_spacing > 0 and column_spacing > 0):
+        raise SeriesError(
+            f"Attribute 'PixelSpacing' should hold two positive numbers, got {[row_spacing, column_spacing]}.",
+            check="attribute",
+            uid=uid,
+        )
     thickness = _optional_float(first, "SliceThickness")
     fallback = _optional_float(first, "SpacingBetweenSlices") or thickness
     z_spacing = slice_spacing(positions_mm=positions_mm, uid=uid, fallback_mm=fallback)

@@ -71,17 +71,31 @@ def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
     except OSError as error:
         if isinstance(data, Path) and not data.is_file():
             raise InputError(f"File {name} cannot be read: {error}.", check="source", path=name) from error
-        raise NotDicomError(
-            f"File {name} is truncated or corrupt: {error}.", check="truncated", path=name
-        ) from error
+        raise NotDicomError(f"File {name} is truncated or corrupt: {error}.", check="truncated", path=name) from error
     except Exception as error:  # pydicom raises many kinds on a damaged file; the user gets one NotDicomError
         raise NotDicomError(
             f"File {name} cannot be parsed as DICOM ({type(error).__name__}: {error}).", check="truncated", path=name
         ) from error
 
 
-def _read_paths(items: Sequence[tuple[str, Path | bytes]]) -> tuple[SourceFile, ...]:
+def _read_items(items: Sequence[tuple[str, Path | bytes]]) -> tuple[SourceFile, ...]:
     return tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
+
+
+def _source_items(source: SeriesSource) -> list[tuple[str, Path | bytes]]:
+    """``(name, path or bytes)`` of every file ``source`` designates."""
+    if isinstance(source, str | os.PathLike):
+        directory = Path(source)
+        if not directory.is_dir():
+            raise InputError(f"Argument 'source' should be a directory, got {directory}.", check="source")
+        return [(str(path), path) for path in list_dicom_files(directory=directory)]
+    if isinstance(source, bytes):
+        raise InputError("Argument 'source' should be a sequence of bytes, one per file, not bytes.", check="source")
+    blobs = [item for item in source if isinstance(item, bytes)]
+    paths = [Path(item) for item in source if not isinstance(item, bytes)]
+    if blobs and paths:
+        raise InputError("Argument 'source' should hold either paths or bytes, not both.", check="source")
+    return [(f"<bytes #{index}>", blob) for index, blob in enumerate(blobs)] + [(str(path), path) for path in paths]
 
 
 def read_source_files(*, source: SeriesSource) -> tuple[SourceFile, ...]:
@@ -91,22 +105,12 @@ def read_source_files(*, source: SeriesSource) -> tuple[SourceFile, ...]:
         InputError: ``source`` does not exist or holds no DICOM file (check ``"source"``).
         NotDicomError: a file is not DICOM or is truncated.
     """
-    if isinstance(source, str | os.PathLike):
-        directory = Path(source)
-        if not directory.is_dir():
-            raise InputError(f"Argument 'source' should be a directory, got {directory}.", check="source")
-        files = _read_paths([(str(path), path) for path in list_dicom_files(directory=directory)])
-    elif isinstance(source, bytes):
-        raise InputError("Argument 'source' should be a sequence of bytes, one per file, not bytes.", check="source")
-    elif all(isinstance(item, bytes) for item in source):
-        files = _read_paths([(f"<bytes #{index}>", item) for index, item in enumerate(source)])
-    elif not any(isinstance(item, bytes) for item in source):
-        files = _read_paths([(str(item), Path(item)) for item in source])
-    else:
-        raise InputError("Argument 'source' should hold either paths or bytes, not both.", check="source")
+    files = _read_items(_source_items(source))
     files = tuple(file for file in files if file.dataset.get("SOPClassUID") != _MEDIA_STORAGE_DIRECTORY)
     if not files:
-        raise InputError(f"Argument 'source' should hold DICOM files, found none in {_describe(source)}.", check="source")
+        raise InputError(
+            f"Argument 'source' should hold DICOM files, found none in {_describe(source)}.", check="source"
+        )
     return files
 
 

@@ -92,7 +92,7 @@ def _decayed_dose(*, inputs: SuvInputs, dose_bq: float, decay: DecayCorrection) 
     elapsed_s = (reference - inputs.injection).total_seconds()
     if elapsed_s < 0:
         return f"the injection time {inputs.injection.isoformat()} is after the reference time {reference.isoformat()}"
-    return dose_bq * 2.0 ** (-elapsed_s / half_life_s)
+    return dose_bq * math.exp(-math.log(2.0) * elapsed_s / half_life_s)
 
 
 def suv_factor(*, inputs: SuvInputs) -> SuvFactor:
@@ -107,7 +107,7 @@ def suv_factor(*, inputs: SuvInputs) -> SuvFactor:
     if dose_bq is None or not _positive(dose_bq):
         return SuvFactor(factor=None, reason=f"RadionuclideTotalDose is missing or not positive ({dose_bq!r})")
     try:
-        decay = DecayCorrection(inputs.decay_correction)
+        decay = DecayCorrection(inputs.decay_correction or "")
     except ValueError:
         return SuvFactor(factor=None, reason=f"DecayCorrection {inputs.decay_correction!r} is not START/ADMIN/NONE")
     dose = _decayed_dose(inputs=inputs, dose_bq=dose_bq, decay=decay)
