@@ -119,7 +119,10 @@ def check_pixel_data(*, files: Sequence[SourceFile], uid: str) -> None:
         syntax = _transfer_syntax(file.dataset)
         if syntax is None:
             raise SeriesError(
-                f"{file.name} has no TransferSyntaxUID in its file meta.", check="transfer_syntax", uid=uid
+                f"{file.name} has no TransferSyntaxUID in its file meta.",
+                check="transfer_syntax",
+                uid=uid,
+                path=file.name,
             )
         if syntax.is_compressed and not get_decoder(syntax).is_available:
             raise UnsupportedError(

@@ -3,8 +3,29 @@
 Stages: read the files (:mod:`imaging.dicom.sources`) → one series, PT, PET Image Storage, pixel data
 decodable, one grid (:mod:`imaging.dicom.checks`) → sort by position along the slice normal, uniform spacing
 (:mod:`imaging.dicom.slices`) → rescale per slice (:mod:`imaging.dicom.decode`) → SUVbw factor
-(:mod:`imaging.dicom.suv`). Every failure is an :class:`imaging.errors.InputError` naming its check and the
-series UID.
+(:mod:`imaging.dicom.suv`). Every failure is an :class:`imaging.errors.InputError` naming its check and, once
+the series is known, its UID:
+
+==================  ===================  ==================================================================
+check               error                when
+==================  ===================  ==================================================================
+source              InputError           no such directory or file, no DICOM file, paths mixed with bytes
+not_dicom           NotDicomError        a file without the DICM prefix (or a ``*.dcm`` file that is not DICOM)
+truncated           NotDicomError        a file cut short or unparseable
+single_series       MixedSeriesError     more than one SeriesInstanceUID (the message lists ``uid: n files``)
+series_uid          SeriesError          no SeriesInstanceUID
+modality            SeriesError          Modality is not PT
+sop_class           UnsupportedError     Enhanced / Legacy Converted Enhanced PET (SeriesError: any other class)
+pixel_data          SeriesError          no PixelData, or data a decoder rejects
+transfer_syntax     UnsupportedError     a compressed syntax with no decoder installed
+consistent_grid     SeriesError          Rows, Columns, PixelSpacing or ImageOrientationPatient differ
+attribute           SeriesError          a required attribute missing or malformed
+image_orientation   SeriesError          direction cosines not orthonormal
+duplicate_slice     SeriesError          two slices at one position
+slice_spacing       SeriesError          a gap off the median spacing by more than 5% (a missing slice)
+==================  ===================  ==================================================================
+
+A missing or invalid SUV input is not an error: ``volume.suv`` then has ``factor=None`` and the reason.
 """
 
 from __future__ import annotations
