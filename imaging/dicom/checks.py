@@ -1,0 +1,169 @@
+"""Validation of a PET series' headers: each check raises an InputError naming itself (``check=``) and the UID.
+
+Check names: ``single_series``, ``series_uid``, ``modality``, ``sop_class``, ``pixel_data``, ``transfer_syntax``,
+``consistent_grid``, ``attribute`` (a required attribute missing or malformed).
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+from collections import Counter
+from collections.abc import Sequence
+
+from pydicom.dataset import Dataset
+from pydicom.pixels.decoders.base import get_decoder
+from pydicom.uid import UID
+
+from imaging.dicom.sources import SourceFile
+from imaging.errors import MixedSeriesError, SeriesError, UnsupportedError
+
+__all__ = [
+    "PetSopClass",
+    "check_consistent_grid",
+    "check_modality",
+    "check_pixel_data",
+    "check_sop_class",
+    "float_values",
+    "single_series",
+]
+
+
+class PetSopClass(enum.StrEnum):
+    """The PET storage SOP classes petiq recognises."""
+
+    PET_IMAGE = "1.2.840.10008.5.1.4.1.1.128"
+    ENHANCED_PET_IMAGE = "1.2.840.10008.5.1.4.1.1.130"
+    LEGACY_CONVERTED_ENHANCED_PET_IMAGE = "1.2.840.10008.5.1.4.1.1.128.1"
+
+
+_PET_MODALITY = "PT"
+_GRID_KEYWORDS = ("Rows", "Columns", "PixelSpacing", "ImageOrientationPatient")
+
+
+def float_values(*, file: SourceFile, keyword: str, count: int, uid: str | None) -> tuple[float, ...]:
+    """The ``count`` finite numbers of attribute ``keyword``; SeriesError (check ``attribute``) otherwise."""
+    value = file.dataset.get(keyword)
+    try:
+        items = value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else [value]
+        values = tuple(float(item) for item in items)
+    except (TypeError, ValueError) as error:
+        values = ()
+        cause: Exception | None = error
+    else:
+        cause = None
+    if len(values) != count or not all(math.isfinite(item) for item in values):
+        raise SeriesError(
+            f"Attribute '{keyword}' of {file.name} should hold {count} number(s), got {value!r}.",
+            check="attribute",
+            uid=uid,
+            path=file.name,
+        ) from cause
+    return values
+
+
+def single_series(*, files: Sequence[SourceFile]) -> str:
+    """The one SeriesInstanceUID of ``files``; MixedSeriesError listing ``uid: n files`` when there are several."""
+    counts = Counter(str(file.dataset.get("SeriesInstanceUID", "")) for file in files)
+    if len(counts) > 1:
+        listing = ", ".join(f"{uid or '<none>'}: {n} files" for uid, n in sorted(counts.items()))
+        raise MixedSeriesError(
+            f"Argument 'source' should hold one series, found {len(counts)}: {listing}.", series=dict(counts)
+        )
+    uid = next(iter(counts))
+    if not uid:
+        raise SeriesError("Attribute 'SeriesInstanceUID' is missing.", check="series_uid", path=files[0].name)
+    return uid
+
+
+def check_modality(*, files: Sequence[SourceFile], uid: str) -> None:
+    """Every file has Modality ``PT``."""
+    for file in files:
+        modality = file.dataset.get("Modality")
+        if modality != _PET_MODALITY:
+            raise SeriesError(
+                f"Attribute 'Modality' should be 'PT', got {modality!r} in {file.name}.",
+                check="modality",
+                uid=uid,
+                path=file.name,
+            )
+
+
+def check_sop_class(*, files: Sequence[SourceFile], uid: str) -> None:
+    """Every file is PET Image Storage; the Enhanced PET classes are UnsupportedError, anything else SeriesError."""
+    for file in files:
+        sop_class = str(file.dataset.get("SOPClassUID", ""))
+        if sop_class == PetSopClass.PET_IMAGE:
+            continue
+        if sop_class in (PetSopClass.ENHANCED_PET_IMAGE, PetSopClass.LEGACY_CONVERTED_ENHANCED_PET_IMAGE):
+            raise UnsupportedError(
+                f"SOP class {UID(sop_class).name} of {file.name} is not supported: petiq reads PET Image Storage.",
+                check="sop_class",
+                uid=uid,
+                path=file.name,
+            )
+        raise SeriesError(
+            f"Attribute 'SOPClassUID' should be PET Image Storage ({PetSopClass.PET_IMAGE.value}), "
+            f"got {sop_class!r} in {file.name}.",
+            check="sop_class",
+            uid=uid,
+            path=file.name,
+        )
+
+
+def check_pixel_data(*, files: Sequence[SourceFile], uid: str) -> None:
+    """Every file has PixelData in a transfer syntax some installed decoder handles."""
+    for file in files:
+        if "PixelData" not in file.dataset:
+            raise SeriesError(f"{file.name} has no PixelData.", check="pixel_data", uid=uid, path=file.name)
+        syntax = _transfer_syntax(file.dataset)
+        if syntax is None:
+            raise SeriesError(
+                f"{file.name} has no TransferSyntaxUID in its file meta.",
+                check="transfer_syntax",
+                uid=uid,
+                path=file.name,
+            )
+        if syntax.is_compressed and not get_decoder(syntax).is_available:
+            raise UnsupportedError(
+                f"Transfer syntax {syntax.name} ({syntax}) of {file.name} is not supported: "
+                "no decoder for it is installed.",
+                check="transfer_syntax",
+                uid=uid,
+                path=file.name,
+            )
+
+
+def _transfer_syntax(dataset: Dataset) -> UID | None:
+    meta = getattr(dataset, "file_meta", None)
+    syntax = meta.get("TransferSyntaxUID") if meta is not None else None
+    if syntax is None:
+        return None
+    syntax = UID(str(syntax))
+    return syntax if syntax.is_transfer_syntax else None
+
+
+def _grid_value(file: SourceFile, keyword: str) -> str:
+    value = file.dataset.get(keyword)
+    if isinstance(value, Sequence) and not isinstance(value, str):
+        return "\\".join(f"{float(item):.6g}" for item in value)
+    return str(value)
+
+
+def check_consistent_grid(*, files: Sequence[SourceFile], uid: str) -> None:
+    """Rows, Columns, PixelSpacing and ImageOrientationPatient are the same on every slice."""
+    for keyword in _GRID_KEYWORDS:
+        try:
+            values = [_grid_value(file, keyword) for file in files]
+        except (TypeError, ValueError) as error:
+            raise SeriesError(f"Attribute '{keyword}' is malformed: {error}.", check="attribute", uid=uid) from error
+        common, _ = Counter(values).most_common(1)[0]
+        for file, value in zip(files, values, strict=True):
+            if value != common:
+                raise SeriesError(
+                    f"Attribute '{keyword}' should be the same on every slice: {file.name} has {value}, "
+                    f"the others {common}.",
+                    check="consistent_grid",
+                    uid=uid,
+                    path=file.name,
+                )

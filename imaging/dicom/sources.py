@@ -1,0 +1,120 @@
+"""Reading DICOM files into datasets: the I/O edge of the series reader.
+
+A source is a directory, a sequence of file paths or a sequence of in-memory ``bytes`` (one DICOM file each).
+In a directory, every regular, non-hidden file that carries the DICOM ``DICM`` prefix is read, and so is every
+``*.dcm`` file (which then must be DICOM); anything else (a README, a checksum list) is skipped. The DICOMDIR
+media directory is skipped too: it indexes files, it is not an image.
+"""
+
+from __future__ import annotations
+
+import io
+import logging
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import pydicom
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+
+from imaging.errors import InputError, NotDicomError
+
+__all__ = ["SeriesSource", "SourceFile", "list_dicom_files", "read_dataset", "read_source_files"]
+
+_log = logging.getLogger(__name__)
+
+SeriesSource = str | os.PathLike[str] | Sequence[str | os.PathLike[str]] | Sequence[bytes]
+"""A directory, a sequence of file paths, or a sequence of in-memory DICOM files."""
+
+_PREAMBLE_LENGTH = 128
+_MAGIC = b"DICM"
+_MEDIA_STORAGE_DIRECTORY = "1.2.840.10008.1.3.10"
+
+
+@dataclass(frozen=True, kw_only=True)
+class SourceFile:
+    """One DICOM file as read: ``name`` is its path, or ``<bytes #i>`` for the i-th in-memory file."""
+
+    name: str
+    dataset: Dataset
+
+
+def _has_dicom_prefix(path: Path) -> bool:
+    with path.open("rb") as handle:
+        handle.seek(_PREAMBLE_LENGTH)
+        return handle.read(len(_MAGIC)) == _MAGIC
+
+
+def list_dicom_files(*, directory: Path) -> list[Path]:
+    """The DICOM candidate files directly inside ``directory``, sorted by name (see the module docstring)."""
+    candidates = []
+    for path in sorted(directory.iterdir()):
+        if path.name.startswith(".") or not path.is_file() or path.name.upper() == "DICOMDIR":
+            continue
+        if path.suffix.lower() == ".dcm" or _has_dicom_prefix(path):
+            candidates.append(path)
+        else:
+            _log.debug("skipping %s: no DICOM prefix and no .dcm suffix", path)
+    return candidates
+
+
+def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
+    """Parse one DICOM file (bytes or path); raises NotDicomError naming ``name`` when it is not DICOM or corrupt."""
+    try:
+        if isinstance(data, Path):
+            return pydicom.dcmread(data)
+        return pydicom.dcmread(io.BytesIO(data))
+    except InvalidDicomError as error:
+        raise NotDicomError(f"File {name} is not DICOM (no 'DICM' prefix).", check="not_dicom", path=name) from error
+    except OSError as error:
+        if isinstance(data, Path) and not data.is_file():
+            raise InputError(f"File {name} cannot be read: {error}.", check="source", path=name) from error
+        raise NotDicomError(f"File {name} is truncated or corrupt: {error}.", check="truncated", path=name) from error
+    except Exception as error:  # pydicom raises many kinds on a damaged file; the user gets one NotDicomError
+        raise NotDicomError(
+            f"File {name} cannot be parsed as DICOM ({type(error).__name__}: {error}).", check="truncated", path=name
+        ) from error
+
+
+def _read_items(items: Sequence[tuple[str, Path | bytes]]) -> tuple[SourceFile, ...]:
+    return tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
+
+
+def _source_items(source: SeriesSource) -> list[tuple[str, Path | bytes]]:
+    """``(name, path or bytes)`` of every file ``source`` designates."""
+    if isinstance(source, str | os.PathLike):
+        directory = Path(source)
+        if not directory.is_dir():
+            raise InputError(f"Argument 'source' should be a directory, got {directory}.", check="source")
+        return [(str(path), path) for path in list_dicom_files(directory=directory)]
+    if isinstance(source, bytes):
+        raise InputError("Argument 'source' should be a sequence of bytes, one per file, not bytes.", check="source")
+    blobs = [item for item in source if isinstance(item, bytes)]
+    paths = [Path(item) for item in source if not isinstance(item, bytes)]
+    if blobs and paths:
+        raise InputError("Argument 'source' should hold either paths or bytes, not both.", check="source")
+    return [(f"<bytes #{index}>", blob) for index, blob in enumerate(blobs)] + [(str(path), path) for path in paths]
+
+
+def read_source_files(*, source: SeriesSource) -> tuple[SourceFile, ...]:
+    """Read every DICOM file of ``source``, DICOMDIR-like media directories left out.
+
+    Raises:
+        InputError: ``source`` does not exist or holds no DICOM file (check ``"source"``).
+        NotDicomError: a file is not DICOM or is truncated.
+    """
+    files = _read_items(_source_items(source))
+    files = tuple(file for file in files if file.dataset.get("SOPClassUID") != _MEDIA_STORAGE_DIRECTORY)
+    if not files:
+        raise InputError(
+            f"Argument 'source' should hold DICOM files, found none in {_describe(source)}.", check="source"
+        )
+    return files
+
+
+def _describe(source: SeriesSource) -> str:
+    if isinstance(source, str | os.PathLike):
+        return str(source)
+    return f"{len(source)} given files"
