@@ -15,7 +15,8 @@ and sinograms as ``(n_angles * n_bins, n_slices)`` ("column layout"), which the 
 Resolution (PSF) modelling: an isotropic 3D Gaussian blur ``G`` in image space. Because the projection of an
 isotropic 2D Gaussian convolution is the 1D Gaussian convolution of the projection along ``s``, ``A G`` is applied
 as ``A`` followed by a 1D Gaussian along the bins (in-plane part) and along the slices (axial part), which is
-much cheaper than blurring the image.
+much cheaper than blurring the image. The axial part reflects at the first and last slice, so the PSF back-projection
+is the exact adjoint in-plane and a close approximation to it on the two end slices.
 """
 
 from __future__ import annotations
