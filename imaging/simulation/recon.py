@@ -8,7 +8,7 @@ with ``x`` the activity (Bq/ml), ``a`` the multiplicative factor (the level's fr
 counts per Bq/ml·mm), ``G_s`` the modelled PSF applied in sinogram space and ``b`` the background estimate
 (scatter + randoms, counts). The OSEM update for subset ``S`` is::
 
-    x ← x / (G Aᵀ_S a_S) · G Aᵀ_S (a_S · y_S / ȳ_S)
+    x ← x / (Aᵀ_S G_s a_S) · Aᵀ_S G_s (a_S · y_S / ȳ_S)
 
 which keeps ``x ≥ 0``. Because ``a`` includes the level's dose fraction, the output is in Bq/ml at every count
 level and for each half-count split: images are quantitatively comparable to the truth and to each other.
@@ -17,7 +17,7 @@ The background estimate is the exact expected scatter + randoms of the level (an
 error is simulated). As with any OSEM, non-negativity biases very low-count images: measured at the 1 % level, the
 centre of a uniform 20-cm water cylinder reads 7–10 % below its noise-free value (activity moves into the empty
 surroundings), while a torso's liver reads up to ~4 % high (v2, up to ~8 % at 0.5 %); at ≥ 5 % the bias is within
-about 1–2 %.
+about 1–3 %.
 """
 
 from __future__ import annotations
