@@ -104,10 +104,12 @@ class AlgorithmIdentity:
     def __post_init__(self) -> None:
         for label in ("name", "version", "software_version", "manufacturer"):
             value = getattr(self, label)
-            if not value or len(value) > _LO_MAX or "\\" in value:
-                raise ValueError(f"Argument '{label}' should be 1-{_LO_MAX} characters without a backslash.")
+            if not value or len(value) > _LO_MAX or "\\" in value or not value.isascii():
+                raise ValueError(f"Argument '{label}' should be 1-{_LO_MAX} ASCII characters without a backslash.")
         if not self.device_uid:
             raise ValueError("Argument 'device_uid' should be a UID.")
+        if not self.description.isascii():  # written into the source's character set, which may not be UTF-8
+            raise ValueError("Argument 'description' should be ASCII text.")
 
     @property
     def derivation_description(self) -> str:

@@ -14,7 +14,8 @@ def _slice_error_ratio(voxels: np.ndarray) -> np.ndarray:
     decoded = decode_slices(encoded=encode_slices(voxels=voxels)).astype(np.float64)
     error = np.max(np.abs(decoded - voxels), axis=(1, 2))
     peak = np.max(np.abs(voxels.astype(np.float64)), axis=(1, 2))
-    return np.divide(error, peak, out=np.zeros_like(error), where=peak > 0)
+    ratio: np.ndarray = np.divide(error, peak, out=np.zeros_like(error), where=peak > 0)
+    return ratio
 
 
 def test_error_stays_below_four_significant_digits_of_each_slice() -> None:
