@@ -4,7 +4,7 @@ Each slice gets its own Rescale Slope ``max|slice| / 32767`` and Rescale Interce
 an intercept of 0; it also lets negative values survive). The slope is first written as the Decimal String that
 goes into the file, and the stored integers are computed with the value parsed back from that string, so a reader
 applying the DS gets exactly what the writer meant. Worst-case error per voxel: half a slope step, i.e.
-``max|slice| / 65534`` (more than 4 significant digits of the slice maximum).
+``max|slice| / 65534`` (more than 4 significant digits of the slice maximum), plus float32 rounding.
 """
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def encode_slices(*, voxels: npt.NDArray[np.float32]) -> EncodedSlices:
 
     Returns:
         The int16 stored values with per-slice slopes (intercepts 0): ``stored * slope ≈ voxels`` within
-        ``max|slice| / 65534`` per voxel.
+        ``max|slice| / 65534`` per voxel (plus float32 rounding).
     """
     if not isinstance(voxels, np.ndarray) or voxels.ndim != 3:
         raise ValueError(f"Argument 'voxels' should be a 3D (z, y, x) array, got {getattr(voxels, 'shape', voxels)}.")

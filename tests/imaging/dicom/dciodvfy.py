@@ -14,13 +14,13 @@ DCIODVFY = Path("/usr/bin/dciodvfy")
 
 requires_dciodvfy = pytest.mark.skipif(not DCIODVFY.exists(), reason=f"{DCIODVFY} not installed (dicom3tools)")
 
-_VALUE = re.compile(r"=\s*<[^>]*>")
+_VALUE = re.compile(r" = <[^>]*>")  # a reported value, e.g. "... PN [1] = <STS_001>"; not "Element=<Laterality>"
 _SPACES = re.compile(r"\s+")
 
 
 def normalise_message(line: str) -> str:
     """An ``Error -`` line without the quoted value (UIDs, numbers differ per file) and with single spaces."""
-    return _SPACES.sub(" ", _VALUE.sub("= <>", line)).strip()
+    return _SPACES.sub(" ", _VALUE.sub(" = <>", line)).strip()
 
 
 def dciodvfy_errors(path: Path) -> set[str]:

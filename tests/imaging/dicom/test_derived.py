@@ -22,10 +22,10 @@ from imaging.dicom.derived import (
     derive_series,
     derived_series_description,
 )
-from imaging.dicom.files import write_series
+from imaging.dicom.files import write_dataset, write_series
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.volume import PetVolume
-from tests.imaging.dicom.dciodvfy import dciodvfy_errors, requires_dciodvfy
+from tests.imaging.dicom.dciodvfy import dciodvfy_errors, normalise_message, requires_dciodvfy
 from tests.imaging.dicom.writer_helpers import (
     read_datasets,
     strict_reading,
@@ -254,3 +254,22 @@ def test_dciodvfy_real_derived_adds_no_error(real_ge_dir: Path, real_sources: li
         source_errors_seen |= source_errors
         assert dciodvfy_errors(path) <= source_errors, path.name
     assert source_errors_seen  # the scanner's files do have errors: the comparison is not vacuous
+
+
+def test_dciodvfy_messages_keep_attribute_names_and_drop_values() -> None:
+    missing = "Error - Missing attribute Type 2C Conditional Element=<Laterality> Module=<GeneralSeries>"
+    assert normalise_message(missing) == missing
+    assert normalise_message("Error - Bad  value - (0x0010,0x0010) PN [1] = <STS_001>") == (
+        "Error - Bad value - (0x0010,0x0010) PN [1] = <>"
+    )
+
+
+@pytest.mark.e2e
+@requires_dciodvfy
+def test_dciodvfy_comparison_catches_a_new_error(synthetic_sources: list[Dataset], tmp_path: Path) -> None:
+    derived_slice = derive_series(
+        volume=volume_from_datasets(synthetic_sources), sources=synthetic_sources, algorithm=_algorithm()
+    )[0]
+    derived_slice.ImageType = ["DERIVED", "SECONDARY"]  # forbidden by the PET Image module
+    path = write_dataset(dataset=derived_slice, path=tmp_path / "secondary.dcm")
+    assert any("SECONDARY" in message for message in dciodvfy_errors(path))

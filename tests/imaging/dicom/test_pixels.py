@@ -23,7 +23,7 @@ def test_error_stays_below_four_significant_digits_of_each_slice() -> None:
     voxels = rng.gamma(shape=2.0, scale=3000.0, size=(6, 16, 16)).astype(np.float32)
     ratio = _slice_error_ratio(voxels)
     assert np.all(ratio <= 1e-4)
-    assert np.all(ratio <= 0.5 / INT16_MAX * (1 + 1e-6))  # half a step of the full int16 range
+    assert np.all(ratio <= 0.5 / INT16_MAX * 1.01)  # half a step of the full int16 range, plus float32 rounding
 
 
 def test_huge_dynamic_range_between_slices_keeps_each_slice_precise() -> None:
