@@ -155,11 +155,13 @@ def _series_attributes(
     """The attributes every derived slice shares: the new series and the derivation."""
     ds = Dataset()
     ds.SeriesInstanceUID = hd.UID()
-    source_number = first.get("SeriesNumber")
+    source_number = first.get("SeriesNumber")  # Type 2: may be present and empty
     ds.SeriesNumber = choose_series_number(
-        source_number=int(source_number) if source_number is not None else None, requested=series_number, taken=taken
+        source_number=int(source_number) if source_number not in (None, "") else None,
+        requested=series_number,
+        taken=taken,
     )
-    ds.SeriesDescription = derived_series_description(original=str(first.get("SeriesDescription", "")))
+    ds.SeriesDescription = derived_series_description(original=str(first.get("SeriesDescription") or ""))
     ds.DerivationDescription = algorithm.derivation_description
     ds.DerivationCodeSequence = [code_item(codes.DCM.Smoothing)]
     return ds

@@ -273,3 +273,12 @@ def test_dciodvfy_comparison_catches_a_new_error(synthetic_sources: list[Dataset
     derived_slice.ImageType = ["DERIVED", "SECONDARY"]  # forbidden by the PET Image module
     path = write_dataset(dataset=derived_slice, path=tmp_path / "secondary.dcm")
     assert any("SECONDARY" in message for message in dciodvfy_errors(path))
+
+
+def test_empty_series_number_and_description_of_the_source(synthetic_sources: list[Dataset]) -> None:
+    sources = _headers(synthetic_sources)
+    for ds in sources:
+        ds.SeriesNumber = None
+        ds.SeriesDescription = None
+    first = derive_series(volume=volume_from_datasets(synthetic_sources), sources=sources, algorithm=_algorithm())[0]
+    assert (first.SeriesNumber, first.SeriesDescription) == (1000, SERIES_DESCRIPTION_SUFFIX.strip())
