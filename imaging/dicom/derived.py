@@ -1,0 +1,291 @@
+"""The DERIVED PET series that carries a processed (denoised) volume next to its source (DESIGN.md §3).
+
+Each derived slice starts from its source slice's header, without private attributes and without those that no
+longer hold (pixel statistics, padding, icon, overlays, signatures), then gets: a new series (Series Instance
+UID, Series Number, Series Description + ``" [petiq denoised]"``) and new SOP Instance UIDs, ImageType
+``DERIVED\\PRIMARY``, new creation and content date/time, the derivation (description naming the model, code
+DCM 113087 "Smoothing" from CID 7203), a Source Image Sequence item for the source slice (purpose DCM 121322
+"Source image for image processing operation", CID 7202), a Contributing Equipment item for the algorithm
+(purpose DCM 109102 "Processing Equipment", CID 7005: the standard's term for "processing algorithm") and the
+int16 pixels with their own Rescale Slope. Study, patient, frame of reference, geometry, Series Date/Time (the
+PET timing reference), Units, Decay Correction, the radiopharmaceutical and the per-slice PET Image timing
+(Image Index, Frame Reference Time, Actual Frame Duration, Decay Factor, ...) are carried over, so SUV stays
+computable exactly as for the source.
+
+Series Number rule: the ``series_number`` argument when given; else the source's Series Number + 1000 (1000 when
+the source has none), moved up by one until it differs from the source's and from every ``taken_series_numbers``.
+"""
+
+from __future__ import annotations
+
+import copy
+from collections.abc import Collection, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import highdicom as hd
+import numpy as np
+from pydicom import Dataset
+from pydicom.sr.codedict import codes
+from pydicom.tag import BaseTag, Tag
+
+from imaging.dicom.modules import (
+    PET_IMAGE_STORAGE,
+    ImageType,
+    code_item,
+    da_string,
+    dt_string,
+    set_file_meta,
+    set_pixels,
+    tm_string,
+)
+from imaging.dicom.pixels import EncodedSlices, encode_slices
+from imaging.volume import PetVolume, Units
+
+__all__ = [
+    "SERIES_DESCRIPTION_SUFFIX",
+    "SERIES_NUMBER_OFFSET",
+    "AlgorithmIdentity",
+    "choose_series_number",
+    "derive_series",
+    "derived_series_description",
+]
+
+SERIES_DESCRIPTION_SUFFIX = " [petiq denoised]"
+SERIES_NUMBER_OFFSET = 1000
+_LO_MAX = 64
+_ST_MAX = 1024
+_IS_MAX = 2**31 - 1
+
+_NO_LONGER_HOLD = frozenset(
+    Tag(keyword)
+    for keyword in (
+        "InstanceCreatorUID",
+        "SmallestPixelValueInSeries",
+        "LargestPixelValueInSeries",
+        "PixelPaddingValue",
+        "PixelPaddingRangeLimit",
+        "PlanarConfiguration",
+        "PixelDataProviderURL",
+        "IconImageSequence",
+        "DigitalSignaturesSequence",
+        "MACParametersSequence",
+        "EncryptedAttributesSequence",
+        "DataSetTrailingPadding",
+        "SourceImageSequence",
+        "DerivationDescription",
+        "DerivationCodeSequence",
+        "ReferencedSeriesSequence",
+        "StudiesContainingOtherReferencedInstancesSequence",
+    )
+)
+
+
+@dataclass(frozen=True, kw_only=True)
+class AlgorithmIdentity:
+    """The algorithm that made the derived pixels, as recorded in the series.
+
+    Attributes:
+        name: model name (Manufacturer's Model Name of the contributing equipment), e.g. ``"DnCNN-2.5D"``.
+        version: model version (second value of Software Versions).
+        software_version: petiq's version (first value of Software Versions).
+        device_uid: Device UID; a new one whenever the weights change (an adapted network is a new device).
+        description: one sentence for Derivation Description and Contribution Description.
+        manufacturer: Manufacturer of the contributing equipment.
+    """
+
+    name: str
+    version: str
+    software_version: str
+    device_uid: str
+    description: str
+    manufacturer: str = "petiq"
+
+    def __post_init__(self) -> None:
+        for label in ("name", "version", "software_version", "manufacturer"):
+            value = getattr(self, label)
+            if not value or len(value) > _LO_MAX or "\\" in value or not value.isascii():
+                raise ValueError(f"Argument '{label}' should be 1-{_LO_MAX} ASCII characters without a backslash.")
+        if not self.device_uid:
+            raise ValueError("Argument 'device_uid' should be a UID.")
+        if not self.description.isascii():  # written into the source's character set, which may not be UTF-8
+            raise ValueError("Argument 'description' should be ASCII text.")
+
+    @property
+    def derivation_description(self) -> str:
+        """Derivation Description (ST): names the model and its version."""
+        return f"Denoised by {self.name} {self.version} ({self.manufacturer}): {self.description}"[:_ST_MAX]
+
+
+def derived_series_description(*, original: str) -> str:
+    """``original + " [petiq denoised]"``, the original cut so the result fits an LO (64 characters)."""
+    room = _LO_MAX - len(SERIES_DESCRIPTION_SUFFIX)
+    return (original.strip()[:room].rstrip() + SERIES_DESCRIPTION_SUFFIX).strip()
+
+
+def choose_series_number(*, source_number: int | None, requested: int | None, taken: Collection[int]) -> int:
+    """The derived Series Number by the module's rule (see the module docstring)."""
+    blocked = {*taken, *([source_number] if source_number is not None else [])}
+    if requested is not None:
+        if requested in blocked or not 0 <= requested <= _IS_MAX:
+            raise ValueError(f"Argument 'series_number' should be a free IS value, got {requested} (taken or invalid).")
+        return requested
+    candidate = (source_number or 0) + SERIES_NUMBER_OFFSET
+    while candidate in blocked:
+        candidate += 1
+    return candidate
+
+
+def _carried_over(source: Dataset) -> Dataset:
+    """A deep copy of ``source`` without private, group-length, pixel, overlay and no-longer-true attributes."""
+    out = Dataset()
+    for element in source:
+        tag = BaseTag(element.tag)
+        if tag.is_private or tag.element == 0 or tag.group >= 0x7FE0 or 0x6000 <= tag.group <= 0x60FF:
+            continue
+        if tag in _NO_LONGER_HOLD:
+            continue
+        out.add(copy.deepcopy(element))
+    return out
+
+
+def _series_attributes(
+    *, first: Dataset, algorithm: AlgorithmIdentity, series_number: int | None, taken: Collection[int]
+) -> Dataset:
+    """The attributes every derived slice shares: the new series and the derivation."""
+    ds = Dataset()
+    ds.SeriesInstanceUID = hd.UID()
+    source_number = first.get("SeriesNumber")  # Type 2: may be present and empty
+    ds.SeriesNumber = choose_series_number(
+        source_number=int(source_number) if source_number not in (None, "") else None,
+        requested=series_number,
+        taken=taken,
+    )
+    ds.SeriesDescription = derived_series_description(original=str(first.get("SeriesDescription") or ""))
+    ds.DerivationDescription = algorithm.derivation_description
+    ds.DerivationCodeSequence = [code_item(codes.DCM.Smoothing)]
+    return ds
+
+
+def _equipment(*, algorithm: AlgorithmIdentity, created: datetime) -> Dataset:
+    """The Contributing Equipment Sequence item of the algorithm."""
+    item = Dataset()
+    item.PurposeOfReferenceCodeSequence = [code_item(codes.DCM.ProcessingEquipment)]
+    item.Manufacturer = algorithm.manufacturer
+    item.ManufacturerModelName = algorithm.name
+    item.SoftwareVersions = [algorithm.software_version, algorithm.version]
+    item.DeviceUID = algorithm.device_uid
+    item.ContributionDateTime = dt_string(created)
+    item.ContributionDescription = algorithm.derivation_description
+    return item
+
+
+def _references(source: Dataset) -> tuple[Dataset, Dataset]:
+    """The Source Image Sequence item and the Referenced Series Sequence item for ``source``."""
+    image = Dataset()
+    image.ReferencedSOPClassUID = source.SOPClassUID
+    image.ReferencedSOPInstanceUID = source.SOPInstanceUID
+    image.PurposeOfReferenceCodeSequence = [code_item(codes.DCM.SourceImageForImageProcessingOperation)]
+    instance = Dataset()
+    instance.ReferencedSOPClassUID = source.SOPClassUID
+    instance.ReferencedSOPInstanceUID = source.SOPInstanceUID
+    series = Dataset()
+    series.SeriesInstanceUID = source.SeriesInstanceUID
+    series.ReferencedInstanceSequence = [instance]
+    return image, series
+
+
+def _derived_slice(
+    *, source: Dataset, shared: Dataset, equipment: Dataset, encoded: EncodedSlices, index: int, created: datetime
+) -> Dataset:
+    """Derived slice ``index`` from its source header."""
+    ds = _carried_over(source)
+    ds.update(copy.deepcopy(shared))
+    ds.SOPInstanceUID = hd.UID()
+    ds.InstanceNumber = index + 1
+    ds.ImageType = [ImageType.DERIVED.value, "PRIMARY", *list(source.get("ImageType", []))[2:]]
+    ds.InstanceCreationDate = ds.ContentDate = da_string(created)
+    ds.InstanceCreationTime = ds.ContentTime = tm_string(created)
+    image_reference, series_reference = _references(source)
+    ds.SourceImageSequence = [image_reference]
+    ds.ReferencedSeriesSequence = [series_reference]
+    ds.ContributingEquipmentSequence = [*copy.deepcopy(source.get("ContributingEquipmentSequence", [])), equipment]
+    set_pixels(ds, stored=encoded.stored[index], slope=encoded.slope_strings[index])
+    set_file_meta(ds)
+    return ds
+
+
+_POSITION_TOLERANCE_MM = 0.01
+_DIRECTION_TOLERANCE = 1e-4
+
+
+def _check_identity(*, volume: PetVolume, sources: Sequence[Dataset]) -> None:
+    """Sources: one PET Image Storage series of the volume's study, the volume's instances in z order."""
+    if len(sources) != volume.shape[0]:
+        raise ValueError(
+            f"Argument 'sources' should hold one dataset per slice of 'volume': {len(sources)} for {volume.shape[0]}."
+        )
+    if any(ds.get("SOPClassUID") != PET_IMAGE_STORAGE for ds in sources):
+        raise ValueError("Argument 'sources' should be PET Image Storage instances.")
+    if {ds.get("SeriesInstanceUID") for ds in sources} != {volume.uids.series_uid}:
+        raise ValueError("Argument 'sources' should all belong to the series of 'volume' (uids.series_uid).")
+    if {ds.get("StudyInstanceUID") for ds in sources} != {volume.uids.study_uid}:
+        raise ValueError("Argument 'sources' should all belong to the study of 'volume' (uids.study_uid).")
+    wanted = volume.uids.sop_instance_uids
+    if wanted and tuple(ds.get("SOPInstanceUID") for ds in sources) != wanted:
+        raise ValueError("Argument 'sources' should be the instances of 'volume' (uids.sop_instance_uids) in z order.")
+    units = volume.units_raw if volume.units is Units.OTHER else volume.units.value
+    if any(ds.get("Units", units) != units for ds in sources):
+        raise ValueError(f"Argument 'volume' should be in the Units of 'sources', got {units}.")
+
+
+def _check_geometry(*, volume: PetVolume, sources: Sequence[Dataset]) -> None:
+    """Each source slice lies where the volume's geometry puts slice z, with its pixel grid."""
+    geometry = volume.geometry
+    for index, ds in enumerate(sources):
+        where = f"source slice {index} (SOP {ds.get('SOPInstanceUID')})"
+        if (ds.get("Rows"), ds.get("Columns")) != volume.shape[1:]:
+            raise ValueError(f"Argument 'sources' should match the (y, x) size of 'volume': {where}.")
+        position = np.asarray(ds.get("ImagePositionPatient", [np.nan] * 3), dtype=np.float64)
+        if not np.allclose(position, geometry.slice_origin_mm(index), rtol=0, atol=_POSITION_TOLERANCE_MM):
+            raise ValueError(f"Argument 'sources' should lie on the geometry of 'volume': position of {where}.")
+        orientation = np.asarray(ds.get("ImageOrientationPatient", [np.nan] * 6), dtype=np.float64)
+        if not np.allclose(orientation, geometry.image_orientation, rtol=0, atol=_DIRECTION_TOLERANCE):
+            raise ValueError(f"Argument 'sources' should lie on the geometry of 'volume': orientation of {where}.")
+        spacing = np.asarray(ds.get("PixelSpacing", [np.nan] * 2), dtype=np.float64)
+        if not np.allclose(spacing, geometry.spacing_mm[1:], rtol=1e-6, atol=1e-6):
+            raise ValueError(f"Argument 'sources' should lie on the geometry of 'volume': pixel spacing of {where}.")
+
+
+def derive_series(
+    *,
+    volume: PetVolume,
+    sources: Sequence[Dataset],
+    algorithm: AlgorithmIdentity,
+    series_number: int | None = None,
+    taken_series_numbers: Collection[int] = (),
+    created: datetime | None = None,
+) -> list[Dataset]:
+    """The derived series of ``volume``, one dataset per slice in z order, with file meta.
+
+    Args:
+        volume: ``(z, y, x) float32`` processed voxels in the source's units (Bq/ml for BQML), with the source's
+            geometry (mm); ``volume.uids`` are the source's (SOP Instance UIDs, when given, must match ``sources``).
+        sources: the source slices' headers in z order, one per slice (Pixel Data not needed).
+        algorithm: the model that produced the voxels.
+        series_number: the derived Series Number; None applies the module's rule.
+        taken_series_numbers: Series Numbers already used in the study (avoided by the rule).
+        created: creation moment; now (local time zone) when None.
+    """
+    _check_identity(volume=volume, sources=sources)
+    _check_geometry(volume=volume, sources=sources)
+    encoded = encode_slices(voxels=volume.voxels)
+    moment = created if created is not None else datetime.now().astimezone()
+    shared = _series_attributes(
+        first=sources[0], algorithm=algorithm, series_number=series_number, taken=taken_series_numbers
+    )
+    equipment = _equipment(algorithm=algorithm, created=moment)
+    return [
+        _derived_slice(source=source, shared=shared, equipment=equipment, encoded=encoded, index=index, created=moment)
+        for index, source in enumerate(sources)
+    ]

@@ -1,0 +1,113 @@
+"""Atomic DICOM file output: a whole series appears at once, or nothing does.
+
+A series is written into a hidden temporary sibling of the target directory, every file and the directory are
+fsynced, then the temporary directory is renamed onto the target. A single file goes through a temporary file in
+the same directory and ``os.replace``. On any failure the temporaries are removed and :class:`OutputError` raised.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+from pydicom import Dataset, dcmwrite
+
+from imaging.errors import OutputError
+
+__all__ = ["series_file_name", "write_dataset", "write_series"]
+
+
+def series_file_name(dataset: Dataset) -> str:
+    """The file name of a series member: ``{InstanceNumber:04d}.dcm``."""
+    return f"{int(dataset.InstanceNumber):04d}.dcm"
+
+
+def _fsync_directory(directory: Path) -> None:
+    descriptor = os.open(directory, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
+
+
+def _write_synced(*, dataset: Dataset, handle: BinaryIO) -> None:
+    """Write ``dataset`` as a DICOM file (preamble, file meta) to the open file ``handle`` and fsync it."""
+    dcmwrite(handle, dataset, enforce_file_format=True)
+    handle.flush()
+    os.fsync(handle.fileno())
+
+
+def _file_names(datasets: Sequence[Dataset]) -> list[str]:
+    if not datasets:
+        raise ValueError("Argument 'datasets' should hold at least one dataset.")
+    if any("InstanceNumber" not in ds or ds.InstanceNumber is None for ds in datasets):
+        raise ValueError("Argument 'datasets' should give every dataset an InstanceNumber (it names the file).")
+    names = [series_file_name(ds) for ds in datasets]
+    if len(set(names)) != len(names):
+        raise ValueError("Argument 'datasets' should have distinct InstanceNumber values.")
+    return names
+
+
+def write_series(*, datasets: Sequence[Dataset], directory: Path) -> list[Path]:
+    """Write ``datasets`` as ``directory/{InstanceNumber:04d}.dcm``, all or nothing.
+
+    Args:
+        datasets: the series' datasets, each with file meta and a distinct Instance Number.
+        directory: the target; must not exist or be empty. Its parent is created when missing.
+
+    Returns:
+        The written paths, in the order of ``datasets``.
+
+    Raises:
+        OutputError: ``directory`` is not empty, or writing failed (then nothing is left behind).
+    """
+    names = _file_names(datasets)
+    directory = Path(directory)
+    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+        raise OutputError(
+            "Output directory exists and is not empty; choose a new one.", check="output_empty", path=str(directory)
+        )
+    try:
+        directory.parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
+    except OSError as error:
+        raise OutputError(f"Cannot create the output directory: {error}", path=str(directory)) from error
+    try:
+        for dataset, name in zip(datasets, names, strict=True):
+            with (staging / name).open("xb") as handle:
+                _write_synced(dataset=dataset, handle=handle)
+        _fsync_directory(staging)
+        os.rename(staging, directory)  # atomic; replaces an empty directory on POSIX
+        _fsync_directory(directory.parent)
+    except Exception as error:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise OutputError(f"Writing the series failed: {error}", path=str(directory)) from error
+    return [directory / name for name in names]
+
+
+def write_dataset(*, dataset: Dataset, path: Path) -> Path:
+    """Write one dataset to ``path`` atomically (temporary file in the same directory, then ``os.replace``).
+
+    An existing file at ``path`` is replaced. Raises :class:`OutputError` when writing fails; then ``path`` is
+    untouched and no temporary file is left.
+    """
+    path = Path(path)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as error:
+        raise OutputError(f"Cannot create the output file: {error}", path=str(path)) from error
+    staging = Path(temporary)
+    try:
+        with os.fdopen(descriptor, "wb") as handle:
+            _write_synced(dataset=dataset, handle=handle)
+        os.replace(staging, path)
+        _fsync_directory(path.parent)
+    except Exception as error:
+        staging.unlink(missing_ok=True)
+        raise OutputError(f"Writing the file failed: {error}", path=str(path)) from error
+    return path

@@ -1,0 +1,136 @@
+"""Attribute helpers shared by the PET series writers: enumerated values, codes, DS strings, file meta.
+
+Pure functions building :class:`pydicom.Dataset` pieces; no file I/O.
+"""
+
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+import numpy as np
+import numpy.typing as npt
+from pydicom import Dataset
+from pydicom.dataset import FileMetaDataset
+from pydicom.sr.coding import Code
+from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian, PositronEmissionTomographyImageStorage
+from pydicom.valuerep import format_number_as_ds
+
+__all__ = [
+    "PET_IMAGE_STORAGE",
+    "CorrectedImage",
+    "DecayCorrection",
+    "ImageType",
+    "code_item",
+    "da_string",
+    "ds_string",
+    "dt_string",
+    "set_file_meta",
+    "set_pixels",
+    "tm_string",
+]
+
+PET_IMAGE_STORAGE = str(PositronEmissionTomographyImageStorage)
+"""SOP Class UID of (classic) PET Image Storage, 1.2.840.10008.5.1.4.1.1.128."""
+
+
+class ImageType(enum.StrEnum):
+    """Values 1 (pixel data characteristics) of Image Type (0008,0008); value 2 is always PRIMARY for PET."""
+
+    ORIGINAL = "ORIGINAL"
+    DERIVED = "DERIVED"
+
+
+class DecayCorrection(enum.StrEnum):
+    """Decay Correction (0054,1102): the time the pixel values are decay corrected to (PS3.3 C.8.9.1.1.6)."""
+
+    NONE = "NONE"
+    START = "START"  # acquisition start: Series Date/Time
+    ADMIN = "ADMIN"  # radiopharmaceutical administration time
+
+
+class CorrectedImage(enum.StrEnum):
+    """Defined terms of Corrected Image (0028,0051) for PET (PS3.3 C.8.9.1.1.5)."""
+
+    DECY = "DECY"  # decay
+    ATTN = "ATTN"  # attenuation
+    SCAT = "SCAT"  # scatter
+    DTIM = "DTIM"  # dead time
+    MOTN = "MOTN"  # gantry motion
+    PMOT = "PMOT"  # patient motion
+    CLN = "CLN"  # count loss normalisation
+    RAN = "RAN"  # randoms
+    RADL = "RADL"  # non-uniform radial sampling
+    DCAL = "DCAL"  # sensitivity calibrated with a dose calibrator
+    NORM = "NORM"  # detector normalisation
+
+
+def ds_string(value: float) -> str:
+    """``value`` as a Decimal String of at most 16 characters (the closest such string)."""
+    return str(format_number_as_ds(float(value)))
+
+
+def da_string(moment: datetime) -> str:
+    """``moment`` as a DA value, ``YYYYMMDD``."""
+    return moment.strftime("%Y%m%d")
+
+
+def tm_string(moment: datetime) -> str:
+    """``moment`` as a TM value, ``HHMMSS.FFFFFF``."""
+    return moment.strftime("%H%M%S.%f")
+
+
+def dt_string(moment: datetime) -> str:
+    """``moment`` as a DT value, ``YYYYMMDDHHMMSS.FFFFFF`` plus ``&ZZXX`` when it carries a time zone."""
+    return moment.strftime("%Y%m%d%H%M%S.%f%z")
+
+
+def code_item(code: Code) -> Dataset:
+    """One item of a code sequence: Code Value (or Long Code Value), Coding Scheme Designator, Code Meaning."""
+    item = Dataset()
+    if len(code.value) > 16:
+        item.LongCodeValue = code.value
+    else:
+        item.CodeValue = code.value
+    item.CodingSchemeDesignator = code.scheme_designator
+    if code.scheme_version:
+        item.CodingSchemeVersion = code.scheme_version
+    item.CodeMeaning = code.meaning
+    return item
+
+
+def set_file_meta(dataset: Dataset) -> None:
+    """Give ``dataset`` a File Meta Information for Explicit VR Little Endian, from its SOP Class/Instance UID.
+
+    The encoder is pydicom, so the Implementation Class UID is pydicom's.
+    """
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = dataset.SOPClassUID
+    meta.MediaStorageSOPInstanceUID = dataset.SOPInstanceUID
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    meta.ImplementationClassUID = PYDICOM_IMPLEMENTATION_UID
+    dataset.file_meta = meta
+
+
+def set_pixels(dataset: Dataset, *, stored: npt.NDArray[np.int16], slope: str) -> None:
+    """Set the Image Pixel attributes and the rescale of one slice in ``dataset``.
+
+    Args:
+        dataset: the slice's dataset, changed in place.
+        stored: ``(y, x) int16`` stored values, MONOCHROME2, signed.
+        slope: Rescale Slope as the DS string to write; the intercept is 0 (PET Image module).
+    """
+    if stored.ndim != 2 or stored.dtype != np.int16:
+        raise ValueError(f"Argument 'stored' should be a 2D int16 array, got {stored.dtype} {stored.shape}.")
+    dataset.SamplesPerPixel = 1
+    dataset.PhotometricInterpretation = "MONOCHROME2"
+    dataset.Rows, dataset.Columns = (int(n) for n in stored.shape)
+    dataset.BitsAllocated = 16
+    dataset.BitsStored = 16
+    dataset.HighBit = 15
+    dataset.PixelRepresentation = 1
+    dataset.add_new(0x00280106, "SS", int(stored.min()))  # Smallest Image Pixel Value
+    dataset.add_new(0x00280107, "SS", int(stored.max()))  # Largest Image Pixel Value
+    dataset.RescaleIntercept = "0"
+    dataset.RescaleSlope = slope
+    dataset.PixelData = np.ascontiguousarray(stored, dtype="<i2").tobytes()
