@@ -96,16 +96,15 @@ def study_manifest(*, study: SimulatedStudy, paths: dict[str, str]) -> dict[str,
 
 def _write_truth(*, study: SimulatedStudy, path: Path) -> None:
     phantom = study.phantom
-    masks = {f"mask:{name}": mask for name, mask in phantom.masks.items()}
+    arrays: dict[str, Any] = {
+        "activity": phantom.activity,
+        "mu": phantom.mu,
+        "reference": study.reference,
+        "spacing_mm": np.asarray(phantom.spacing_mm),
+    }
+    arrays.update({f"mask:{name}": mask for name, mask in phantom.masks.items()})
     with path.open("xb") as handle:
-        np.savez_compressed(
-            handle,
-            activity=phantom.activity,
-            mu=phantom.mu,
-            reference=study.reference,
-            spacing_mm=np.asarray(phantom.spacing_mm),
-            **masks,
-        )
+        np.savez_compressed(handle, **arrays)
 
 
 def _stage(*, study: SimulatedStudy, staging: Path) -> None:
