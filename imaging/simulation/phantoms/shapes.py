@@ -39,7 +39,16 @@ Coords = tuple[Float64Array, Float64Array, Float64Array]
 Vec3 = tuple[float, float, float]
 GridSlices = tuple[slice, slice, slice]
 
-_BATCH_VOXELS = 16384
+_BATCH_POINTS = 1 << 20
+_MAX_SUPERSAMPLE = 8
+# Weyl-sequence multipliers: (3, 3) voxel index -> sub-step shift per axis, irrational and mutually unrelated.
+_WEYL = np.array(
+    [
+        [0.6180339887, 0.3247179572, 0.5698402910],
+        [0.7548776662, 0.1478990357, 0.4142135624],
+        [0.2207440846, 0.8191725134, 0.7320508076],
+    ]
+)
 
 
 def rotation_zyx(*, angles_rad: Vec3) -> Float64Array:
@@ -275,16 +284,23 @@ def _corner_counts(*, shape: Shape, slices: GridSlices, spacing: Float64Array) -
 
 
 def _supersampled(
-    *, shape: Shape, centres_mm: Float64Array, spacing: Float64Array, supersample: int
+    *, shape: Shape, index: Float64Array, spacing: Float64Array, supersample: int
 ) -> npt.NDArray[np.float64]:
-    """Inside fraction of the voxels centred at ``centres_mm`` ``(n, 3)``: ``(n,) float64``."""
+    """Inside fraction of the voxels at grid ``index`` ``(n, 3)``: ``(n,) float64``.
+
+    Each voxel's ``supersample**3`` lattice is shifted by a deterministic, quasi-random fraction of a sub-step
+    (a Weyl sequence of the voxel index), so thin shapes are not aliased by one lattice repeated along them.
+    """
     steps = (np.arange(supersample) + 0.5) / supersample - 0.5
-    offsets = np.stack(np.meshgrid(steps, steps, steps, indexing="ij"), axis=-1).reshape(-1, 3) * spacing
-    out = np.empty(centres_mm.shape[0])
-    for start in range(0, centres_mm.shape[0], _BATCH_VOXELS):
-        batch = centres_mm[start : start + _BATCH_VOXELS, None, :] + offsets[None, :, :]
+    offsets = np.stack(np.meshgrid(steps, steps, steps, indexing="ij"), axis=-1).reshape(-1, 3)
+    shifts = (np.mod(index @ _WEYL, 1.0) - 0.5) / supersample
+    out = np.empty(index.shape[0])
+    step = max(1, _BATCH_POINTS // offsets.shape[0])
+    for start in range(0, index.shape[0], step):
+        voxel = index[start : start + step] + shifts[start : start + step]
+        batch = (voxel[:, None, :] + offsets[None, :, :]) * spacing
         inside = shape.contains(z=batch[..., 0], y=batch[..., 1], x=batch[..., 2])
-        out[start : start + _BATCH_VOXELS] = inside.mean(axis=1)
+        out[start : start + step] = inside.mean(axis=1)
     return out
 
 
@@ -295,7 +311,8 @@ def rasterise(*, shape: Shape, grid_shape: tuple[int, int, int], spacing_mm: Vec
         shape: the region, in grid mm coordinates.
         grid_shape: number of voxels ``(z, y, x)``.
         spacing_mm: voxel size ``(z, y, x)``, mm.
-        supersample: sub-samples per axis in the voxels the shape's surface crosses (``supersample**3`` each).
+        supersample: sub-samples per axis in the voxels the shape's surface crosses (``supersample**3`` each);
+            raised (up to 8) for shapes thinner than a voxel.
 
     Returns:
         The fractions on the crop of the grid the shape's bounding box covers.
@@ -309,13 +326,17 @@ def rasterise(*, shape: Shape, grid_shape: tuple[int, int, int], spacing_mm: Vec
         return Raster(slices=slices, fraction=np.zeros(crop_shape, dtype=np.float32))
     counts = _corner_counts(shape=shape, slices=slices, spacing=spacing)
     fraction = (counts == 8).astype(np.float32)
-    thin = shape.thinnest_mm() < float(np.linalg.norm(spacing))
+    thinnest = shape.thinnest_mm()
+    thin = thinnest < float(np.linalg.norm(spacing))
     mixed = (counts < 8) if thin else ((counts > 0) & (counts < 8))
+    if thin:  # at least ~4 sub-samples across the shape's thinnest extent
+        needed = int(np.ceil(4.0 * float(spacing.max()) / max(thinnest, 1e-6)))
+        supersample = max(supersample, min(needed, _MAX_SUPERSAMPLE))
     index = np.nonzero(mixed)
     if index[0].size:
         starts = np.array([sl.start for sl in slices], dtype=np.float64)
-        centres = (np.stack(index, axis=1) + starts) * spacing
-        values = _supersampled(shape=shape, centres_mm=centres, spacing=spacing, supersample=supersample)
+        voxels = np.stack(index, axis=1) + starts
+        values = _supersampled(shape=shape, index=voxels, spacing=spacing, supersample=supersample)
         fraction[index] = values.astype(np.float32)
     return Raster(slices=slices, fraction=fraction)
 
