@@ -27,9 +27,14 @@ import numpy as np
 from imaging.dicom.files import write_series
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.errors import OutputError
-from imaging.simulation.acquisition import ScannerModel
 from imaging.simulation.phantom import PhantomKind
-from imaging.simulation.study import UPTAKE_S, SimulatedSeries, SimulatedStudy, header_injected_dose_bq
+from imaging.simulation.study import (
+    UPTAKE_S,
+    SimulatedSeries,
+    SimulatedStudy,
+    header_injected_dose_bq,
+    scanner_for,
+)
 
 __all__ = ["ACQUISITION_START", "acquisition_info", "study_manifest", "write_study"]
 
@@ -44,7 +49,7 @@ def acquisition_info(*, study: SimulatedStudy, series: SimulatedSeries, number: 
     request, phantom = study.request, study.phantom
     variant = phantom.variant or "default"
     split = f" split {series.split}" if series.split else ""
-    full_ms = ScannerModel().duration_s * 1000.0
+    full_ms = scanner_for(kind=request.kind).duration_s * 1000.0
     return AcquisitionInfo(
         patient_name=f"PETIQ^SIM {request.kind.value} {request.seed}",
         patient_id=f"PETIQ-SIM-{request.kind.value}-{request.seed}",

@@ -57,11 +57,11 @@ class ReconProtocol:
 PROTOCOLS: dict[str, ReconProtocol] = {
     "v1": ReconProtocol(
         name="v1",
-        iterations=2,
-        subsets=16,
-        psf_fwhm_mm=0.0,
+        iterations=4,
+        subsets=8,
+        psf_fwhm_mm=3.0,
         postfilter_fwhm_mm=6.5,
-        description="OSEM 2 it x 16 subsets, no PSF, 6.5 mm Gaussian post-filter",
+        description="OSEM 4 it x 8 subsets, PSF under-modelled (3 mm), 6.5 mm Gaussian post-filter",
     ),
     "v2": ReconProtocol(
         name="v2",

@@ -18,7 +18,7 @@ import numpy as np
 import numpy.typing as npt
 from pydicom.uid import PositronEmissionTomographyImageStorage, generate_uid
 
-from imaging.simulation.acquisition import DEFAULT_LEVELS
+from imaging.simulation.acquisition import DEFAULT_LEVELS, ScannerModel
 from imaging.simulation.phantom import Phantom, PhantomKind
 from imaging.simulation.phantoms import make_phantom
 from imaging.simulation.protocols import ReconProtocol, get_protocol
@@ -33,6 +33,7 @@ __all__ = [
     "StudyRequest",
     "header_injected_dose_bq",
     "level_label",
+    "scanner_for",
     "simulate_study",
 ]
 
@@ -125,6 +126,14 @@ class SimulatedStudy:
     frame_of_reference_uid: str
 
 
+def scanner_for(*, kind: PhantomKind) -> ScannerModel:
+    """The acquisition of a family at the 100 % count level: whole-body beds of 150 s (torso, NEMA); a single
+    600 s bed with a lower scatter fraction for the brain, as clinical FDG brain scans are acquired."""
+    if kind is PhantomKind.BRAIN:
+        return ScannerModel(duration_s=600.0, scatter_fraction=0.25)
+    return ScannerModel()
+
+
 def level_label(*, level: float) -> str:
     """Folder-safe label of a count level: ``1.0 → "count-100pct"``, ``0.005 → "count-0.5pct"``."""
     return f"count-{level * 100:g}pct"
@@ -197,12 +206,13 @@ def simulate_study(*, request: StudyRequest, phantom: Phantom | None = None) -> 
     if phantom is None:
         phantom = make_phantom(kind=request.kind, seed=request.seed, variant=request.variant, ood=request.ood)
     protocol = get_protocol(name=request.protocol)
+    scanner = scanner_for(kind=request.kind)
     series: list[SimulatedSeries] = []
     reference: FloatArray | None = None
     for realization in range(request.realizations):
         rng = np.random.default_rng(np.random.SeedSequence([request.seed, realization]))
         recons = acquire_and_reconstruct(
-            phantom=phantom, protocol=protocol, rng=rng, levels=request.levels, split=request.split
+            phantom=phantom, protocol=protocol, rng=rng, levels=request.levels, split=request.split, scanner=scanner
         )
         reference = recons.noise_free if reference is None else reference
         series.extend(_series_of(request=request, phantom=phantom, recons=recons, realization=realization))
