@@ -83,6 +83,10 @@ class Shape(abc.ABC):
     def thinnest_mm(self) -> float:
         """The shape's smallest extent, mm (decides whether the corner test can miss it)."""
 
+    def near(self, *, z: Float64Array, y: Float64Array, x: Float64Array, reach_mm: float) -> BoolArray:
+        """A superset of the points within ``reach_mm`` of the shape (default: everywhere)."""
+        return np.ones(np.broadcast_shapes(z.shape, y.shape, x.shape), dtype=np.bool_)
+
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class LocalShape(Shape):
@@ -130,6 +134,14 @@ class Ellipsoid(LocalShape):
         inside: BoolArray = (u[0] / a[0]) ** 2 + (u[1] / a[1]) ** 2 + (u[2] / a[2]) ** 2 <= 1.0
         return inside
 
+    def near(self, *, z: Float64Array, y: Float64Array, x: Float64Array, reach_mm: float) -> BoolArray:
+        # the ellipsoid with every semi-axis grown by ``reach_mm`` holds all points that close to this one
+        a, b, c = self.semi_axes_mm
+        grown = Ellipsoid(
+            centre_mm=self.centre_mm, rotation=self.rotation, semi_axes_mm=(a + reach_mm, b + reach_mm, c + reach_mm)
+        )
+        return grown.contains(z=z, y=y, x=x)
+
 
 @dataclass(frozen=True, kw_only=True, eq=False)
 class FoldedEllipsoid(LocalShape):
@@ -175,6 +187,13 @@ class Cylinder(LocalShape):
         h, b, c = self.semi_axes_mm
         inside: BoolArray = (np.abs(u[0]) <= h) & ((u[1] / b) ** 2 + (u[2] / c) ** 2 <= 1.0)
         return inside
+
+    def near(self, *, z: Float64Array, y: Float64Array, x: Float64Array, reach_mm: float) -> BoolArray:
+        h, b, c = self.semi_axes_mm
+        grown = Cylinder(
+            centre_mm=self.centre_mm, rotation=self.rotation, semi_axes_mm=(h + reach_mm, b + reach_mm, c + reach_mm)
+        )
+        return grown.contains(z=z, y=y, x=x)
 
 
 @dataclass(frozen=True, kw_only=True, eq=False)
@@ -240,6 +259,12 @@ class Intersection(Shape):
     def thinnest_mm(self) -> float:
         return min(part.thinnest_mm() for part in self.parts)
 
+    def near(self, *, z: Float64Array, y: Float64Array, x: Float64Array, reach_mm: float) -> BoolArray:
+        close = self.parts[0].near(z=z, y=y, x=x, reach_mm=reach_mm)
+        for part in self.parts[1:]:
+            close = close & part.near(z=z, y=y, x=x, reach_mm=reach_mm)
+        return close
+
 
 @dataclass(frozen=True)
 class Raster:
@@ -304,6 +329,14 @@ def _supersampled(
     return out
 
 
+def _near_voxels(*, shape: Shape, slices: GridSlices, spacing: Float64Array) -> BoolArray:
+    """Voxels (of the crop) whose centre is within a half voxel diagonal of ``shape``, or may be."""
+    z, y, x = (_axis_mm(sl=slices[k], spacing=float(spacing[k]), axis=k, offset=0.0) for k in range(3))
+    crop = (z.shape[0], y.shape[1], x.shape[2])
+    reach = 0.5 * float(np.linalg.norm(spacing))
+    return np.broadcast_to(shape.near(z=z, y=y, x=x, reach_mm=reach), crop)
+
+
 def rasterise(*, shape: Shape, grid_shape: tuple[int, int, int], spacing_mm: Vec3, supersample: int = 4) -> Raster:
     """Partial-volume fractions of ``shape`` on a ``grid_shape`` ``(z, y, x)`` grid of ``spacing_mm`` voxels.
 
@@ -328,7 +361,11 @@ def rasterise(*, shape: Shape, grid_shape: tuple[int, int, int], spacing_mm: Vec
     fraction = (counts == 8).astype(np.float32)
     thinnest = shape.thinnest_mm()
     thin = thinnest < float(np.linalg.norm(spacing))
-    mixed = (counts < 8) if thin else ((counts > 0) & (counts < 8))
+    mixed = (
+        _near_voxels(shape=shape, slices=slices, spacing=spacing) & (counts < 8)
+        if thin
+        else ((counts > 0) & (counts < 8))
+    )
     if thin:  # at least ~4 sub-samples across the shape's thinnest extent
         needed = int(np.ceil(4.0 * float(spacing.max()) / max(thinnest, 1e-6)))
         supersample = max(supersample, min(needed, _MAX_SUPERSAMPLE))

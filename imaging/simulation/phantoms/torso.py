@@ -207,6 +207,19 @@ def _levels_bqml(*, suv: dict[str, float], dose_bq: float, weight_kg: float) -> 
     }
 
 
+def _paint_anatomy(
+    *, canvas: Canvas, habitus: Habitus, levels: dict[str, float], bladder_scale: float, rng: np.random.Generator
+) -> tuple[Cylinder, Cylinder, dict[str, float]]:
+    """Body, fat layer and organs; returns the body and lean-compartment cylinders and the mu drawn (1/mm)."""
+    frame = _body_frame(rng=rng, grid_shape=canvas.grid_shape, spacing_mm=canvas.spacing_mm)
+    body, lean = _paint_body(canvas=canvas, frame=frame, habitus=habitus, levels=levels)
+    lean_yx = (lean.semi_axes_mm[1], lean.semi_axes_mm[2])
+    length = (canvas.grid_shape[0] - 1) * canvas.spacing_mm[0]
+    layout = _organ_layout(length=length, lean_yx=lean_yx, rng=rng)
+    mus = _paint_organs(canvas=canvas, frame=frame, layout=layout, levels=levels, bladder_scale=bladder_scale, rng=rng)
+    return body, lean, mus
+
+
 def make_torso_phantom(
     *,
     seed: int,
@@ -244,11 +257,9 @@ def make_torso_phantom(
     if "bladder" in ood:
         suv["bladder"] = bladder_ratio * suv["liver"]
     levels = _levels_bqml(suv=suv, dose_bq=dose_bq, weight_kg=habitus.weight_kg)
-    frame = _body_frame(rng=rng, grid_shape=canvas.grid_shape, spacing_mm=canvas.spacing_mm)
-    body, lean = _paint_body(canvas=canvas, frame=frame, habitus=habitus, levels=levels)
-    lean_yx = (lean.semi_axes_mm[1], lean.semi_axes_mm[2])
-    layout = _organ_layout(length=(shape[0] - 1) * spacing_mm[0], lean_yx=lean_yx, rng=rng)
-    mus = _paint_organs(canvas=canvas, frame=frame, layout=layout, levels=levels, bladder_scale=bladder_scale, rng=rng)
+    body, lean, mus = _paint_anatomy(
+        canvas=canvas, habitus=habitus, levels=levels, bladder_scale=bladder_scale, rng=rng
+    )
     ood_record: dict[str, object] = {}
     if "bladder" in ood:
         ood_record["bladder"] = {"bladder_to_liver": bladder_ratio, "size_factor": bladder_scale}
