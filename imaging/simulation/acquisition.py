@@ -13,9 +13,11 @@ mean attenuation``: every decay in the slice has probability ``efficiency`` of b
 coincidence before attenuation. THE 100 % LEVEL: ``efficiency = 0.008`` (an effective 2D-equivalent sensitivity
 of 0.8 %, i.e. 8 cps/kBq) over ``duration_s = 150`` (2.5 min per bed, FDG at ~60 min p.i.). On a low-BMI torso
 (30 × 22 cm ellipse, 5 kBq/ml background, 7 kBq/ml liver, lungs, water attenuation, 4-mm voxels, 128 × 128) this
-is 2.0·10⁵ true counts per 4-mm slice (4.0·10⁵ prompts with 33 % scatter fraction and 25 % randoms) and a liver
-voxel CoV of 10.7 % after protocol "v1" (OSEM 2 × 16, 6.5-mm clinical post-filter) — in the 10–15 % range of
-clinical full-dose FDG studies. Lower doses are fractions of this level.
+is 2.0·10⁵ true counts per 4-mm slice (4.0·10⁵ prompts with 33 % scatter fraction and 25 % randoms). On the
+torso phantom of :mod:`imaging.simulation.phantoms` (seed 0) the ensemble voxel CoV of the liver over 6
+realisations, protocol "v1", is 6.8 % (low BMI) and 12.4 % (high BMI) at 100 %, 21 % and 37 % at 10 %: the range
+of clinical full-dose FDG studies, the high-BMI patient noisier. The brain is scanned as one 600 s bed
+(:func:`imaging.simulation.study.scanner_for`). Lower doses are fractions of this level.
 
 Dose levels are made by NESTED binomial thinning of the full-count prompts (as resampling list-mode data): each
 level is thinned from the next higher one with the ratio of the two levels, so a lower level's events are a
