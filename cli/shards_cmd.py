@@ -63,25 +63,30 @@ def register(subparsers: Any) -> None:
     parser.set_defaults(func=run)
 
 
-def _split(*, text: str, name: str, parse: Callable[[str], T]) -> tuple[T, ...]:
+def _split(*, text: str, name: str, parse: Callable[[str], T], what: str) -> tuple[T, ...]:
     try:
         return tuple(parse(item.strip()) for item in text.split(","))
     except ValueError:
-        raise InputError(f"Argument '{name}' should be a comma-separated list, got {text!r}.", check=name) from None
+        raise InputError(
+            f"Argument '{name}' should be a comma-separated list of {what}, got {text!r}.", check=name
+        ) from None
 
 
 def config_from_args(*, args: argparse.Namespace) -> ShardConfig:
     """The :class:`ShardConfig` of parsed ``simulate-shards`` arguments; InputError for unusable values."""
-    shape = _split(text=args.shape, name="shape", parse=int) if args.shape else None
-    spacing = _split(text=args.spacing_mm, name="spacing-mm", parse=float) if args.spacing_mm else None
+    shape = _split(text=args.shape, name="shape", parse=int, what="integers") if args.shape else None
+    spacing = _split(text=args.spacing_mm, name="spacing-mm", parse=float, what="numbers") if args.spacing_mm else None
     if (shape is not None and len(shape) != 3) or (spacing is not None and len(spacing) != 3):
-        raise InputError("Arguments 'shape' and 'spacing-mm' should be 3 values Z,Y,X.", check="shape")
+        raise InputError(
+            f"Arguments 'shape' and 'spacing-mm' should be 3 values Z,Y,X, got {args.shape!r} and {args.spacing_mm!r}.",
+            check="shape",
+        )
     return ShardConfig(
         studies=args.studies,
         seed=args.seed,
-        kinds=_split(text=args.kinds, name="kinds", parse=PhantomKind),
-        protocols=_split(text=args.protocols, name="protocols", parse=str),
-        levels=_split(text=args.levels, name="levels", parse=float),
+        kinds=_split(text=args.kinds, name="kinds", parse=PhantomKind, what="phantom kinds (brain, torso)"),
+        protocols=_split(text=args.protocols, name="protocols", parse=str, what="protocol names"),
+        levels=_split(text=args.levels, name="levels", parse=float, what="numbers"),
         patch=args.patch,
         patches_per_level=args.patches_per_level,
         shape=(shape[0], shape[1], shape[2]) if shape else None,
