@@ -19,7 +19,6 @@ Units ``GML`` are already SUVbw: factor 1.0. Other units than ``BQML`` and ``GML
 
 from __future__ import annotations
 
-import enum
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -28,17 +27,10 @@ from datetime import datetime
 from pydicom.dataset import Dataset
 from pydicom.valuerep import DA, DT, TM
 
+from imaging.dicom.modules import DecayCorrection
 from imaging.volume import SuvFactor, Units
 
 __all__ = ["DecayCorrection", "SuvInputs", "parse_datetime", "suv_factor", "suv_inputs"]
-
-
-class DecayCorrection(enum.StrEnum):
-    """DecayCorrection (0054,1102): the time the pixel values are decay-corrected to."""
-
-    NONE = "NONE"
-    START = "START"
-    ADMIN = "ADMIN"
 
 
 @dataclass(frozen=True, kw_only=True)
