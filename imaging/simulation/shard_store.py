@@ -49,7 +49,7 @@ __all__ = [
 MANIFEST_NAME = "manifest.json"
 LOG_NAME = "shards.log"
 LOCK_NAME = ".lock"
-MANIFEST_FORMAT = "petiq-shards/1"
+MANIFEST_FORMAT = "petiq-shards/2"
 
 
 @dataclass(frozen=True, kw_only=True)

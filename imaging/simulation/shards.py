@@ -10,8 +10,8 @@ One shard holds the samples of one study. Sample ``j`` is a ``P × P`` patch who
 - ``target (n, P, P) float32`` Bq/ml: slice ``z`` of the full-count (level 1.0) reconstruction;
 - ``clean (n, P, P) float32`` Bq/ml: slice ``z`` of the noise-free reconstruction with the same protocol;
 - ``level (n,) float32``: the input's count level (fraction of the full count);
-- ``scale (n,) float32`` Bq/ml: the 99.5th percentile of the noisy input volume inside the body (1.0 if that is
-  not positive), so a trainer can feed ``inputs / scale`` and map a prediction back with ``* scale`` exactly;
+- ``scale (n,) float32`` Bq/ml: :func:`imaging.intensity.activity_scale` of the whole noisy input volume, the
+  same scale the denoiser computes at inference, so a trainer feeds ``inputs / scale`` and maps back with ``* scale``;
 - ``centre (n, 3) int32``: the patch centre ``(z, y, x)`` in voxels; the patch spans ``y - P//2 … y - P//2 + P``;
 - ``protocol``, ``kind``, ``variant`` (fixed-width unicode) and ``study_seed (n,) int64``.
 
@@ -29,6 +29,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.errors import InputError
+from imaging.intensity import activity_scale
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.phantoms import make_phantom
 from imaging.simulation.phantoms.torso import TORSO_VARIANTS
@@ -38,13 +39,11 @@ from imaging.simulation.study import SimulatedStudy, StudyRequest, simulate_stud
 __all__ = [
     "DEFAULT_SHARD_LEVELS",
     "PATCH_STREAM",
-    "SCALE_PERCENTILE",
     "TRAINING_VARIANTS",
     "ShardConfig",
     "StudyPlan",
     "patch_rng",
     "plan_studies",
-    "robust_scale",
     "sample_centres",
     "sample_study",
     "simulate_shard",
@@ -56,9 +55,6 @@ DEFAULT_SHARD_LEVELS: tuple[float, ...] = (0.005, 0.01, 0.05, 0.1, 0.25, 0.5)
 
 PATCH_STREAM = 0x5A4D
 """Second entropy word of the patch-sampling seed (keeps it apart from the noise streams ``[seed, r]``)."""
-
-SCALE_PERCENTILE = 99.5
-"""Percentile of the in-body voxels used as a volume's robust scale."""
 
 TRAINING_VARIANTS: Mapping[PhantomKind, tuple[str, ...]] = {
     PhantomKind.BRAIN: ("normal",),
@@ -206,12 +202,6 @@ def sample_centres(*, body: BoolArray, patch: int, n: int, rng: np.random.Genera
     return candidates[picks].astype(np.int64)
 
 
-def robust_scale(*, volume: FloatArray, body: BoolArray) -> float:
-    """The :data:`SCALE_PERCENTILE` percentile of ``volume`` inside ``body`` (Bq/ml); 1.0 if not positive."""
-    value = float(np.percentile(volume[body], SCALE_PERCENTILE)) if body.any() else 0.0
-    return value if np.isfinite(value) and value > 0 else 1.0
-
-
 def _crop(*, image: FloatArray, centre: IntArray, patch: int) -> FloatArray:
     """The ``patch``-square of ``image`` ``(..., y, x)`` around ``centre`` ``(z, y, x)``."""
     y0, x0 = int(centre[1]) - patch // 2, int(centre[2]) - patch // 2
@@ -246,7 +236,7 @@ def sample_study(*, study: SimulatedStudy, plan: StudyPlan, config: ShardConfig)
         )
         part["centre"] = centres.astype(np.int32)
         parts.append(part)
-        scales.append(robust_scale(volume=by_level[level], body=body))
+        scales.append(activity_scale(voxels=by_level[level]))
     n = config.patches_per_level
     arrays: dict[str, npt.NDArray[Any]] = {key: np.concatenate([p[key] for p in parts]) for key in parts[0]}
     arrays["level"] = np.repeat(np.asarray(config.levels, dtype=np.float32), n)

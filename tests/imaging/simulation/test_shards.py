@@ -12,6 +12,7 @@ import numpy.typing as npt
 import pytest
 
 from imaging.errors import InputError, OutputError
+from imaging.intensity import activity_scale
 from imaging.simulation import shard_store, shards
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.phantoms import make_phantom
@@ -97,16 +98,6 @@ def test_centres_lie_in_the_body_and_the_patch_fits() -> None:
         shards.sample_centres(body=body, patch=31, n=1, rng=np.random.default_rng(9))
 
 
-def test_robust_scale_is_the_in_body_percentile() -> None:
-    volume = np.random.default_rng(1).gamma(2.0, 100.0, size=(4, 8, 8)).astype(np.float32)
-    body = np.zeros(volume.shape, dtype=bool)
-    body[:, 2:6, 2:6] = True
-    volume[~body] = 1e9
-    expected = np.percentile(volume[body], shards.SCALE_PERCENTILE)
-    assert shards.robust_scale(volume=volume, body=body) == pytest.approx(expected)
-    assert shards.robust_scale(volume=np.zeros_like(volume), body=body) == 1.0
-
-
 @pytest.fixture(scope="module")
 def torso_study() -> tuple[StudyPlan, ShardConfig, Any]:
     config = _config()
@@ -138,7 +129,7 @@ def test_shard_contents_match_the_study(torso_study: tuple[StudyPlan, ShardConfi
         np.testing.assert_array_equal(arrays["inputs"][j], near[:, rows, cols])
         np.testing.assert_array_equal(arrays["target"][j], volumes[1.0][z, rows, cols])
         np.testing.assert_array_equal(arrays["clean"][j], study.reference[z, rows, cols])
-        scale = shards.robust_scale(volume=volumes[_level(volumes, level)], body=body)
+        scale = activity_scale(voxels=volumes[_level(volumes, level)])
         assert arrays["scale"][j] == np.float32(scale)
 
 
