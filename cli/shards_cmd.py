@@ -15,13 +15,12 @@ session (output to ``DIR/shards.log``), writes its pid to ``DIR/shards.pid`` and
 from __future__ import annotations
 
 import argparse
-import os
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
+from cli.background import detach, stderr_is
 from imaging.errors import InputError
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.shard_store import (
@@ -31,7 +30,6 @@ from imaging.simulation.shard_store import (
     make_directory,
     prepare_directory,
     run_shards,
-    write_atomic,
 )
 from imaging.simulation.shards import DEFAULT_SHARD_LEVELS, ShardConfig
 
@@ -107,30 +105,16 @@ def child_argv(*, out: Path, config: ShardConfig) -> list[str]:
     return argv
 
 
-def _stderr_is(path: Path) -> bool:
-    """Whether stderr already writes to ``path`` (a detached run), so lines are not logged twice."""
-    try:
-        return os.path.samestat(os.fstat(sys.stderr.fileno()), os.stat(path))
-    except (OSError, ValueError, AttributeError):
-        return False
-
-
 def _detach(*, out: Path, config: ShardConfig) -> int:
     make_directory(out=out)
     prepare_directory(out=out, config=config)
     check_unlocked(out=out)
-    log_path = out / LOG_NAME
-    with open(log_path, "ab") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "cli.main", *child_argv(out=out, config=config)],
-            stdin=subprocess.DEVNULL,
-            stdout=log,
-            stderr=log,
-            start_new_session=True,
-        )
-    write_atomic(path=out / PID_NAME, write=lambda handle: handle.write(f"{process.pid}\n".encode()))
-    print(f"petiq simulate-shards: running in the background (pid {process.pid}); progress in {log_path}")
-    return 0
+    return detach(
+        argv=child_argv(out=out, config=config),
+        log_path=out / LOG_NAME,
+        pid_path=out / PID_NAME,
+        label="simulate-shards",
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -140,7 +124,7 @@ def run(args: argparse.Namespace) -> int:
     if args.detach:
         return _detach(out=out, config=config)
     make_directory(out=out)
-    echo = not _stderr_is(out / LOG_NAME)
+    echo = not stderr_is(out / LOG_NAME)
 
     def log(line: str) -> None:
         append_log(out=out, line=line)

@@ -17,17 +17,16 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import os
-import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 
+from imaging.atomic import write_atomic
 from imaging.errors import InputError, OutputError
 from imaging.simulation import shards
 from imaging.simulation.shards import ShardConfig, StudyPlan
@@ -64,25 +63,6 @@ class ShardRun:
 def shard_path(*, out: Path, index: int) -> Path:
     """``out/shard-{index:05d}.npz``."""
     return out / f"shard-{index:05d}.npz"
-
-
-def write_atomic(*, path: Path, write: Callable[[IO[bytes]], object]) -> None:
-    """Call ``write`` on a temp file next to ``path``, then rename it to ``path``; OutputError on failure."""
-    handle = None
-    try:
-        with tempfile.NamedTemporaryFile(
-            dir=path.parent, prefix=f".{path.name}.", suffix=".tmp", delete=False
-        ) as handle:
-            write(handle)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(handle.name, 0o644)
-        os.replace(handle.name, path)
-    except OSError as error:
-        if handle is not None:
-            with contextlib.suppress(OSError):
-                os.unlink(handle.name)
-        raise OutputError(f"Could not write {path.name}: {error}.", path=str(path)) from error
 
 
 def _manifest(*, config: ShardConfig, plans: tuple[StudyPlan, ...]) -> dict[str, Any]:

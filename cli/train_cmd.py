@@ -1,0 +1,89 @@
+"""``petiq train denoiser``: train the 2.5D DnCNN on simulated shards, resumable, optionally in the background.
+
+::
+
+    petiq train denoiser --shards DIR [DIR ...] --out OUT [--width 32] [--depth 8] [--steps 6000] [--batch 32]
+        [--lr 1e-3] [--seed 0] [--target clean|full] [--eval-every 250] [--detach]
+
+Rerun the same command to resume from ``OUT/checkpoint.pt``. ``--detach`` starts it in a new session with the
+log in ``OUT/train.log`` and returns at once. The finished run leaves a weight bundle (``dncnn.pt``,
+``dncnn.onnx``, ``dncnn.json``) in ``OUT`` that ``petiq process --weights OUT`` can use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+from typing import Any
+
+from cli.background import detach, stderr_is
+
+__all__ = ["LOG_NAME", "PID_NAME", "register", "run"]
+
+LOG_NAME = "train.log"
+PID_NAME = "train.pid"
+
+
+def register(subparsers: Any) -> None:
+    """Add ``train`` (with its ``denoiser`` target) to the ``petiq`` subcommands."""
+    parser: argparse.ArgumentParser = subparsers.add_parser(
+        "train", help="train a network (reproduces shipped weights)"
+    )
+    targets = parser.add_subparsers(dest="network", required=True, metavar="NETWORK")
+    denoiser = targets.add_parser("denoiser", help="the 2.5D DnCNN denoiser, on simulate-shards folders")
+    denoiser.add_argument("--shards", nargs="+", required=True, metavar="DIR", help="shard folders")
+    denoiser.add_argument("--out", required=True, metavar="OUT", help="run folder (config, checkpoint, log, bundle)")
+    denoiser.add_argument("--width", type=int, default=32, help="hidden channels")
+    denoiser.add_argument("--depth", type=int, default=8, help="conv layers")
+    denoiser.add_argument("--steps", type=int, default=6000, help="optimiser steps")
+    denoiser.add_argument("--batch", type=int, default=32, help="patches per step")
+    denoiser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
+    denoiser.add_argument("--seed", type=int, default=0, help="seed of weights, batches and augmentation")
+    denoiser.add_argument("--target", choices=("clean", "full"), default="clean", help="noise-free or full-count")
+    denoiser.add_argument("--eval-every", type=int, default=250, help="steps between validation and checkpoint")
+    denoiser.add_argument("--detach", action="store_true", help="run in the background; progress in OUT/train.log")
+    denoiser.set_defaults(func=run)
+
+
+def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str]:
+    argv = ["train", "denoiser", "--shards", *shards, "--out", str(out)]
+    for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "eval_every"):
+        argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    return argv
+
+
+def run(args: argparse.Namespace) -> int:
+    """Train (or resume) the run; with ``--detach`` start it in the background."""
+    from models.training.config import Target, TrainConfig
+    from models.training.loop import prepare_run, train_denoiser
+
+    shards = [str(Path(name).resolve()) for name in args.shards]
+    out = Path(args.out).resolve()
+    config = TrainConfig(
+        shards=tuple(shards),
+        width=args.width,
+        depth=args.depth,
+        steps=args.steps,
+        batch=args.batch,
+        lr=args.lr,
+        seed=args.seed,
+        target=Target(args.target),
+        eval_every=args.eval_every,
+    )
+    prepare_run(config=config, out=out)
+    if args.detach:
+        argv = _argv(args=args, shards=shards, out=out)
+        return detach(argv=argv, log_path=out / LOG_NAME, pid_path=out / PID_NAME, label="train denoiser")
+    echo = not stderr_is(out / LOG_NAME)
+
+    def log(line: str) -> None:
+        with open(out / LOG_NAME, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        if echo:
+            print(line, file=sys.stderr, flush=True)
+
+    result = train_denoiser(config=config, out=out, log=log)
+    last = result.history[-1] if result.history else {}
+    print(f"weights in {out} (val loss {last.get('val_loss', float('nan')):.5f}, device {result.bundle.device_uid})")
+    return 0

@@ -1,0 +1,77 @@
+"""Denoising a whole volume: normalise, stack neighbouring slices, run the engine in batches, map back.
+
+Pure array code around an :class:`~models.engines.Engine`:
+
+- ``scale`` = :func:`imaging.intensity.activity_scale` of the input; the engine sees ``voxels / scale`` and its
+  output is multiplied by the same ``scale`` (the only mapping; nothing is clipped at the top, hot spots stay);
+- slice ``z`` is denoised from slices ``z-1, z, z+1``; beyond the ends the neighbour is mirrored (``-1 → 1``,
+  ``nz → nz-2``; a single-slice volume uses its slice three times), as in training;
+- ``batch`` slices at a time, so memory is the input, the output and one batch of activations;
+- negative values: PET reconstructions that contain negative voxels (some scanners store them) keep whatever
+  sign the network gives; an input without any negative voxel gets an output without any (negatives set to 0).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from imaging.intensity import activity_scale
+from models.engines import Engine
+
+__all__ = ["DenoisedVolume", "denoise_volume", "neighbour_indices"]
+
+FloatArray = npt.NDArray[np.float32]
+
+
+@dataclass(frozen=True, kw_only=True)
+class DenoisedVolume:
+    """``voxels (z, y, x) float32`` in the input's units, and the ``scale`` (same units) used to normalise."""
+
+    voxels: FloatArray
+    scale: float
+
+
+def neighbour_indices(*, nz: int, z: npt.NDArray[np.int64], slices: int = 3) -> npt.NDArray[np.int64]:
+    """``(len(z), slices)`` slice indices around each ``z``, mirrored at the ends (numpy ``"reflect"``)."""
+    if nz < 1:
+        raise ValueError(f"Argument 'nz' should be ≥ 1, got {nz}.")
+    half = slices // 2
+    index = z[:, None] + np.arange(-half, half + 1)[None, :]
+    if nz == 1:
+        return np.zeros_like(index)
+    period = 2 * (nz - 1)
+    index = np.abs(index) % period
+    return np.asarray(np.where(index > nz - 1, period - index, index), dtype=np.int64)
+
+
+def denoise_volume(
+    *,
+    voxels: FloatArray,
+    engine: Engine,
+    batch: int = 8,
+    slices: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+) -> DenoisedVolume:
+    """Denoise ``voxels`` ``(z, y, x)`` (any activity unit, e.g. Bq/ml) with ``engine`` (module docstring).
+
+    ``progress(done, total)`` is called after each batch of slices.
+    """
+    if voxels.ndim != 3 or batch < 1:
+        raise ValueError(f"Arguments need a (z, y, x) 'voxels' and 'batch' ≥ 1, got {voxels.shape} and {batch}.")
+    scale = activity_scale(voxels=voxels)
+    normalised = (np.asarray(voxels, dtype=np.float32) / np.float32(scale)).astype(np.float32, copy=False)
+    nz = voxels.shape[0]
+    out = np.empty(voxels.shape, dtype=np.float32)
+    for start in range(0, nz, batch):
+        z = np.arange(start, min(start + batch, nz), dtype=np.int64)
+        stacks = normalised[neighbour_indices(nz=nz, z=z, slices=slices)]
+        out[z] = engine.run(stacks)[:, 0] * np.float32(scale)
+        if progress is not None:
+            progress(int(z[-1]) + 1, nz)
+    if float(np.min(voxels)) >= 0.0:
+        np.maximum(out, 0.0, out=out)
+    return DenoisedVolume(voxels=out, scale=scale)

@@ -1,0 +1,1 @@
+"""Training the denoiser on simulated shards: configuration, data, checkpoints and the loop."""

@@ -1,0 +1,99 @@
+"""The denoiser training run's configuration, saved beside its weights so the run can be reproduced."""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, fields
+from enum import StrEnum
+from typing import Any
+
+from imaging.errors import InputError
+
+__all__ = ["Target", "TrainConfig"]
+
+
+class Target(StrEnum):
+    """What the network learns to output for a noisy input."""
+
+    CLEAN = "clean"
+    """the noise-free reconstruction with the same protocol (simulation only; the default)"""
+    FULL = "full"
+    """the full-count (100 %) reconstruction, itself noisy (what clinical data could offer)"""
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainConfig:
+    """One training run. Everything that decides the weights (with the shards' own manifests).
+
+    Attributes:
+        shards: shard folders written by ``petiq simulate-shards`` (read in this order).
+        width: DnCNN hidden channels; depth: conv layers.
+        steps: optimiser steps; batch: patches per step.
+        lr: peak Adam learning rate, reached after ``warmup`` steps, then cosine down to ``lr_min``.
+        seed: seeds the weights, the batch draws and the augmentations.
+        target: :class:`Target`.
+        val_every_nth_study: every n-th study of each folder is held out for the validation loss.
+        val_patches: validation patches evaluated (the first ones of the held-out studies).
+        eval_every: steps between validation losses and checkpoints.
+        clip_norm: gradient-norm clip.
+        gain_range: each training patch (input and target) is multiplied by a gain drawn log-uniformly in
+            ``[1/g, g]``, so the network does not depend on the normalisation landing exactly on 1.
+    """
+
+    shards: tuple[str, ...]
+    width: int = 32
+    depth: int = 8
+    steps: int = 6000
+    batch: int = 32
+    lr: float = 1e-3
+    lr_min: float = 2e-5
+    warmup: int = 200
+    seed: int = 0
+    target: Target = Target.CLEAN
+    val_every_nth_study: int = 15
+    val_patches: int = 768
+    eval_every: int = 250
+    clip_norm: float = 1.0
+    gain_range: float = 1.25
+
+    def __post_init__(self) -> None:
+        positive = ("width", "depth", "steps", "batch", "val_every_nth_study", "val_patches", "eval_every")
+        for name in positive:
+            if getattr(self, name) < 1:
+                raise InputError(f"Argument '{name}' should be at least 1, got {getattr(self, name)}.", check=name)
+        if not self.shards:
+            raise InputError("Argument 'shards' should name at least one shard folder.", check="shards")
+        if not 0 < self.lr_min <= self.lr or self.gain_range < 1 or self.seed < 0:
+            raise InputError(
+                f"Arguments need 0 < lr_min ≤ lr, gain_range ≥ 1 and seed ≥ 0, got lr_min={self.lr_min}, "
+                f"lr={self.lr}, gain_range={self.gain_range}, seed={self.seed}.",
+                check="train_config",
+            )
+
+    def to_json(self) -> dict[str, Any]:
+        """JSON-ready values (lists for tuples, the target's name)."""
+        values = asdict(self)
+        values["shards"] = list(self.shards)
+        values["target"] = str(self.target)
+        return values
+
+    @classmethod
+    def from_json(cls, values: dict[str, Any]) -> TrainConfig:
+        """The inverse of :meth:`to_json`; InputError for unknown keys."""
+        known = {field.name for field in fields(cls)}
+        unknown = sorted(set(values) - known)
+        if unknown:
+            raise InputError(f"Unknown training settings {unknown}.", check="train_config")
+        converted = dict(values)
+        converted["shards"] = tuple(converted.get("shards", ()))
+        if "target" in converted:
+            converted["target"] = Target(converted["target"])
+        return cls(**converted)
+
+    def lr_at(self, *, step: int) -> float:
+        """The learning rate of 0-based ``step``: linear warm-up, then cosine decay to ``lr_min``."""
+        import math
+
+        if step < self.warmup:
+            return self.lr * (step + 1) / self.warmup
+        progress = min(1.0, (step - self.warmup) / max(1, self.steps - self.warmup))
+        return self.lr_min + 0.5 * (self.lr - self.lr_min) * (1.0 + math.cos(math.pi * progress))

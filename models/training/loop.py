@@ -1,0 +1,160 @@
+"""The denoiser training loop: seeded, resumable from its checkpoint, logging progress and validation loss.
+
+Layout of the run folder ``OUT``::
+
+    train-config.json   the TrainConfig (a rerun with another config in the same folder is refused)
+    checkpoint.pt       written every ``eval_every`` steps, atomically; a rerun resumes from it
+    train.log           one line per evaluation: step, train/val loss, learning rate, patches/s, ETA
+    dncnn.pt, dncnn.onnx, dncnn.json   the final bundle (models.bundle), written when the last step is done
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from imaging.atomic import write_json_atomic
+from imaging.errors import InputError
+from models.bundle import BundleInfo, save_bundle
+from models.device import torch_device
+from models.dncnn import DnCNN, DnCNNConfig
+from models.training.checkpoint import Checkpoint, load_checkpoint, restore_generator, save_checkpoint
+from models.training.config import TrainConfig
+from models.training.data import PatchSet, load_patch_sets, sample_batch
+
+__all__ = ["CONFIG_NAME", "DENOISER_NAME", "TrainResult", "evaluate_loss", "prepare_run", "train_denoiser"]
+
+CONFIG_NAME = "train-config.json"
+DENOISER_NAME = "petiq-dncnn"
+
+
+@dataclass(frozen=True, kw_only=True)
+class TrainResult:
+    """The finished run: its bundle, the evaluations and the seconds this invocation trained."""
+
+    bundle: BundleInfo
+    history: list[dict[str, float]]
+    seconds: float
+
+
+def prepare_run(*, config: TrainConfig, out: Path) -> None:
+    """Create ``out`` and record ``config`` there, or check the recorded one equals it (InputError if not)."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / CONFIG_NAME
+    if path.exists():
+        found = json.loads(path.read_text())
+        differing = sorted(k for k in set(found) | set(config.to_json()) if found.get(k) != config.to_json().get(k))
+        if differing:
+            raise InputError(
+                f"Argument 'out' holds a run with other settings (differing: {', '.join(differing)}); "
+                "use a new folder or the same settings to resume.",
+                check="train_config",
+                path=str(path),
+            )
+        return
+    write_json_atomic(path=path, value=config.to_json())
+
+
+@torch.no_grad()
+def evaluate_loss(*, model: DnCNN, patches: PatchSet, limit: int, device: torch.device) -> dict[str, float]:
+    """Mean squared error of ``model`` and of the identity (the noisy centre slice) on the first ``limit`` patches."""
+    model.eval()
+    total, identity, count = 0.0, 0.0, 0
+    for start in range(0, min(limit, len(patches)), 128):
+        stop = min(start + 128, limit, len(patches))
+        x, y = patches.x[start:stop].to(device), patches.y[start:stop].to(device)
+        total += float(((model(x) - y) ** 2).sum())
+        identity += float(((x[:, 1:2] - y) ** 2).sum())
+        count += y.numel()
+    model.train()
+    return {"val_loss": total / count, "val_identity_loss": identity / count}
+
+
+def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnCNN, torch.optim.Adam, Checkpoint]:
+    torch.manual_seed(config.seed)
+    model = DnCNN(config=DnCNNConfig(width=config.width, depth=config.depth)).to(device)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=0.0)
+    found = load_checkpoint(directory=out)
+    if found is None:
+        rng = np.random.default_rng(config.seed)
+        return (
+            model,
+            optimizer,
+            Checkpoint(
+                step=0, model={}, optimizer={}, numpy_rng=rng.bit_generator.state, torch_rng=torch.get_rng_state()
+            ),
+        )
+    model.load_state_dict(found.model)
+    optimizer.load_state_dict(found.optimizer)
+    torch.set_rng_state(found.torch_rng)
+    return model, optimizer, found
+
+
+def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torch.Tensor, clip: float) -> float:
+    optimizer.zero_grad(set_to_none=True)
+    loss = torch.mean((model(x) - y) ** 2)
+    loss.backward()  # type: ignore[no-untyped-call]
+    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    optimizer.step()
+    return float(loss.detach())
+
+
+def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]) -> TrainResult:
+    """Train (or resume) the run in ``out`` to ``config.steps`` and write its bundle (module docstring)."""
+    prepare_run(config=config, out=out)
+    device = torch_device()
+    train, val = load_patch_sets(config=config)
+    model, optimizer, state = _start(config=config, out=out, device=device)
+    rng = restore_generator(state=state.numpy_rng)
+    log(f"{len(train)} training / {len(val)} validation patches; {device}; resuming at step {state.step}")
+    started, losses, first_step = time.perf_counter(), [], state.step
+    model.train()
+    for step in range(state.step, config.steps):
+        for group in optimizer.param_groups:
+            group["lr"] = config.lr_at(step=step)
+        batch = sample_batch(patches=train, batch=config.batch, gain_range=config.gain_range, rng=rng)
+        losses.append(
+            _step(model=model, optimizer=optimizer, x=batch.x.to(device), y=batch.y.to(device), clip=config.clip_norm)
+        )
+        done = step + 1
+        if done % config.eval_every == 0 or done == config.steps:
+            entry = {"step": float(done), "train_loss": float(np.mean(losses)), "lr": config.lr_at(step=step)}
+            entry |= evaluate_loss(model=model, patches=val, limit=config.val_patches, device=device)
+            state = Checkpoint(
+                step=done,
+                model=model.state_dict(),
+                optimizer=optimizer.state_dict(),
+                numpy_rng=rng.bit_generator.state,
+                torch_rng=torch.get_rng_state(),
+                history=[*state.history, entry],
+            )
+            save_checkpoint(directory=out, checkpoint=state)
+            log(_progress_line(entry=entry, config=config, started=started, first=first_step))
+            losses = []
+    model.eval()
+    bundle = save_bundle(
+        model=model.cpu(),
+        directory=out,
+        name=DENOISER_NAME,
+        version=f"w{config.width}-s{config.seed}",
+        extra={"training": config.to_json(), "history": state.history},
+    )
+    return TrainResult(bundle=bundle, history=state.history, seconds=time.perf_counter() - started)
+
+
+def _progress_line(*, entry: dict[str, float], config: TrainConfig, started: float, first: int) -> str:
+    step = int(entry["step"])
+    elapsed = max(time.perf_counter() - started, 1e-9)
+    rate = (step - first) / elapsed
+    eta = (config.steps - step) / rate if rate > 0 else 0.0
+    return (
+        f"step {step}/{config.steps} train {entry['train_loss']:.5f} val {entry['val_loss']:.5f} "
+        f"(noisy input {entry['val_identity_loss']:.5f}) lr {entry['lr']:.2e} "
+        f"{rate * config.batch:.1f} patches/s, eta {eta / 60:.0f} min"
+    )
