@@ -1,0 +1,50 @@
+"""Weight bundles: files, sha256 checks, DeviceUID that follows the weights."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from imaging.errors import InputError
+from models.bundle import METADATA_NAME, STATE_NAME, device_uid, load_bundle_info, load_torch_model
+from tests.models.factories import random_dncnn, write_bundle
+
+
+def test_bundle_round_trips_the_network(tmp_path: Path) -> None:
+    model = random_dncnn()
+    info = write_bundle(model=model, directory=tmp_path)
+    again = load_torch_model(info=info, device=torch.device("cpu"))
+    x = torch.rand(1, 3, 16, 16)
+    assert torch.equal(again(x), model(x))
+    assert info.config == model.config and info.name == "test-dncnn"
+
+
+def test_device_uid_is_a_valid_uid_that_changes_with_the_weights(tmp_path: Path) -> None:
+    first = write_bundle(model=random_dncnn(seed=1), directory=tmp_path / "a")
+    second = write_bundle(model=random_dncnn(seed=2), directory=tmp_path / "b")
+    same = write_bundle(model=random_dncnn(seed=1), directory=tmp_path / "c")
+    assert first.device_uid != second.device_uid and first.device_uid == same.device_uid
+    uid = first.device_uid
+    assert uid.startswith("2.25.") and len(uid) <= 64 and uid[5:].isdigit() and not uid[5:].startswith("0")
+    assert device_uid(sha256="0" * 31 + "1" + "f" * 32) == "2.25.1"
+
+
+def test_tampered_weights_are_refused(tmp_path: Path) -> None:
+    write_bundle(model=random_dncnn(), directory=tmp_path)
+    (tmp_path / STATE_NAME).write_bytes(b"changed")
+    with pytest.raises(InputError, match="do not match the sha256"):
+        load_bundle_info(directory=tmp_path)
+
+
+def test_missing_or_foreign_bundles_are_refused(tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="incomplete or unreadable"):
+        load_bundle_info(directory=tmp_path)
+    write_bundle(model=random_dncnn(), directory=tmp_path)
+    metadata = json.loads((tmp_path / METADATA_NAME).read_text())
+    metadata["normalisation"] = "percentile/0"
+    (tmp_path / METADATA_NAME).write_text(json.dumps(metadata))
+    with pytest.raises(InputError, match="normalisation"):
+        load_bundle_info(directory=tmp_path)

@@ -1,0 +1,129 @@
+"""Training: a tiny network lowers its loss; runs are reproducible and resumable; bad settings are refused."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+import torch
+
+from imaging.errors import InputError
+from imaging.simulation.shard_store import MANIFEST_NAME, run_shards
+from imaging.simulation.shards import ShardConfig
+from models.bundle import load_bundle_info
+from models.training.checkpoint import CHECKPOINT_NAME, load_checkpoint
+from models.training.config import Target, TrainConfig
+from models.training.data import load_patch_sets, sample_batch
+from models.training.loop import train_denoiser
+
+
+@pytest.fixture(scope="module")
+def shard_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("shards")
+    config = ShardConfig(
+        studies=3, seed=11, shape=(6, 32, 32), spacing_mm=(4.0, 8.0, 8.0), patch=16, patches_per_level=6
+    )
+    run_shards(out=out, config=config, log=lambda line: None)
+    return out
+
+
+def _config(shards: Path, **overrides: object) -> TrainConfig:
+    values: dict[str, object] = {
+        "shards": (str(shards),),
+        "width": 8,
+        "steps": 60,
+        "batch": 16,
+        "lr": 3e-3,
+        "warmup": 5,
+        "val_every_nth_study": 3,
+        "eval_every": 20,
+        "seed": 4,
+    }
+    return TrainConfig(**(values | overrides))  # type: ignore[arg-type]
+
+
+def test_patch_sets_hold_out_whole_studies_and_normalise(shard_dir: Path) -> None:
+    train, val = load_patch_sets(config=_config(shard_dir))
+    per_study = 6 * 6  # patches per level × levels
+    assert (len(train), len(val)) == (2 * per_study, per_study)
+    assert train.x.shape[1:] == (3, 16, 16) and train.y.shape[1:] == (1, 16, 16)
+    assert 0.05 < float(train.y.mean()) < 20.0  # activity over the volume's activity scale, not Bq/ml
+
+
+def test_full_count_target_differs_from_the_clean_one(shard_dir: Path) -> None:
+    clean, _ = load_patch_sets(config=_config(shard_dir))
+    full, _ = load_patch_sets(config=_config(shard_dir, target=Target.FULL))
+    assert torch.equal(clean.x, full.x) and not torch.equal(clean.y, full.y)
+
+
+def test_batches_are_determined_by_the_generator(shard_dir: Path) -> None:
+    train, _ = load_patch_sets(config=_config(shard_dir))
+    first = sample_batch(patches=train, batch=5, gain_range=1.25, rng=np.random.default_rng(1))
+    again = sample_batch(patches=train, batch=5, gain_range=1.25, rng=np.random.default_rng(1))
+    assert torch.equal(first.x, again.x) and torch.equal(first.y, again.y)
+    assert first.x.shape == (5, 3, 16, 16)
+
+
+def test_a_tiny_network_lowers_its_loss_and_leaves_a_bundle(shard_dir: Path, tmp_path: Path) -> None:
+    result = train_denoiser(config=_config(shard_dir), out=tmp_path, log=lambda line: None)
+    losses = [entry["val_loss"] for entry in result.history]
+    assert len(losses) == 3 and losses[-1] < losses[0]
+    info = load_bundle_info(directory=tmp_path)
+    assert info.config.width == 8 and json.loads((tmp_path / "train-config.json").read_text())["seed"] == 4
+
+
+@pytest.mark.slow
+def test_an_interrupted_run_resumes_to_the_same_weights(shard_dir: Path, tmp_path: Path) -> None:
+    whole = train_denoiser(config=_config(shard_dir, steps=40), out=tmp_path / "whole", log=lambda line: None)
+    rewind = tmp_path / "rewind"
+    config = _config(shard_dir, steps=40)
+    _stop_after(config=config, out=rewind, steps=20)
+    checkpoint = load_checkpoint(directory=rewind)
+    assert checkpoint is not None and checkpoint.step == 20
+    resumed = train_denoiser(config=config, out=rewind, log=lambda line: None)
+    assert resumed.bundle.onnx_sha256 == whole.bundle.onnx_sha256
+
+
+def _stop_after(*, config: TrainConfig, out: Path, steps: int) -> None:
+    """Run ``config`` but stop (as a crash would) right after the checkpoint of ``steps``."""
+
+    class Stop(Exception):
+        pass
+
+    def log(line: str) -> None:
+        if line.startswith(f"step {steps}/"):
+            raise Stop
+
+    with pytest.raises(Stop):
+        train_denoiser(config=config, out=out, log=log)
+    assert (out / CHECKPOINT_NAME).exists()
+
+
+def test_a_folder_with_another_run_is_refused(shard_dir: Path, tmp_path: Path) -> None:
+    train_denoiser(config=_config(shard_dir, steps=20), out=tmp_path, log=lambda line: None)
+    with pytest.raises(InputError, match="differing: steps"):
+        train_denoiser(config=_config(shard_dir, steps=30), out=tmp_path, log=lambda line: None)
+
+
+def test_shards_of_an_old_format_are_refused(shard_dir: Path, tmp_path: Path) -> None:
+    manifest = json.loads((shard_dir / MANIFEST_NAME).read_text())
+    manifest["format"] = "petiq-shards/1"
+    (tmp_path / MANIFEST_NAME).write_text(json.dumps(manifest))
+    with pytest.raises(InputError, match="petiq-shards/1"):
+        load_patch_sets(config=_config(tmp_path))
+
+
+def test_learning_rate_warms_up_then_decays_to_the_floor() -> None:
+    config = TrainConfig(shards=("x",), steps=100, warmup=10, lr=1e-3, lr_min=1e-5)
+    assert config.lr_at(step=0) == pytest.approx(1e-4)
+    assert config.lr_at(step=9) == pytest.approx(1e-3)
+    assert config.lr_at(step=99) == pytest.approx(1e-5, rel=0.05)
+    assert TrainConfig.from_json(config.to_json()) == config
+
+
+@pytest.mark.parametrize("overrides", [{"steps": 0}, {"shards": ()}, {"lr_min": 1.0}])
+def test_impossible_settings_are_refused(overrides: dict[str, object]) -> None:
+    with pytest.raises(InputError, match="Argument"):
+        TrainConfig(**({"shards": ("x",)} | overrides))  # type: ignore[arg-type]
