@@ -18,9 +18,9 @@ from typing import Any
 import torch
 
 from imaging.atomic import write_atomic, write_json_atomic
-from imaging.errors import InputError
+from imaging.errors import InputError, OutputError
 from models.dncnn import DnCNN, DnCNNConfig
-from models.onnx_export import dncnn_to_onnx
+from models.onnx_export import EXPORT_TOLERANCE, dncnn_to_onnx, export_max_abs_diff
 
 __all__ = [
     "METADATA_NAME",
@@ -69,10 +69,22 @@ def _sha256(data: bytes) -> str:
 
 
 def save_bundle(*, model: DnCNN, directory: Path, name: str, version: str, extra: dict[str, Any]) -> BundleInfo:
-    """Write the three files of ``model`` into ``directory`` (each atomically; metadata last) and return its info."""
+    """Write the three files of ``model`` into ``directory`` (each atomically; metadata last) and return its info.
+
+    The ONNX export is first run against torch (:func:`~models.onnx_export.export_max_abs_diff`); OutputError and
+    nothing written when it is off by more than :data:`~models.onnx_export.EXPORT_TOLERANCE`.
+    """
     buffer = io.BytesIO()
     torch.save({key: value.detach().cpu() for key, value in model.state_dict().items()}, buffer)
     state, onnx_bytes = buffer.getvalue(), dncnn_to_onnx(model=model)
+    difference = export_max_abs_diff(model=model, onnx_bytes=onnx_bytes)
+    if difference is not None and difference > EXPORT_TOLERANCE:
+        raise OutputError(
+            f"The ONNX export differs from torch by {difference:.2e} (> {EXPORT_TOLERANCE:g} of the input scale); "
+            "nothing was written.",
+            check="onnx_export",
+            path=str(directory),
+        )
     directory.mkdir(parents=True, exist_ok=True)
     write_atomic(path=directory / STATE_NAME, write=lambda handle: handle.write(state))
     write_atomic(path=directory / ONNX_NAME, write=lambda handle: handle.write(onnx_bytes))
@@ -81,6 +93,7 @@ def save_bundle(*, model: DnCNN, directory: Path, name: str, version: str, extra
         "version": version,
         "config": model.config.to_json(),
         "normalisation": NORMALISATION,
+        "onnx_max_abs_diff_vs_torch": difference,
         "sha256": {STATE_NAME: _sha256(state), ONNX_NAME: _sha256(onnx_bytes)},
         **extra,
     }

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from imaging.errors import InputError
+from imaging.errors import InputError, OutputError
 from models.bundle import METADATA_NAME, STATE_NAME, device_uid, load_bundle_info, load_torch_model
 from tests.models.factories import random_dncnn, write_bundle
 
@@ -48,3 +48,17 @@ def test_missing_or_foreign_bundles_are_refused(tmp_path: Path) -> None:
     (tmp_path / METADATA_NAME).write_text(json.dumps(metadata))
     with pytest.raises(InputError, match="normalisation"):
         load_bundle_info(directory=tmp_path)
+
+
+def test_an_export_that_disagrees_with_torch_is_not_written(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    from models import bundle
+
+    monkeypatch.setattr(bundle, "export_max_abs_diff", lambda *, model, onnx_bytes: 1e-3)
+    with pytest.raises(OutputError, match="differs from torch"):
+        write_bundle(model=random_dncnn(), directory=tmp_path / "b")
+    assert not (tmp_path / "b").exists() or not any((tmp_path / "b").iterdir())
+
+
+def test_the_export_difference_is_recorded(tmp_path: Path) -> None:
+    info = write_bundle(model=random_dncnn(), directory=tmp_path)
+    assert 0.0 <= info.metadata["onnx_max_abs_diff_vs_torch"] <= 1e-4
