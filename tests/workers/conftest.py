@@ -1,0 +1,28 @@
+"""Fixtures of the worker tests: tiny weight bundles and a small simulated study (built once per session)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from models.bundle import BundleInfo
+from tests.workers.builders import identity_bundle, random_bundle, small_study
+
+
+@pytest.fixture(scope="session")
+def random_bundle_info(tmp_path_factory: pytest.TempPathFactory) -> BundleInfo:
+    """An untrained width-8 DnCNN bundle."""
+    return random_bundle(directory=tmp_path_factory.mktemp("random-bundle"))
+
+
+@pytest.fixture(scope="session")
+def identity_bundle_info(tmp_path_factory: pytest.TempPathFactory) -> BundleInfo:
+    """A width-8 DnCNN bundle whose output is its centre input slice."""
+    return identity_bundle(directory=tmp_path_factory.mktemp("identity-bundle"))
+
+
+@pytest.fixture(scope="session")
+def small_series_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A 12 x 48 x 48 torso series at 5 % counts (read-only: tests write elsewhere)."""
+    return small_study(directory=tmp_path_factory.mktemp("small-study") / "study")

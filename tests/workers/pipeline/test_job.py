@@ -1,0 +1,152 @@
+"""``run_process``: the whole job on a small simulated study with tiny bundles; all-or-nothing output."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from imaging.dicom.reader import read_pet_series
+from imaging.errors import InputError, NotDicomError, OutputError
+from models.bundle import BundleInfo
+from workers.pipeline import job
+from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
+from workers.pipeline.qc import body_mask
+from workers.pipeline.result import SCORING_UNAVAILABLE, STAGES
+
+
+def _request(*, series: Path, out: Path, bundle: BundleInfo, score: bool = True) -> ProcessRequest:
+    return ProcessRequest(input_dir=series, out_dir=out, weights_dir=bundle.directory, score=score)
+
+
+def test_identity_network_preserves_the_series(
+    small_series_dir: Path, identity_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = run_process(request=_request(series=small_series_dir, out=out, bundle=identity_bundle_info))
+    source = read_pet_series(source=small_series_dir).volume
+    derived = read_pet_series(source=out / "denoised").volume
+    assert derived.geometry == source.geometry
+    assert derived.uids.series_uid == result["output"]["series_uid"] != source.uids.series_uid
+    assert derived.uids.study_uid == source.uids.study_uid
+    body = body_mask(voxels=source.voxels)
+    ratio = float(derived.voxels[body].sum(dtype=np.float64) / source.voxels[body].sum(dtype=np.float64))
+    assert ratio == pytest.approx(1.0, abs=0.02)
+    assert result["qc"]["suvmean_ratio_body"] == pytest.approx(ratio, abs=1e-3)
+    assert json.loads((out / "result.json").read_text()) == result
+
+
+def test_random_network_writes_a_valid_series(
+    small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    stages: list[tuple[str, float]] = []
+    result = run_process(
+        request=_request(series=small_series_dir, out=out, bundle=random_bundle_info),
+        progress=lambda stage, fraction: stages.append((stage, fraction)),
+    )
+    derived = read_pet_series(source=out / "denoised")
+    assert derived.volume.geometry == read_pet_series(source=small_series_dir).volume.geometry
+    assert derived.datasets[0].ContributingEquipmentSequence[-1].DeviceUID == random_bundle_info.device_uid
+    assert random_bundle_info.onnx_sha256[:12] in derived.datasets[0].DerivationDescription
+    assert sorted(path.name for path in out.iterdir()) == ["denoised", "result.json"]
+    assert list(dict.fromkeys(stage for stage, _ in stages)) == ["load", "denoise", "qc", "write"]
+    assert dict(stages) == {"load": 1.0, "denoise": 1.0, "qc": 1.0, "write": 1.0}  # each one's last report
+    assert 0.0 < [f for stage, f in stages if stage == "denoise"][1] <= 1.0  # per batch of slices
+    assert all(0.0 <= fraction <= 1.0 for _, fraction in stages)
+    assert result["provenance"]["denoiser"]["sha256"] == random_bundle_info.onnx_sha256
+
+
+def test_result_keys_and_types(small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path) -> None:
+    result = run_process(request=_request(series=small_series_dir, out=tmp_path / "o", bundle=random_bundle_info))
+    assert list(result) == ["input", "output", "qc", "adaptation", "provenance", "timings_s", "notes"]
+    assert result["input"]["n_slices"] == 12 and result["input"]["scores"] is None
+    assert result["output"]["sr_uid"] is None and result["output"]["scores"] is None
+    assert result["adaptation"] is None
+    provenance = result["provenance"]
+    assert provenance["scorer"] is None and provenance["device_uid"] == random_bundle_info.device_uid
+    assert set(provenance["denoiser"]) == {"name", "version", "sha256", "engine"}
+    assert isinstance(provenance["software_version"], str) and provenance["software_version"]
+    assert list(result["timings_s"]) == list(STAGES)
+    assert result["timings_s"]["adapt"] == 0.0 and result["timings_s"]["score"] == 0.0
+    assert result["timings_s"]["denoise"] > 0.0
+    for key in ("suvmax_in", "suvmax_out", "suvmean_ratio_body", "noise_cov_in", "noise_cov_out"):
+        assert isinstance(result["qc"][key], float), key
+    assert result["notes"] == [SCORING_UNAVAILABLE]
+
+
+def test_no_score_adds_no_note_and_adapt_off_is_accepted(
+    small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    request = ProcessRequest(
+        input_dir=small_series_dir,
+        out_dir=tmp_path / "o",
+        weights_dir=random_bundle_info.directory,
+        adapt=AdaptMode.OFF,
+        score=False,
+    )
+    result = run_process(request=request)
+    assert result["notes"] == [] and result["adaptation"] is None
+
+
+def test_failure_while_writing_leaves_nothing(
+    small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: object) -> None:
+        raise OutputError("disk full")
+
+    monkeypatch.setattr(job, "write_series", broken)
+    out = tmp_path / "deeper" / "out"
+    with pytest.raises(OutputError, match="disk full"):
+        run_process(request=_request(series=small_series_dir, out=out, bundle=random_bundle_info))
+    assert list(tmp_path.iterdir()) == []  # no OUT, no staging folder, no parent created for them
+
+
+def test_failure_after_the_series_leaves_an_empty_out_as_it_was(
+    small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def broken(**_: object) -> None:
+        raise RuntimeError("interrupted")
+
+    monkeypatch.setattr(job, "write_json_atomic", broken)
+    out = tmp_path / "out"
+    out.mkdir()
+    with pytest.raises(RuntimeError):
+        run_process(request=_request(series=small_series_dir, out=out, bundle=random_bundle_info))
+    assert [path.name for path in tmp_path.iterdir()] == ["out"] and list(out.iterdir()) == []
+
+
+def test_an_empty_out_folder_is_used(small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    run_process(request=_request(series=small_series_dir, out=out, bundle=random_bundle_info))
+    assert (out / "result.json").is_file()
+
+
+def test_non_empty_out_is_refused_before_reading(random_bundle_info: BundleInfo, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    out.mkdir()
+    (out / "mine.txt").write_text("keep")
+    request = _request(series=tmp_path / "no-such-series", out=out, bundle=random_bundle_info)
+    with pytest.raises(InputError) as caught:
+        run_process(request=request)
+    assert caught.value.check == "output_exists"
+    assert [path.name for path in out.iterdir()] == ["mine.txt"]
+
+
+def test_bad_input_writes_nothing(random_bundle_info: BundleInfo, tmp_path: Path) -> None:
+    series = tmp_path / "series"
+    series.mkdir()
+    (series / "a.dcm").write_bytes(b"not dicom at all")
+    with pytest.raises(NotDicomError):
+        run_process(request=_request(series=series, out=tmp_path / "out", bundle=random_bundle_info))
+    assert [path.name for path in tmp_path.iterdir()] == ["series"]
+
+
+def test_bad_weights_are_input_errors(small_series_dir: Path, tmp_path: Path) -> None:
+    request = ProcessRequest(input_dir=small_series_dir, out_dir=tmp_path / "out", weights_dir=tmp_path / "none")
+    with pytest.raises(InputError, match="incomplete or unreadable"):
+        run_process(request=request)
+    assert not (tmp_path / "out").exists()

@@ -1,0 +1,16 @@
+"""The study pipeline: one module per stage, chained by :func:`workers.pipeline.job.run_process`.
+
+::
+
+    load (read + validate the series) → [adapt] → denoise → qc → [score] → write (derived series + result.json)
+
+- :mod:`.settings`: where the denoiser's weights are (``PETIQ_DENOISER_WEIGHTS``, else the shipped bundle).
+- :mod:`.load`: the input series as a :class:`~imaging.dicom.reader.PetSeries`.
+- :mod:`.denoise`: the bundle's engine over the volume.
+- :mod:`.qc`: pure quantitative checks (SUVmax, body activity, noise in a uniform region).
+- :mod:`.result`: the ``result.json`` document (DESIGN.md §3).
+- :mod:`.write`: the derived DICOM series and the all-or-nothing output folder.
+- :mod:`.job`: the request and the job that runs the stages, timed.
+
+None of these modules imports celery.
+"""

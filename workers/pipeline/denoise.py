@@ -1,0 +1,43 @@
+"""Stage ``denoise``: open the bundle's inference engine and run it over the volume."""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from imaging.volume import PetVolume
+from models.bundle import BundleInfo
+from models.engines import Backend, Engine, open_engine
+from models.inference import denoise_volume
+
+__all__ = ["Denoiser", "denoise", "open_denoiser"]
+
+
+@dataclass(frozen=True, kw_only=True)
+class Denoiser:
+    """A weight bundle and the engine that runs it."""
+
+    info: BundleInfo
+    engine: Engine
+
+
+def open_denoiser(*, info: BundleInfo, backend: Backend = Backend.AUTO) -> Denoiser:
+    """An engine for the bundle ``info`` (onnxruntime first, torch as the fallback; see :mod:`models.engines`)."""
+    return Denoiser(info=info, engine=open_engine(info=info, backend=backend))
+
+
+def denoise(
+    *, volume: PetVolume, denoiser: Denoiser, batch: int = 8, progress: Callable[[float], None] | None = None
+) -> PetVolume:
+    """``volume`` with denoised voxels: ``(z, y, x) float32`` in its units; geometry, UIDs and SUV kept.
+
+    ``progress(fraction)`` is called after each batch of ``batch`` slices with the fraction done, 0–1.
+    """
+
+    def report(done: int, total: int) -> None:
+        if progress is not None:
+            progress(done / total)
+
+    result = denoise_volume(voxels=volume.voxels, engine=denoiser.engine, batch=batch, progress=report)
+    return dataclasses.replace(volume, voxels=result.voxels)

@@ -1,0 +1,121 @@
+"""The whole job in one process: load → [adapt] → denoise → qc → [score] → write, each stage timed.
+
+:func:`run_process` is what ``petiq process`` and the worker's task call. Order matters for the user: the output
+folder is checked first and the weights second (both cheap), before the series is read; nothing is written
+until every stage has run, and then all at once (:func:`workers.pipeline.write.staged_output`).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+from imaging.atomic import write_json_atomic
+from imaging.dicom.files import write_series
+from models.bundle import load_bundle_info
+from models.engines import Backend
+from workers.pipeline.denoise import denoise, open_denoiser
+from workers.pipeline.load import load_series
+from workers.pipeline.qc import quality_control
+from workers.pipeline.result import SCORING_UNAVAILABLE, STAGES, JobRecord, result_document
+from workers.pipeline.write import (
+    DENOISED_DIR,
+    RESULT_NAME,
+    check_output_free,
+    derived_datasets,
+    staged_output,
+)
+
+__all__ = ["AdaptMode", "ProcessRequest", "Progress", "run_process"]
+
+Progress = Callable[[str, float], None]
+"""``progress(stage, fraction)``: ``stage`` one of :data:`workers.pipeline.result.STAGES`, ``fraction`` 0–1."""
+
+
+class AdaptMode(StrEnum):
+    """Per-study adaptation. ``auto`` adapts when split series are given (none can be given yet: no adaptation)."""
+
+    AUTO = "auto"
+    OFF = "off"
+
+
+@dataclass(frozen=True, kw_only=True)
+class ProcessRequest:
+    """One job.
+
+    Attributes:
+        input_dir: folder holding one PET series.
+        out_dir: output folder: must not exist or be empty; gets ``denoised/`` and ``result.json``.
+        weights_dir: the denoiser's weight bundle (``dncnn.json``, ``dncnn.onnx``, ``dncnn.pt``).
+        adapt: per-study adaptation mode.
+        score: run the quality scorer (not available yet: a note says so).
+        backend: inference runtime.
+    """
+
+    input_dir: Path
+    out_dir: Path
+    weights_dir: Path
+    adapt: AdaptMode = AdaptMode.AUTO
+    score: bool = True
+    backend: Backend = Backend.AUTO
+
+
+class _Clock:
+    """Seconds per stage; every stage of :data:`STAGES` starts at 0.0 (skipped)."""
+
+    def __init__(self, progress: Progress | None) -> None:
+        self.timings = dict.fromkeys(STAGES, 0.0)
+        self.progress = progress
+
+    def report(self, stage: str, fraction: float) -> None:
+        if self.progress is not None:
+            self.progress(stage, fraction)
+
+    @contextmanager
+    def stage(self, name: str) -> Iterator[None]:
+        self.report(name, 0.0)
+        start = time.perf_counter()
+        yield
+        self.timings[name] = time.perf_counter() - start
+        self.report(name, 1.0)
+
+
+def run_process(*, request: ProcessRequest, progress: Progress | None = None) -> dict[str, Any]:
+    """Run ``request``; returns the result.json mapping that was written to ``out_dir``.
+
+    Raises:
+        InputError: unusable input series or weights, or an ``out_dir`` that exists and is not empty.
+        OutputError: the output could not be written (then ``out_dir`` is not created).
+    """
+    check_output_free(out_dir=request.out_dir)
+    bundle = load_bundle_info(directory=request.weights_dir)
+    clock = _Clock(progress)
+    with clock.stage("load"):
+        series = load_series(input_dir=request.input_dir)
+    with clock.stage("denoise"):
+        denoiser = open_denoiser(info=bundle, backend=request.backend)
+        denoised = denoise(volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f))
+    with clock.stage("qc"):
+        qc = quality_control(before=series.volume, after=denoised)
+    with staged_output(out_dir=request.out_dir) as staging:
+        with clock.stage("write"):
+            datasets = derived_datasets(series=series, denoised=denoised, bundle=bundle)
+            write_series(datasets=datasets, directory=staging / DENOISED_DIR)
+        record = JobRecord(
+            input_series_uid=series.volume.uids.series_uid,
+            n_slices=series.volume.shape[0],
+            output_series_uid=str(datasets[0].SeriesInstanceUID),
+            bundle=bundle,
+            engine=denoiser.engine.name,
+            qc=qc,
+            timings_s=clock.timings,
+            notes=[SCORING_UNAVAILABLE] if request.score else [],
+        )
+        result = result_document(record=record)
+        write_json_atomic(path=staging / RESULT_NAME, value=result)
+    return result

@@ -1,0 +1,89 @@
+"""The ``result.json`` document of a job (DESIGN.md §3): the CLI writes it, the job API returns it.
+
+::
+
+    {"input": {series_uid, n_slices, scores},
+     "output": {series_uid, sr_uid, scores},
+     "qc": {...},                                  workers.pipeline.qc.quality_control
+     "adaptation": {...} | null,
+     "provenance": {software_version, denoiser: {name, version, sha256, engine}, scorer, device_uid},
+     "timings_s": {load, adapt, denoise, qc, score, write},
+     "notes": [str, ...]}
+
+The quality scorer and the scores SR are not part of this version: ``scores``, ``sr_uid`` and ``scorer`` are
+null, and a note says so when scoring was asked for. ``sha256`` is the ONNX weights' digest, from which the
+DeviceUID is derived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from typing import Any
+
+from models.bundle import BundleInfo
+
+__all__ = ["SCORING_UNAVAILABLE", "STAGES", "JobRecord", "result_document", "software_version"]
+
+STAGES = ("load", "adapt", "denoise", "qc", "score", "write")
+"""The timed stages, in order."""
+
+SCORING_UNAVAILABLE = "quality scoring is not available in this version of petiq: scores are null"
+
+
+def software_version() -> str:
+    """petiq's installed version, ``"0+unknown"`` when it is not installed as a distribution."""
+    try:
+        return metadata.version("petiq")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"
+
+
+@dataclass(frozen=True, kw_only=True)
+class JobRecord:
+    """What a finished job reports.
+
+    Attributes:
+        input_series_uid, n_slices: the input series.
+        output_series_uid: the derived series.
+        bundle, engine: the denoiser's weights and what ran them (e.g. ``onnxruntime/CPUExecutionProvider``).
+        qc: the ``qc`` section.
+        timings_s: seconds per stage (:data:`STAGES`), 0.0 for skipped stages.
+        notes: remarks for the reader of the result.
+        adaptation: the ``adaptation`` section, None when no adaptation ran.
+    """
+
+    input_series_uid: str
+    n_slices: int
+    output_series_uid: str
+    bundle: BundleInfo
+    engine: str
+    qc: Mapping[str, Any]
+    timings_s: Mapping[str, float]
+    notes: Sequence[str] = ()
+    adaptation: Mapping[str, Any] | None = None
+
+
+def result_document(*, record: JobRecord) -> dict[str, Any]:
+    """``record`` as the result.json mapping (module docstring), JSON-ready."""
+    bundle = record.bundle
+    return {
+        "input": {"series_uid": record.input_series_uid, "n_slices": record.n_slices, "scores": None},
+        "output": {"series_uid": record.output_series_uid, "sr_uid": None, "scores": None},
+        "qc": dict(record.qc),
+        "adaptation": dict(record.adaptation) if record.adaptation is not None else None,
+        "provenance": {
+            "software_version": software_version(),
+            "denoiser": {
+                "name": bundle.name,
+                "version": bundle.version,
+                "sha256": bundle.onnx_sha256,
+                "engine": record.engine,
+            },
+            "scorer": None,
+            "device_uid": bundle.device_uid,
+        },
+        "timings_s": {stage: round(float(record.timings_s.get(stage, 0.0)), 3) for stage in STAGES},
+        "notes": list(record.notes),
+    }
