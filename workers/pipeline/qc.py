@@ -14,7 +14,8 @@ Activity preservation
 Noise in a uniform region
     A cubic window of about 30 mm per side (``round(30 mm / spacing)`` voxels per axis, made odd, at least 3) is
     slid over the input smoothed to FWHM 12 mm (so noise does not drive the choice). Candidates: windows wholly in
-    the body whose local mean is ≥ 0.5 × activity_scale(input). The chosen window has the lowest local
+    the body whose local mean is 0.5–2 × activity_scale(input) (typical tissue such as the liver; the upper bound
+    keeps a hot, uniform bladder out, where Poisson CoV would read low). The chosen window has the lowest local
     CoV = std / mean of the smoothed input. ``noise_cov_in`` and ``noise_cov_out`` are then SD (N − 1) / mean of
     the raw input and of the output over that window, as fractions (0.1 = 10 %).
 """
@@ -37,6 +38,7 @@ from imaging.volume import PetVolume, Units
 __all__ = [
     "BODY_FRACTION",
     "BODY_SIGMA_VOXELS",
+    "REGION_MAX_FRACTION",
     "REGION_MIN_FRACTION",
     "SELECTION_FWHM_MM",
     "WINDOW_MM",
@@ -58,6 +60,8 @@ SELECTION_FWHM_MM = 12.0
 """FWHM of the Gaussian that smooths the input before the uniform region is chosen, mm."""
 REGION_MIN_FRACTION = 0.5
 """A uniform-region window's local mean must reach this fraction of the activity scale."""
+REGION_MAX_FRACTION = 2.0
+"""... and stay at or below this one (no hot organ such as the bladder)."""
 
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
 BoolArray = npt.NDArray[np.bool_]
@@ -153,7 +157,8 @@ def find_uniform_region(
     mean, cov = _local_mean_and_cov(image=ndi.gaussian_filter(values, sigma, mode="nearest"), size=size)
     inside_body = ndi.uniform_filter(body.astype(np.float64), size=size, mode="constant") > 1.0 - 1e-6
     candidates = inside_body & _inner_centres(shape=values.shape, size=size)
-    candidates &= mean >= REGION_MIN_FRACTION * activity_scale(voxels=values)
+    scale = activity_scale(voxels=values)
+    candidates &= (mean >= REGION_MIN_FRACTION * scale) & (mean <= REGION_MAX_FRACTION * scale)
     if not candidates.any():
         return None
     best = np.unravel_index(int(np.argmin(np.where(candidates, cov, np.inf))), values.shape)
@@ -205,7 +210,7 @@ def _noise(*, before: PetVolume, after: PetVolume, body: BoolArray) -> dict[str,
         size = window_voxels(spacing_mm=spacing)
         reason = (
             f"no {WINDOW_MM:g} mm window ({size} voxels) lies in the body with a mean of at least "
-            f"{REGION_MIN_FRACTION:g} x the activity scale"
+            f"{REGION_MIN_FRACTION:g}-{REGION_MAX_FRACTION:g} x the activity scale"
         )
         empty = {"centre_voxel": None, "size_voxels": None, "size_mm": None, "reason": reason}
         return {"noise_cov_in": None, "noise_cov_out": None, "uniform_region": empty}

@@ -108,6 +108,17 @@ def test_uniform_region_ignores_cold_regions() -> None:
     assert not region.mask(shape=voxels.shape)[block].all()
 
 
+def test_uniform_region_ignores_hot_organs() -> None:
+    rng = np.random.default_rng(7)
+    voxels = rng.normal(1.0, 0.3, size=(48, 48, 48)).astype(np.float32)
+    voxels[:, :, 24:] *= 1.5  # the typical tissue: activity scale ≈ 1.6
+    block = (slice(20, 30), slice(4, 14), slice(4, 14))
+    voxels[block] = 6.0  # uniform but hotter than twice the activity scale, like a full bladder
+    region = find_uniform_region(voxels=voxels, body=np.ones(voxels.shape, dtype=np.bool_), spacing_mm=SPACING)
+    assert region is not None
+    assert not region.mask(shape=voxels.shape)[block].any()
+
+
 def test_no_uniform_region_in_a_volume_smaller_than_the_window() -> None:
     voxels = np.ones((5, 40, 40), dtype=np.float32)
     assert find_uniform_region(voxels=voxels, body=np.ones(voxels.shape, dtype=np.bool_), spacing_mm=SPACING) is None
