@@ -1,0 +1,112 @@
+"""Training pairs from the study in front of the network (no clean target exists there).
+
+``split_batches``: two independent half-count reconstructions A and B of one acquisition (binomial thinning
+of Poisson counts: their noise is independent). Each sample is A's slices ``z-1, z, z+1`` → B's slice ``z``, or
+B → A (a fair coin), so the network learns E[B | A] = the noise-free image (Noise2Noise).
+
+``subsample_batches`` (single series, an APPROXIMATION): Neighbor2Neighbor sub-sampling. Every 2×2 cell of a
+slice gives two different random pixels, one to each of two half-size images g1, g2 (the three input slices use
+g1's choice, the target slice g2's). In a reconstructed image neighbouring noise is correlated (the system
+response and the post-filter spread it), so g1 and g2 are not independent: the pairs only approximate N2N.
+
+Both normalise by one activity scale (:func:`imaging.intensity.activity_scale`) of the study, as inference
+does, and draw patch centres inside the body, with a random dihedral transform; all randomness from ``rng``.
+Yields ``(x (b, 3, P, P), y (b, 1, P, P))`` float32 tensors, endlessly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import numpy as np
+import numpy.typing as npt
+import scipy.ndimage as ndi
+import torch
+
+from imaging.errors import InputError
+from imaging.intensity import activity_scale
+from models.inference import neighbour_indices
+
+__all__ = ["body_centres", "split_batches", "subsample_batches"]
+
+FloatArray = npt.NDArray[np.float32]
+Batches = Iterator[tuple[torch.Tensor, torch.Tensor]]
+
+
+def body_centres(*, voxels: FloatArray, patch: int) -> npt.NDArray[np.int64]:
+    """``(m, 3)`` voxel indices ``(z, y, x)`` inside the body (smoothed > 0.1 × activity scale) where a
+    ``patch``-square fits; InputError when the volume is smaller than a patch or has no such voxel."""
+    _, ny, nx = voxels.shape
+    if ny < patch or nx < patch:
+        raise InputError(f"Argument 'patch' ({patch}) is larger than the {ny}×{nx} slices.", check="adapt_patch")
+    body = ndi.gaussian_filter(voxels.astype(np.float64), 2.0) > 0.1 * activity_scale(voxels=voxels)
+    low = patch // 2
+    allowed = np.zeros_like(body)
+    allowed[:, low : ny - patch + low + 1, low : nx - patch + low + 1] = True
+    centres = np.argwhere(body & allowed)
+    if len(centres) == 0:
+        raise InputError("The series has no activity to adapt on.", check="adapt_body")
+    return centres.astype(np.int64)
+
+
+def _dihedral(*, x: FloatArray, y: FloatArray, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+    turns, flip = int(rng.integers(4)), bool(rng.integers(2))
+    x, y = np.rot90(x, turns, axes=(-2, -1)), np.rot90(y, turns, axes=(-2, -1))
+    if flip:
+        x, y = x[..., ::-1], y[..., ::-1]
+    return np.ascontiguousarray(x), np.ascontiguousarray(y)
+
+
+def _crop(*, image: FloatArray, y: int, x: int, patch: int) -> FloatArray:
+    top, left = y - patch // 2, x - patch // 2
+    return image[..., top : top + patch, left : left + patch]
+
+
+def split_batches(*, a: FloatArray, b: FloatArray, patch: int, batch: int, rng: np.random.Generator) -> Batches:
+    """Endless N2N batches from half-count volumes ``a`` and ``b`` ``(z, y, x)`` of equal shape (module docstring)."""
+    if a.shape != b.shape:
+        raise InputError(f"Arguments 'a' and 'b' should have one shape, got {a.shape} and {b.shape}.", check="split")
+    scale = np.float32(activity_scale(voxels=(a.astype(np.float64) + b) / 2.0))
+    volumes = (a.astype(np.float32) / scale, b.astype(np.float32) / scale)
+    centres = body_centres(voxels=a + b, patch=patch)
+    while True:
+        xs, ys = [], []
+        for z, yc, xc in centres[rng.integers(len(centres), size=batch)]:
+            source, target = volumes[::-1] if rng.integers(2) else volumes
+            stack = source[neighbour_indices(nz=a.shape[0], z=np.array([z]))[0]]
+            x, y = _dihedral(
+                x=_crop(image=stack, y=yc, x=xc, patch=patch),
+                y=_crop(image=target[z][None], y=yc, x=xc, patch=patch),
+                rng=rng,
+            )
+            xs.append(x)
+            ys.append(y)
+        yield torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
+
+
+def _subsample_pair(*, stack: FloatArray, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+    """``stack (3, 2h, 2w)`` → g1 ``(3, h, w)`` and g2 ``(1, h, w)``: two different pixels of each 2×2 cell."""
+    _, height, width = stack.shape
+    h, w = height // 2, width // 2
+    cells = stack[:, : 2 * h, : 2 * w].reshape(3, h, 2, w, 2).transpose(0, 1, 3, 2, 4).reshape(3, h, w, 4)
+    first = rng.integers(4, size=(h, w))
+    second = (first + rng.integers(1, 4, size=(h, w))) % 4
+    rows, cols = np.indices((h, w))
+    return cells[:, rows, cols, first], cells[1:2, rows, cols, second]
+
+
+def subsample_batches(*, volume: FloatArray, patch: int, batch: int, rng: np.random.Generator) -> Batches:
+    """Endless Neighbor2Neighbor batches from one volume ``(z, y, x)``: ``patch``-square sub-images of
+    ``2·patch``-square crops (module docstring: an approximation)."""
+    scale = np.float32(activity_scale(voxels=volume))
+    normalised = volume.astype(np.float32) / scale
+    centres = body_centres(voxels=volume, patch=2 * patch)
+    while True:
+        xs, ys = [], []
+        for z, yc, xc in centres[rng.integers(len(centres), size=batch)]:
+            stack = normalised[neighbour_indices(nz=volume.shape[0], z=np.array([z]))[0]]
+            g1, g2 = _subsample_pair(stack=_crop(image=stack, y=yc, x=xc, patch=2 * patch), rng=rng)
+            x, y = _dihedral(x=g1, y=g2, rng=rng)
+            xs.append(x)
+            ys.append(y)
+        yield torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
