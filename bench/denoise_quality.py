@@ -47,7 +47,7 @@ from bench.sweeps import best_setting, on_sweep_edge
 from imaging.simulation.phantom import Phantom, PhantomKind
 from imaging.simulation.phantoms import make_phantom
 from imaging.simulation.study import StudyRequest, simulate_study
-from models.bundle import load_bundle_info
+from models.bundle import BundleInfo, load_bundle_info
 from models.engines import Engine, open_engine
 from models.inference import denoise_volume
 
@@ -517,44 +517,47 @@ def parse_config(argv: Sequence[str] | None = None) -> Config:
     )
 
 
+def _document(
+    *,
+    config: Config,
+    info: BundleInfo,
+    engine: Engine,
+    results: Sequence[CaseResult],
+    checks: Sequence[TargetCheck],
+    clock: Clock,
+) -> dict[str, object]:
+    """Every number of the run, JSON-ready."""
+    return {
+        "config": asdict(config),
+        "bundle": {"name": info.name, "version": info.version, "onnx_sha256": info.onnx_sha256, "engine": engine.name},
+        "studies": [asdict(case) for case in results],
+        "targets": [asdict(check) for check in checks],
+        "seconds": clock.seconds,
+    }
+
+
 def main(argv: Sequence[str] | None = None) -> None:
-    config = parse_config(argv)
-    clock = Clock()
+    """Run the benchmark (module docstring) and print its tables, targets and timings."""
+    config, clock, start = parse_config(argv), Clock(), time.perf_counter()
     with clock.part("load weights"):
         info = load_bundle_info(directory=config.weights)
         engine = open_engine(info=info)
+    levels = ", ".join(level_label(level=lv) for lv in config.levels)
     print(
         f"petiq {info.name} {info.version} ({config.weights}, {engine.name}); protocol {config.protocol}; "
-        f"R = {config.realisations}; levels {', '.join(level_label(level=lv) for lv in config.levels)}"
-        f"{'; QUICK (small grids)' if config.quick else ''}"
+        f"R = {config.realisations}; levels {levels}{'; QUICK (small grids)' if config.quick else ''}"
     )
-    results = [
-        evaluate_case(case=case, engine=engine, config=config, clock=clock)
-        for case in held_out_cases(studies=config.studies)
-    ]
+    cases = held_out_cases(studies=config.studies)
+    results = [evaluate_case(case=case, engine=engine, config=config, clock=clock) for case in cases]
     for case in results:
         print(f"\n## {case.case.name}: {case.shape} voxels of {case.spacing_mm} mm, seed {case.case.seed}\n")
         print("\n\n".join(case_tables(case=case)))
     checks = target_checks(results=results)
     print("\n" + targets_report(checks=checks))
-    print(
-        "\nWall time (s): "
-        + ", ".join(f"{name} {seconds:.1f}" for name, seconds in clock.seconds.items())
-        + f"; total {sum(clock.seconds.values()):.1f}"
-    )
+    parts = ", ".join(f"{name} {seconds:.1f}" for name, seconds in clock.seconds.items())
+    print(f"\nWall time (s): {parts}; total {time.perf_counter() - start:.1f}")
     if config.json_path is not None:
-        document = {
-            "config": asdict(config),
-            "bundle": {
-                "name": info.name,
-                "version": info.version,
-                "onnx_sha256": info.onnx_sha256,
-                "engine": engine.name,
-            },
-            "studies": [asdict(case) for case in results],
-            "targets": [asdict(check) for check in checks],
-            "seconds": clock.seconds,
-        }
+        document = _document(config=config, info=info, engine=engine, results=results, checks=checks, clock=clock)
         config.json_path.write_text(json.dumps(document, indent=1, default=str))
         print(f"numbers written to {config.json_path}")
 

@@ -21,11 +21,12 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.metrics import ensemble_lesion_bias, ensemble_voxel_cov, nema_image_quality, psnr, ssim
-from imaging.simulation.phantom import Phantom, PhantomKind
+from imaging.simulation.phantom import Lesion, Phantom, PhantomKind
 
 __all__ = ["Scores", "SphereFigures", "lesion_biases", "liver_cov", "nema_figures", "score_images"]
 
 FloatArray = npt.NDArray[np.float32]
+FloatArray64 = npt.NDArray[np.float64]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -99,32 +100,36 @@ def liver_cov(*, images: FloatArray, phantom: Phantom) -> float | None:
     return None if mask is None else ensemble_voxel_cov(stack=images, voi_mask=mask)
 
 
+def _nema_layout(phantom: Phantom) -> tuple[list[Lesion], float, FloatArray64, list[float]]:
+    """Spheres (smallest first), their common contrast, background ROI centres and slice offsets of ``phantom``."""
+    if phantom.kind is not PhantomKind.NEMA:
+        raise ValueError(f"Argument 'phantom' should be a NEMA phantom, got {phantom.kind}.")
+    spheres = sorted(phantom.lesions, key=lambda lesion: lesion.diameter_mm)
+    ratios = {lesion.contrast for lesion in spheres}
+    offsets = phantom.extras.get("background_roi_slice_offsets_mm")
+    centres = phantom.extras.get("background_roi_centres_mm")
+    if len(ratios) != 1 or not isinstance(offsets, tuple | list) or not isinstance(centres, tuple | list):
+        raise ValueError(
+            "Argument 'phantom' should have spheres of one contrast and the background ROI layout in 'extras'."
+        )
+    return spheres, ratios.pop(), np.asarray(centres, dtype=np.float64), [float(v) for v in offsets]
+
+
 def nema_figures(*, images: FloatArray, phantom: Phantom) -> tuple[SphereFigures, ...]:
     """NEMA contrast recovery and background variability of every sphere, averaged over ``images`` ``(R, z, y, x)``.
 
     Uses the phantom's spheres (its lesions, true ratio ``contrast``) and ``extras`` background ROI layout.
     """
-    if phantom.kind is not PhantomKind.NEMA:
-        raise ValueError(f"Argument 'phantom' should be a NEMA phantom, got {phantom.kind}.")
-    spheres = sorted(phantom.lesions, key=lambda lesion: lesion.diameter_mm)
-    ratios = {lesion.contrast for lesion in spheres}
-    offsets, centres = (
-        phantom.extras.get("background_roi_slice_offsets_mm"),
-        phantom.extras.get("background_roi_centres_mm"),
-    )
-    if len(ratios) != 1 or not isinstance(offsets, tuple | list) or not isinstance(centres, tuple | list):
-        raise ValueError(
-            "Argument 'phantom' should have spheres of one contrast and the background ROI layout in 'extras'."
-        )
+    spheres, ratio, centres, offsets = _nema_layout(phantom)
     per_image = [
         nema_image_quality(
             image=image,
             spacing_mm=phantom.spacing_mm,
             sphere_centres_mm=[lesion.centre_mm for lesion in spheres],
             sphere_diameters_mm=[lesion.diameter_mm for lesion in spheres],
-            background_centres_mm=np.asarray(centres, dtype=np.float64),
-            activity_ratio=next(iter(ratios)),
-            slice_offsets_mm=[float(offset) for offset in offsets],
+            background_centres_mm=centres,
+            activity_ratio=ratio,
+            slice_offsets_mm=offsets,
         )
         for image in images
     ]
