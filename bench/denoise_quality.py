@@ -475,11 +475,12 @@ def targets_report(*, checks: Sequence[TargetCheck]) -> str:
             lines.append(f"  {title}: not evaluated (no study or level it applies to)")
             continue
         verdict = "PASS" if all(c.passed for c in mine) else "FAIL"
-        worst = min(mine, key=lambda c: c.margin)
-        where = ", ".join(part for part in (worst.case, level_label(level=worst.level), worst.item) if part)
+        failed = [c for c in mine if not c.passed]
+        worst = min(failed or mine, key=lambda c: c.margin)
+        where = ", ".join(part for part in (worst.case, level_label(level=worst.level), worst.item, worst.note) if part)
         lines.append(
             f"  {verdict}  {title}: {sum(c.passed for c in mine)}/{len(mine)} checks pass; "
-            f"worst margin {worst.margin:+.2f} ({where})"
+            f"{'worst failing' if failed else 'worst'} margin {worst.margin:+.2f} ({where})"
         )
     return "\n".join(lines)
 
