@@ -1,0 +1,66 @@
+"""The benchmark script: held-out seeds, and one quick end-to-end run on a tiny untrained network."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+
+from bench.denoise_quality import TARGET_TITLES, held_out_cases, main
+from imaging.simulation.phantom import PhantomKind
+from models.bundle import save_bundle
+from models.dncnn import DnCNN, DnCNNConfig
+
+TRAINING_SEEDS = set(range(1000, 1090)) | set(range(2000, 2090))
+
+
+def test_held_out_studies_have_distinct_seeds_outside_the_training_seeds() -> None:
+    cases = held_out_cases(studies=3)
+    seeds = [case.seed for case in cases]
+    assert len(set(seeds)) == len(seeds) == 9
+    assert not set(seeds) & TRAINING_SEEDS
+    assert [case.kind for case in cases[:3]] == [PhantomKind.TORSO, PhantomKind.TORSO, PhantomKind.NEMA]
+    assert [case.variant for case in cases[:2]] == ["low_bmi", "high_bmi"]
+    assert len({case.name for case in cases}) == 9
+
+
+@pytest.mark.slow
+def test_a_quick_run_prints_every_target_and_writes_every_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    torch.manual_seed(0)
+    weights = tmp_path / "weights"
+    save_bundle(
+        model=DnCNN(config=DnCNNConfig(width=4, depth=3)), directory=weights, name="tiny", version="0", extra={}
+    )
+    report = tmp_path / "quality.json"
+    levels = (0.05, 0.1)
+    main(
+        [
+            "--weights",
+            str(weights),
+            "--quick",
+            "--levels",
+            "0.05,0.1",
+            "--fwhm-mm",
+            "0,10",
+            "--nlm-k",
+            "4",
+            "--json",
+            str(report),
+        ]
+    )
+    out = capsys.readouterr().out
+    for title in TARGET_TITLES.values():
+        assert f"PASS  {title}" in out or f"FAIL  {title}" in out
+    document = json.loads(report.read_text())
+    studies = document["studies"]
+    assert [study["case"]["name"] for study in studies] == [case.name for case in held_out_cases(studies=1)]
+    lesions = sum(len(study["lesions"]) for study in studies if study["case"]["kind"] == "torso")
+    kinds = [check["target"] for check in document["targets"]]
+    assert kinds.count("psnr") == 3 * len(levels)
+    assert kinds.count("matched_contrast") == 2 * len(levels)
+    assert kinds.count("lesion_bias") == lesions * len(levels)
+    assert set(document["seconds"]) >= {"simulate", "gaussian", "nlm", "petiq", "metrics"}
