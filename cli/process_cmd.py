@@ -2,11 +2,17 @@
 
 ::
 
-    petiq process DIR -o OUT [--weights DIR] [--backend auto|onnxruntime|torch] [--adapt auto|off] [--no-score]
+    petiq process DIR -o OUT [--weights DIR] [--backend auto|onnxruntime|torch] [--no-score]
+        [--adapt auto|off|n2n-split|single] [--split-a DIR --split-b DIR] [--save-adapted-model PATH]
+        [--phi 0.3] [--adapt-steps 300] [--adapt-seconds 90] [--adapt-seed 0]
 
 Writes ``OUT/denoised/*.dcm`` (the DERIVED series) and ``OUT/result.json``, all at once; prints one summary line.
 The weights are ``--weights``, else ``$PETIQ_DENOISER_WEIGHTS``, else the shipped bundle. A progress bar is drawn
 on stderr when it is a terminal. Bad input: one line on stderr, exit code 2, nothing written.
+
+Per-study adaptation (TGD-N2N, :mod:`workers.pipeline.adapt`): ``--split-a``/``--split-b`` are the scanner's two
+half-count reconstructions; ``auto`` (default) adapts when they are given; ``single`` adapts on the series alone
+(an approximation, said so in result.json). The adapted network is a new device (new DeviceUID).
 """
 
 from __future__ import annotations
@@ -30,7 +36,16 @@ def register(subparsers: Any) -> None:
     parser.add_argument("-o", "--out", required=True, type=Path, metavar="OUT", help="new or empty output folder")
     parser.add_argument("--weights", type=Path, metavar="DIR", help="denoiser bundle (default: shipped weights)")
     parser.add_argument("--backend", choices=("auto", "onnxruntime", "torch"), default="auto", help="runtime")
-    parser.add_argument("--adapt", choices=("auto", "off"), default="auto", help="per-study adaptation")
+    parser.add_argument(
+        "--adapt", choices=("auto", "off", "n2n-split", "single"), default="auto", help="per-study adaptation"
+    )
+    parser.add_argument("--split-a", type=Path, metavar="DIR", help="half-count reconstruction A (for n2n-split)")
+    parser.add_argument("--split-b", type=Path, metavar="DIR", help="half-count reconstruction B (for n2n-split)")
+    parser.add_argument("--save-adapted-model", type=Path, metavar="PATH", help="write the adapted state dict")
+    parser.add_argument("--phi", type=float, default=0.3, help="KSE threshold: kernels below it are retrained")
+    parser.add_argument("--adapt-steps", type=int, default=300, help="adaptation steps at most")
+    parser.add_argument("--adapt-seconds", type=float, default=90.0, help="adaptation time budget, s")
+    parser.add_argument("--adapt-seed", type=int, default=0, help="seed of the adaptation's patch sampling")
     parser.add_argument("--no-score", action="store_true", help="skip image-quality scoring")
     parser.set_defaults(func=run)
 
@@ -54,6 +69,7 @@ def summary_line(*, result: dict[str, Any], out: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the job described by ``args``; print the summary line."""
+    from models.adaptation.online import AdaptationSettings
     from models.engines import Backend
     from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
     from workers.pipeline.settings import resolve_weights_dir
@@ -63,6 +79,12 @@ def run(args: argparse.Namespace) -> int:
         out_dir=args.out,
         weights_dir=resolve_weights_dir(override=args.weights),
         adapt=AdaptMode(args.adapt),
+        split_a=args.split_a,
+        split_b=args.split_b,
+        save_adapted_model=args.save_adapted_model,
+        adaptation=AdaptationSettings(
+            phi=args.phi, steps=args.adapt_steps, max_seconds=args.adapt_seconds, seed=args.adapt_seed
+        ),
         score=not args.no_score,
         backend=Backend(args.backend),
     )

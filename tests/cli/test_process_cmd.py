@@ -113,6 +113,34 @@ def test_non_empty_out_exits_2(
     assert [path.name for path in tmp_path.iterdir()] == ["mine.txt"]
 
 
+@pytest.mark.parametrize(
+    "extra", [("--adapt", "n2n-split"), ("--split-a", "."), ("--adapt-steps", "0", "--adapt", "single")]
+)
+def test_unusable_adaptation_arguments_exit_2(
+    series_dir: Path,
+    bundles: dict[str, BundleInfo],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    extra: tuple[str, ...],
+) -> None:
+    out = tmp_path / "out"
+    assert _process(series_dir, out, bundles["random"].directory, *extra) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("petiq process: error:") and len(err.strip().splitlines()) == 1
+    assert not out.exists()
+
+
+def test_single_series_adaptation_through_the_cli(
+    series_dir: Path, bundles: dict[str, BundleInfo], tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out, saved = tmp_path / "out", tmp_path / "adapted.pt"
+    extra = ("--adapt", "single", "--adapt-steps", "3", "--phi", "0.5", "--save-adapted-model", str(saved))
+    assert _process(series_dir, out, bundles["random"].directory, *extra, "--no-score") == 0
+    result = json.loads((out / "result.json").read_text())
+    assert result["adaptation"]["steps"] == 3 and result["adaptation"]["approximation"]
+    assert saved.is_file()
+
+
 def test_missing_default_weights_exit_1_with_advice(
     series_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:

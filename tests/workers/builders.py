@@ -13,7 +13,7 @@ from imaging.simulation.study import StudyRequest, simulate_study
 from models.bundle import BundleInfo, save_bundle
 from models.dncnn import DnCNN, DnCNNConfig
 
-__all__ = ["SMALL_SHAPE", "SMALL_SPACING_MM", "identity_bundle", "random_bundle", "small_study"]
+__all__ = ["SMALL_SHAPE", "SMALL_SPACING_MM", "identity_bundle", "random_bundle", "small_split_study", "small_study"]
 
 SMALL_SHAPE = (12, 48, 48)
 SMALL_SPACING_MM = (4.0, 10.0, 10.0)
@@ -49,3 +49,13 @@ def small_study(*, directory: Path, seed: int = 3, level: float = 0.05) -> Path:
     write_study(study=study, directory=directory)
     (series_dir,) = (path.parent for path in directory.glob("r00/*/0001.dcm"))
     return series_dir
+
+
+def small_split_study(*, directory: Path, seed: int = 4, level: float = 0.05) -> tuple[Path, Path, Path]:
+    """Like :func:`small_study` with the two independent half-count splits; returns (series, split A, split B)."""
+    phantom = make_phantom(kind=PhantomKind.TORSO, seed=seed, shape=SMALL_SHAPE, spacing_mm=SMALL_SPACING_MM)
+    request = StudyRequest(kind=PhantomKind.TORSO, seed=seed, levels=(level,), split=True)
+    write_study(study=simulate_study(request=request, phantom=phantom), directory=directory)
+    found = {path.parent.name: path.parent for path in directory.glob("r00/*/0001.dcm")}
+    full = next(name for name in found if not name.endswith(("-split-a", "-split-b")))
+    return found[full], found[f"{full}-split-a"], found[f"{full}-split-b"]

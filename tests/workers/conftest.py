@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from models.bundle import BundleInfo
-from tests.workers.builders import identity_bundle, random_bundle, small_study
+from tests.workers.builders import identity_bundle, random_bundle, small_split_study, small_study
 
 
 @pytest.fixture(scope="session")
@@ -26,3 +26,9 @@ def identity_bundle_info(tmp_path_factory: pytest.TempPathFactory) -> BundleInfo
 def small_series_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A 12 x 48 x 48 torso series at 5 % counts (read-only: tests write elsewhere)."""
     return small_study(directory=tmp_path_factory.mktemp("small-study") / "study")
+
+
+@pytest.fixture(scope="session")
+def split_study_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """A 12 x 48 x 48 torso series at 5 % counts and its two half-count splits (read-only)."""
+    return small_split_study(directory=tmp_path_factory.mktemp("split-study") / "study")

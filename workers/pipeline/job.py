@@ -7,18 +7,20 @@ until every stage has run, and then all at once (:func:`workers.pipeline.write.s
 
 from __future__ import annotations
 
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
-from enum import StrEnum
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from imaging.atomic import write_json_atomic
+from imaging.atomic import write_atomic, write_json_atomic
 from imaging.dicom.files import write_series
-from models.bundle import load_bundle_info
+from models.adaptation.online import AdaptationSettings
+from models.bundle import STATE_NAME, BundleInfo, load_bundle_info
 from models.engines import Backend
+from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, adapt_denoiser, effective_mode, load_splits
 from workers.pipeline.denoise import denoise, open_denoiser
 from workers.pipeline.load import load_series
 from workers.pipeline.qc import quality_control
@@ -37,13 +39,6 @@ Progress = Callable[[str, float], None]
 """``progress(stage, fraction)``: ``stage`` one of :data:`workers.pipeline.result.STAGES`, ``fraction`` 0–1."""
 
 
-class AdaptMode(StrEnum):
-    """Per-study adaptation. ``auto`` adapts when split series are given (none can be given yet: no adaptation)."""
-
-    AUTO = "auto"
-    OFF = "off"
-
-
 @dataclass(frozen=True, kw_only=True)
 class ProcessRequest:
     """One job.
@@ -52,7 +47,10 @@ class ProcessRequest:
         input_dir: folder holding one PET series.
         out_dir: output folder: must not exist or be empty; gets ``denoised/`` and ``result.json``.
         weights_dir: the denoiser's weight bundle (``dncnn.json``, ``dncnn.onnx``, ``dncnn.pt``).
-        adapt: per-study adaptation mode.
+        adapt: per-study adaptation mode (:class:`workers.pipeline.adapt.AdaptMode`).
+        split_a, split_b: the two half-count reconstructions for ``n2n-split`` (both or neither).
+        adaptation: budget and hyper-parameters of the adaptation.
+        save_adapted_model: where to write the adapted torch state dict (same keys as the shipped one).
         score: run the quality scorer (not available yet: a note says so).
         backend: inference runtime.
     """
@@ -61,6 +59,10 @@ class ProcessRequest:
     out_dir: Path
     weights_dir: Path
     adapt: AdaptMode = AdaptMode.AUTO
+    split_a: Path | None = None
+    split_b: Path | None = None
+    adaptation: AdaptationSettings = field(default_factory=AdaptationSettings)
+    save_adapted_model: Path | None = None
     score: bool = True
     backend: Backend = Backend.AUTO
 
@@ -89,33 +91,62 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
     """Run ``request``; returns the result.json mapping that was written to ``out_dir``.
 
     Raises:
-        InputError: unusable input series or weights, or an ``out_dir`` that exists and is not empty.
+        InputError: unusable input series, splits or weights, or an ``out_dir`` that exists and is not empty.
         OutputError: the output could not be written (then ``out_dir`` is not created).
     """
     check_output_free(out_dir=request.out_dir)
+    mode = effective_mode(mode=request.adapt, split_a=request.split_a, split_b=request.split_b)
     bundle = load_bundle_info(directory=request.weights_dir)
     clock = _Clock(progress)
     with clock.stage("load"):
         series = load_series(input_dir=request.input_dir)
-    with clock.stage("denoise"):
-        denoiser = open_denoiser(info=bundle, backend=request.backend)
-        denoised = denoise(volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f))
-    with clock.stage("qc"):
-        qc = quality_control(before=series.volume, after=denoised)
-    with staged_output(out_dir=request.out_dir) as staging:
-        with clock.stage("write"):
-            datasets = derived_datasets(series=series, denoised=denoised, bundle=bundle)
-            write_series(datasets=datasets, directory=staging / DENOISED_DIR)
-        record = JobRecord(
-            input_series_uid=series.volume.uids.series_uid,
-            n_slices=series.volume.shape[0],
-            output_series_uid=str(datasets[0].SeriesInstanceUID),
-            bundle=bundle,
-            engine=denoiser.engine.name,
-            qc=qc,
-            timings_s=clock.timings,
-            notes=[SCORING_UNAVAILABLE] if request.score else [],
-        )
-        result = result_document(record=record)
-        write_json_atomic(path=staging / RESULT_NAME, value=result)
+        splits = None
+        if mode is AdaptMode.N2N_SPLIT and request.split_a is not None and request.split_b is not None:
+            splits = load_splits(split_a=request.split_a, split_b=request.split_b, reference=series.volume)
+    with tempfile.TemporaryDirectory(prefix="petiq-job-") as workdir:
+        adaptation = None
+        if mode is not None:
+            with clock.stage("adapt"):
+                adapted = adapt_denoiser(
+                    bundle=bundle,
+                    mode=mode,
+                    volume=series.volume,
+                    splits=splits,
+                    settings=request.adaptation,
+                    workdir=Path(workdir),
+                )
+            bundle, adaptation = adapted.bundle, adapted.section
+        with clock.stage("denoise"):
+            denoiser = open_denoiser(info=bundle, backend=request.backend)
+            denoised = denoise(volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f))
+        with clock.stage("qc"):
+            qc = quality_control(before=series.volume, after=denoised)
+        notes = [SCORING_UNAVAILABLE] if request.score else []
+        if mode is AdaptMode.SINGLE:
+            notes.append(SINGLE_APPROXIMATION)
+        with staged_output(out_dir=request.out_dir) as staging:
+            with clock.stage("write"):
+                datasets = derived_datasets(series=series, denoised=denoised, bundle=bundle)
+                write_series(datasets=datasets, directory=staging / DENOISED_DIR)
+            record = JobRecord(
+                input_series_uid=series.volume.uids.series_uid,
+                n_slices=series.volume.shape[0],
+                output_series_uid=str(datasets[0].SeriesInstanceUID),
+                bundle=bundle,
+                engine=denoiser.engine.name,
+                qc=qc,
+                timings_s=clock.timings,
+                notes=notes,
+                adaptation=adaptation,
+            )
+            result = result_document(record=record)
+            write_json_atomic(path=staging / RESULT_NAME, value=result)
+            if adaptation is not None and request.save_adapted_model is not None:
+                _save_state(bundle=bundle, path=request.save_adapted_model)
     return result
+
+
+def _save_state(*, bundle: BundleInfo, path: Path) -> None:
+    """Copy the adapted bundle's torch state dict to ``path`` atomically (before the output folder appears)."""
+    state = (bundle.directory / STATE_NAME).read_bytes()
+    write_atomic(path=Path(path), write=lambda handle: handle.write(state))

@@ -1,0 +1,94 @@
+"""Per-study pairs and TGD-N2N adaptation: pair semantics, budgets, frozen kernels untouched."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from imaging.errors import InputError
+from imaging.intensity import activity_scale
+from models.adaptation.online import AdaptationSettings, adapt_network
+from models.adaptation.pairs import _subsample_pair, split_batches, subsample_batches
+from models.tgd.masks import tgd_masks
+from tests.models.factories import random_dncnn
+
+
+def _volumes() -> tuple[np.ndarray, np.ndarray]:
+    rng = np.random.default_rng(0)
+    clean = np.zeros((6, 40, 40), dtype=np.float32)
+    clean[:, 8:32, 8:32] = 1000.0
+    # continuous noise everywhere: no voxel value of A occurs in B
+    return (clean + rng.normal(0, 50, clean.shape)).astype(np.float32), (clean + rng.normal(0, 50, clean.shape)).astype(
+        np.float32
+    )
+
+
+def test_split_pairs_take_input_and_target_from_different_halves() -> None:
+    a, b = _volumes()
+    scale = activity_scale(voxels=(a.astype(np.float64) + b) / 2.0)
+    x, y = next(split_batches(a=a, b=b, patch=16, batch=24, rng=np.random.default_rng(1)))
+    assert x.shape == (24, 3, 16, 16) and y.shape == (24, 1, 16, 16) and x.dtype == torch.float32
+    values_a, values_b = {float(v) for v in (a / scale).ravel()}, {float(v) for v in (b / scale).ravel()}
+    directions = set()
+    for centre, target in zip(x[:, 1], y[:, 0], strict=True):
+        # whatever the dihedral transform, the centre slice and the target come from different halves
+        assert not torch.equal(centre, target)
+        directions.add(float(centre.flatten()[0]) in values_a and float(target.flatten()[0]) in values_b)
+    assert len(directions) == 2  # both A→B and B→A occur
+
+
+def test_split_pairs_refuse_mismatched_halves() -> None:
+    a, b = _volumes()
+    with pytest.raises(InputError, match="one shape"):
+        next(split_batches(a=a, b=b[:-1], patch=16, batch=2, rng=np.random.default_rng(1)))
+
+
+def test_subsampled_pairs_use_two_different_pixels_of_each_cell() -> None:
+    stack = np.arange(3 * 8 * 8, dtype=np.float32).reshape(3, 8, 8)
+    g1, g2 = _subsample_pair(stack=stack, rng=np.random.default_rng(2))
+    assert g1.shape == (3, 4, 4) and g2.shape == (1, 4, 4)
+    for i in range(4):
+        for j in range(4):
+            cell = stack[1, 2 * i : 2 * i + 2, 2 * j : 2 * j + 2].ravel().tolist()
+            assert g1[1, i, j] in cell and g2[0, i, j] in cell and g1[1, i, j] != g2[0, i, j]
+    # the neighbour slices use the centre slice's choice of pixel
+    np.testing.assert_array_equal(g1[0] + 64, g1[1])
+
+
+def test_subsampled_batches_have_the_patch_size() -> None:
+    a, _ = _volumes()
+    x, y = next(subsample_batches(volume=a, patch=8, batch=3, rng=np.random.default_rng(3)))
+    assert x.shape == (3, 3, 8, 8) and y.shape == (3, 1, 8, 8)
+
+
+def test_adaptation_moves_only_unfrozen_kernels_and_keeps_the_base() -> None:
+    base = random_dncnn(width=8)
+    before = {key: value.clone() for key, value in base.state_dict().items()}
+    a, b = _volumes()
+    batches = split_batches(a=a, b=b, patch=16, batch=4, rng=np.random.default_rng(4))
+    settings = AdaptationSettings(steps=5, patch=16, batch=4, phi=0.5)
+    adapted, report = adapt_network(base=base, batches=batches, settings=settings)
+    assert all(torch.equal(before[key], value) for key, value in base.state_dict().items())
+    assert report.steps == 5 and 0 < report.trainable_kernel_fraction < 1
+    masks = tgd_masks(model=base, phi=0.5)
+    for index in range(len(base.convs) - 1):
+        frozen = ~masks.trainable[index]
+        old, new = base.convs[index].weight, adapted.convs[index].weight
+        assert torch.equal(old[frozen], new[frozen])
+    assert torch.equal(base.convs[-1].weight, adapted.convs[-1].weight)
+    assert any(not torch.equal(base.convs[i].weight, adapted.convs[i].weight) for i in range(len(base.convs) - 1))
+
+
+def test_the_time_budget_stops_adaptation_early() -> None:
+    a, b = _volumes()
+    batches = split_batches(a=a, b=b, patch=16, batch=2, rng=np.random.default_rng(5))
+    settings = AdaptationSettings(steps=10_000, max_seconds=0.3, patch=16, batch=2)
+    _, report = adapt_network(base=random_dncnn(width=8), batches=batches, settings=settings)
+    assert 1 <= report.steps < 10_000 and report.seconds < 5.0
+
+
+@pytest.mark.parametrize("overrides", [{"phi": 0.0}, {"steps": 0}, {"max_seconds": 0.0}, {"patch": 4}])
+def test_impossible_settings_are_refused(overrides: dict[str, float]) -> None:
+    with pytest.raises(InputError, match="Adaptation settings"):
+        AdaptationSettings(**overrides)  # type: ignore[arg-type]

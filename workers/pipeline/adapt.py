@@ -1,0 +1,134 @@
+"""Stage ``adapt``: per-study TGD-N2N adaptation of the denoiser (DESIGN.md §4 "TGD-N2N").
+
+Modes (``--adapt``):
+
+- ``n2n-split``: the scanner's two half-count reconstructions A and B of the same acquisition train the
+  network A→B and B→A (independent noise: true Noise2Noise); both are required.
+- ``single``: one series only: Neighbor2Neighbor sub-sampling pairs. Reconstructed noise is spatially
+  correlated, so this is an approximation, and the result says so.
+- ``auto``: ``n2n-split`` when both splits are given, otherwise no adaptation; ``off``: no adaptation.
+
+The splits must lie on the input's grid (shape, spacing, orientation, slice positions within 0.01 mm). The
+adapted network is written as a new weight bundle (its own sha256, hence a new DeviceUID) in a working folder;
+the rest of the job uses it like any bundle.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from imaging.dicom.reader import read_pet_series
+from imaging.errors import InputError
+from imaging.volume import PetVolume
+from models.adaptation.online import AdaptationSettings, adapt_network
+from models.adaptation.pairs import split_batches, subsample_batches
+from models.bundle import BundleInfo, load_torch_model, save_bundle
+from models.device import torch_device
+
+__all__ = ["SINGLE_APPROXIMATION", "AdaptMode", "Adapted", "adapt_denoiser", "effective_mode", "load_splits"]
+
+SINGLE_APPROXIMATION = (
+    "single-series adaptation (Neighbor2Neighbor sub-sampling) is an approximation: the noise of one "
+    "reconstructed image is spatially correlated, so its sub-sampled pairs are not independent"
+)
+_POSITION_TOLERANCE_MM = 0.01
+
+
+class AdaptMode(StrEnum):
+    """Per-study adaptation mode (module docstring)."""
+
+    AUTO = "auto"
+    OFF = "off"
+    N2N_SPLIT = "n2n-split"
+    SINGLE = "single"
+
+
+@dataclass(frozen=True, kw_only=True)
+class Adapted:
+    """The adapted bundle and the ``adaptation`` section of result.json."""
+
+    bundle: BundleInfo
+    section: dict[str, Any]
+
+
+def effective_mode(*, mode: AdaptMode, split_a: Path | None, split_b: Path | None) -> AdaptMode | None:
+    """The adaptation that will run (``N2N_SPLIT``, ``SINGLE``) or None; InputError for half a pair of splits
+    or ``n2n-split`` without splits."""
+    if (split_a is None) != (split_b is None):
+        raise InputError("Arguments 'split-a' and 'split-b' go together: give both or neither.", check="adapt_splits")
+    if mode is AdaptMode.N2N_SPLIT and split_a is None:
+        raise InputError("--adapt n2n-split needs --split-a and --split-b.", check="adapt_splits")
+    if mode is AdaptMode.AUTO:
+        return AdaptMode.N2N_SPLIT if split_a is not None else None
+    return None if mode is AdaptMode.OFF else mode
+
+
+def _check_same_grid(*, split: PetVolume, reference: PetVolume, name: str) -> None:
+    ours, theirs = reference.geometry, split.geometry
+    same = (
+        split.shape == reference.shape
+        and np.allclose(theirs.spacing_mm, ours.spacing_mm, atol=_POSITION_TOLERANCE_MM)
+        and np.allclose(theirs.image_orientation, ours.image_orientation, atol=1e-4)
+        and np.allclose(theirs.origin_mm, ours.origin_mm, atol=_POSITION_TOLERANCE_MM)
+        and np.allclose(theirs.slice_positions_mm, ours.slice_positions_mm, atol=_POSITION_TOLERANCE_MM)
+    )
+    if not same:
+        raise InputError(
+            f"Argument '{name}' is not on the input series' grid (shape {split.shape} vs {reference.shape}, or "
+            "spacing, orientation or slice positions differ): it cannot be a split of the same acquisition.",
+            check="split_geometry",
+            uid=split.uids.series_uid,
+        )
+
+
+def load_splits(*, split_a: Path, split_b: Path, reference: PetVolume) -> tuple[PetVolume, PetVolume]:
+    """Read both half-count series and check they lie on ``reference``'s grid (InputError naming the split)."""
+    volumes = []
+    for name, folder in (("split-a", split_a), ("split-b", split_b)):
+        volume = read_pet_series(source=Path(folder)).volume
+        _check_same_grid(split=volume, reference=reference, name=name)
+        volumes.append(volume)
+    return volumes[0], volumes[1]
+
+
+def adapt_denoiser(
+    *,
+    bundle: BundleInfo,
+    mode: AdaptMode,
+    volume: PetVolume,
+    splits: tuple[PetVolume, PetVolume] | None,
+    settings: AdaptationSettings,
+    workdir: Path,
+) -> Adapted:
+    """Adapt ``bundle``'s network to this study (``mode`` N2N_SPLIT with ``splits``, or SINGLE on ``volume``)."""
+    rng = np.random.default_rng(settings.seed)
+    if mode is AdaptMode.N2N_SPLIT:
+        if splits is None:
+            raise InputError("--adapt n2n-split needs --split-a and --split-b.", check="adapt_splits")
+        a, b = splits
+        batches = split_batches(a=a.voxels, b=b.voxels, patch=settings.patch, batch=settings.batch, rng=rng)
+    else:
+        batches = subsample_batches(volume=volume.voxels, patch=settings.patch // 2, batch=settings.batch, rng=rng)
+    base = load_torch_model(info=bundle, device=torch_device())
+    model, report = adapt_network(base=base, batches=batches, settings=settings)
+    approximation = SINGLE_APPROXIMATION if mode is AdaptMode.SINGLE else None
+    section = report.to_json(mode=str(mode), approximation=approximation)
+    base_identity = {
+        "name": bundle.name,
+        "version": bundle.version,
+        "sha256": bundle.onnx_sha256,
+        "device_uid": bundle.device_uid,
+    }
+    adapted = save_bundle(
+        model=model.cpu(),
+        directory=workdir / "adapted",
+        name=bundle.name,
+        version=f"{bundle.version}+tgd-{mode}",
+        extra={"adapted_from": base_identity, "adaptation": section},
+    )
+    return Adapted(bundle=adapted, section=section | {"base": base_identity})
