@@ -19,9 +19,11 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "get_settings"]
 
-DEFAULT_SPLIT_PATTERN = r"\b(?:split|half)(?:[\s_-]*counts?)?[\s_-]*(?:a|b|1|2)(?:\s*/\s*(?:a|b|1|2))?\b"
+DEFAULT_SPLIT_PATTERN = (
+    r"(?<![a-z0-9])(?:split|half)(?:[\s_-]*counts?)?[\s_-]*(?:a|b|1|2)(?:\s*/\s*(?:a|b|1|2))?(?![a-z0-9])"
+)
 """Matched case-insensitively (``re.search``): "split A", "Split B", "split A/B", "half A", "half-count 2",
-"sim osem 100% split a r0" (the simulator's names); not "splitting", "half body" or "A split"."""
+"wb_split_b", "sim osem 100% split a r0" (the simulator's names); not "splitting", "half body" or "A split"."""
 
 _GIB = 1024**3
 

@@ -8,6 +8,7 @@ the parser's boundary look-behind) is held at a time, whatever the body's size.
 from __future__ import annotations
 
 from pathlib import Path
+from types import TracebackType
 
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser
@@ -20,6 +21,8 @@ __all__ = ["MultipartSpooler"]
 
 class MultipartSpooler:
     """Feed a multipart body with :meth:`write`, then :meth:`finish`; parts are spooled under ``directory``.
+
+    Use it as a context manager: on exit every spool file still there is deleted (stored ones were renamed away).
 
     Args:
         boundary: the boundary from the Content-Type (without the leading ``--``).
@@ -104,6 +107,14 @@ class MultipartSpooler:
         if not self.parts:
             raise MalformedRequestError("The multipart body holds no part.", check="multipart")
         return list(self.parts)
+
+    def __enter__(self) -> MultipartSpooler:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, error: BaseException | None, traceback: TracebackType | None
+    ) -> None:
+        self.discard()
 
     def discard(self) -> None:
         """Delete every spool file (the ones already stored were renamed away and are left alone)."""

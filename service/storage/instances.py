@@ -28,28 +28,41 @@ STORABLE_TRANSFER_SYNTAXES = frozenset({ImplicitVRLittleEndian, ExplicitVRLittle
 _DEFER_BYTES = 1024  # pixel data and other large values stay on disk while the header is checked
 
 
+def _raw_text(ds: Dataset, keyword: str) -> str:
+    """The value of ``keyword`` as text without pydicom's value validation (which warns on bad input)."""
+    element = ds.get_item(keyword)
+    value = None if element is None else element.value
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace").strip(" \x00")
+    return "" if value is None else str(value)
+
+
 def _reject(message: str, reason: FailureReason, check: str, ds: Dataset | None = None) -> InstanceRejectedError:
-    uid = ds.get("SOPInstanceUID") if ds is not None else None
-    sop_class = ds.get("SOPClassUID") if ds is not None else None
+    uid = _raw_text(ds, "SOPInstanceUID") if ds is not None else ""
+    sop_class = _raw_text(ds, "SOPClassUID") if ds is not None else ""
     return InstanceRejectedError(
         message,
         reason=reason,
         check=check,
-        uid=str(uid) if is_uid(str(uid)) else None,
-        sop_class_uid=str(sop_class) if is_uid(str(sop_class)) else None,
+        uid=uid if is_uid(uid) else None,
+        sop_class_uid=sop_class if is_uid(sop_class) else None,
     )
 
 
 def _read(path: Path) -> Dataset:
     try:
         return dcmread(path, defer_size=_DEFER_BYTES)
-    except (InvalidDicomError, EOFError, ValueError, KeyError, TypeError, OSError) as error:
-        raise _reject(f"The part is not a DICOM file: {error}", FailureReason.CANNOT_UNDERSTAND, "dicom") from error
+    except InvalidDicomError as error:
+        message = "The part is not a DICOM PS3.10 file (no 'DICM' prefix and File Meta Information)."
+        raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
+    except (EOFError, ValueError, KeyError, TypeError, OSError) as error:
+        message = f"The part cannot be read as DICOM: {error}"
+        raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
 
 
 def _check_identity(ds: Dataset) -> None:
     for keyword in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
-        if not is_uid(str(ds.get(keyword, ""))):
+        if not is_uid(_raw_text(ds, keyword)):
             reason = FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS
             raise _reject(f"Attribute '{keyword}' should be a UID.", reason, "attribute", ds)
     if str(ds.SOPClassUID) != PositronEmissionTomographyImageStorage:

@@ -66,8 +66,7 @@ def _check_length(content_length: str | None, limit: int) -> None:
 async def _receive(*, request: Request, settings: Settings, layout: Layout, study_uid: str | None) -> StoreReport:
     boundary = boundary_of(content_type=request.headers.get("content-type"))
     _check_length(request.headers.get("content-length"), settings.max_request_bytes)
-    spooler = MultipartSpooler(boundary=boundary, directory=layout.tmp, max_bytes=settings.max_request_bytes)
-    try:
+    with MultipartSpooler(boundary=boundary, directory=layout.tmp, max_bytes=settings.max_request_bytes) as spooler:
         async for chunk in request.stream():
             if chunk:
                 await run_in_threadpool(spooler.write, chunk)
@@ -81,13 +80,20 @@ async def _receive(*, request: Request, settings: Settings, layout: Layout, stud
                 split_pattern=settings.split_regex,
             )
         )
-    finally:
-        spooler.discard()
 
 
-def _warnings(report: StoreReport) -> list[tuple[str, str]]:
+def _warning(text: str) -> str:
+    """``text`` as an RFC 7234 warn-text: printable ASCII, no double quote or backslash."""
+    cleaned = "".join(
+        char if " " <= char <= "~" and char not in '"\\' else "'" if char == '"' else "?" for char in text
+    )
+    return f'299 petiq "{cleaned}"'
+
+
+def _warnings(report: StoreReport) -> list[str]:
+    """One Warning header value per failed part (the first few): which instance, and why in words."""
     failed = [outcome for outcome in report.outcomes if not outcome.stored][:_MAX_WARNINGS]
-    return [("Warning", f'299 petiq "{outcome.sop_instance_uid or "-"}: {outcome.message}"') for outcome in failed]
+    return [_warning(f"{outcome.sop_instance_uid or 'unreadable part'}: {outcome.message}") for outcome in failed]
 
 
 async def _stow(
@@ -108,8 +114,8 @@ async def _stow(
                 _LOG.exception("on_series_stored hook %r failed", hook)
     body = store_response(report=report, base_url=base_url, study_uid=study_uid)
     response = JSONResponse(body, status_code=stow_status(report), media_type=DICOM_JSON)
-    for name, value in _warnings(report):
-        response.headers.append(name, value)
+    for value in _warnings(report):
+        response.headers.append("Warning", value)
     return response
 
 
