@@ -65,6 +65,7 @@ def test_size_limit_counts_streamed_bytes(tmp_path: Path) -> None:
     body = related_body(PARTS)
     with pytest.raises(TooLargeError, match="max_request_bytes"), _spooler(tmp_path, len(body) - 1) as spooler:
         _feed(spooler, body, chunk=1000)
+    assert not any(tmp_path.iterdir())  # the part spooled before the limit was passed is gone
     with _spooler(tmp_path, len(body)) as spooler:
         assert len(_feed(spooler, body, chunk=1000).finish()) == len(PARTS)
 
