@@ -3,6 +3,10 @@
 Accepted: PET Image Storage (1.2.840.10008.5.1.4.1.1.128) with Modality PT, Implicit or Explicit VR Little
 Endian, the identifying UIDs, the image plane (position, orientation, spacing, rows, columns) and complete native
 Pixel Data. Every refusal is an :class:`InstanceRejectedError` carrying its PS3.18 Failure Reason.
+
+A part holding File Meta Information but no preamble and ``DICM`` prefix (what pydicom writes without
+``enforce_file_format``, and so what ``dicomweb-client`` sends) is rewritten as a PS3.10 file by
+:func:`normalise_part10` before it is read, so that every stored file is PS3.10.
 """
 
 from __future__ import annotations
@@ -12,20 +16,41 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydicom import dcmread
+from pydicom import dcmread, dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, PositronEmissionTomographyImageStorage
 
+from imaging.atomic import write_atomic
 from service.errors import InstanceRejectedError
 from service.storage.layout import is_uid
 from service.storage.models import InstanceHeader, InstanceRecord, SeriesAttributes, StudyAttributes
 from service.storage.status import FailureReason
 
-__all__ = ["STORABLE_TRANSFER_SYNTAXES", "read_instance"]
+__all__ = ["STORABLE_TRANSFER_SYNTAXES", "normalise_part10", "read_instance"]
 
 STORABLE_TRANSFER_SYNTAXES = frozenset({ImplicitVRLittleEndian, ExplicitVRLittleEndian})
 _DEFER_BYTES = 1024  # pixel data and other large values stay on disk while the header is checked
+_PREAMBLE_BYTES = 128
+_READ_ERRORS = (InvalidDicomError, EOFError, ValueError, KeyError, TypeError, AttributeError, OSError)
+
+
+def normalise_part10(*, path: Path) -> bool:
+    """Rewrite the file at ``path`` as PS3.10 (preamble, ``DICM``, complete File Meta) when it starts with File
+    Meta elements but has no preamble; whether it was rewritten. Anything else is left for :func:`read_instance`
+    to judge."""
+    with path.open("rb") as handle:
+        head = handle.read(_PREAMBLE_BYTES + 4)
+    if head[_PREAMBLE_BYTES:] == b"DICM" or not head.startswith(b"\x02\x00"):
+        return False
+    try:
+        dataset = dcmread(path, force=True)
+    except _READ_ERRORS:
+        return False
+    if "TransferSyntaxUID" not in dataset.file_meta:
+        return False
+    write_atomic(path=path, write=lambda handle: dcmwrite(handle, dataset, enforce_file_format=True))
+    return True
 
 
 def _raw_text(ds: Dataset, keyword: str) -> str:
@@ -55,7 +80,7 @@ def _read(path: Path) -> Dataset:
     except InvalidDicomError as error:
         message = "The part is not a DICOM PS3.10 file (no 'DICM' prefix and File Meta Information)."
         raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
-    except (EOFError, ValueError, KeyError, TypeError, OSError) as error:
+    except _READ_ERRORS as error:
         message = f"The part cannot be read as DICOM: {error}"
         raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
 

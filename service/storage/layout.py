@@ -4,7 +4,7 @@
 
     ROOT/studies/<study>/series/<series>/index.json            the series index (QIDO attributes, hashes)
     ROOT/studies/<study>/series/<series>/.lock                 flock'ed while the series is written
-    ROOT/studies/<study>/series/<series>/instances/<sop>.dcm   the instances, bytes exactly as received
+    ROOT/studies/<study>/series/<series>/instances/<sop>.dcm   the instances, as received (PS3.10)
     ROOT/tmp/                                                  spooled request parts (same file system: rename)
 """
 

@@ -47,7 +47,9 @@ class SeriesAttributes(BaseModel):
 
 class InstanceRecord(BaseModel):
     """One stored instance: ``image_position`` mm (patient coordinates), ``acquisition`` = AcquisitionDate +
-    AcquisitionTime as written (``""`` when absent), ``sha256`` and ``size`` (bytes) of the stored file."""
+    AcquisitionTime as written (``""`` when absent), ``sha256`` and ``size`` (bytes) of the part as received
+    (the stored file is those bytes, unless the part lacked its PS3.10 preamble and was completed, see
+    :func:`service.storage.instances.normalise_part10`)."""
 
     model_config = ConfigDict(frozen=True)
 

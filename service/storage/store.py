@@ -19,7 +19,7 @@ from service.errors import InstanceRejectedError, TooLargeError
 from service.storage.catalog import series_indices
 from service.storage.completion import is_complete
 from service.storage.index import read_index, series_lock, write_index
-from service.storage.instances import read_instance
+from service.storage.instances import normalise_part10, read_instance
 from service.storage.layout import Layout
 from service.storage.models import InstanceHeader, SeriesIndex
 from service.storage.outcomes import InstanceOutcome, SeriesKey, StoreReport
@@ -50,6 +50,7 @@ def _outcome(
 
 
 def _validate(file: SpooledFile, study_uid: str | None) -> InstanceHeader:
+    normalise_part10(path=file.path)
     header = read_instance(path=file.path, sha256=file.sha256, size=file.size)
     if study_uid is not None and header.study.study_uid != study_uid:
         raise InstanceRejectedError(
@@ -99,6 +100,20 @@ def _add(index: SeriesIndex, item: _Item, layout: Layout, limit: int) -> tuple[I
     return _outcome(header), True
 
 
+def _fsync_directory(directory: Path) -> None:
+    """Make the renames into ``directory`` durable before the index that lists them is written."""
+    try:
+        descriptor = os.open(directory, os.O_RDONLY)
+    except OSError as error:
+        raise OutputError(f"Cannot open the instances folder: {error}", path=str(directory)) from error
+    try:
+        os.fsync(descriptor)
+    except OSError as error:
+        raise OutputError(f"Cannot sync the instances folder: {error}", path=str(directory)) from error
+    finally:
+        os.close(descriptor)
+
+
 def _roll_back(*, layout: Layout, added: list[_Item], outcomes: dict[int, InstanceOutcome], error: OutputError) -> None:
     """The index could not be written: remove the files just placed and report them as processing failures."""
     for position, header, _ in added:
@@ -121,6 +136,7 @@ def _commit_series(
                 added.append(item)
         if added:
             try:
+                _fsync_directory(layout.instance(*key, added[0][1].sop_instance_uid).parent)
                 write_index(path=layout.index(*key), index=index)
             except OutputError as error:
                 _roll_back(layout=layout, added=added, outcomes=outcomes, error=error)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import copy
+import io
 import json
 import re
 import warnings
 from pathlib import Path
 
 import numpy as np
+import pydicom
 import pytest
 
 from service.core.config import DEFAULT_SPLIT_PATTERN
@@ -169,3 +171,17 @@ def test_the_index_is_json_with_the_hashes(tmp_path: Path) -> None:
     assert all(len(record["sha256"]) == 64 for record in instances.values())
     positions = [record["image_position"][2] for record in instances.values()]
     assert np.allclose(sorted(positions), [-100.0, -97.0])
+
+
+def test_a_part_without_preamble_is_stored_as_part10_and_stays_idempotent(tmp_path: Path) -> None:
+    dataset = pet_datasets(seed=13, n_slices=1)[0]
+    buffer = io.BytesIO()
+    pydicom.dcmwrite(buffer, dataset)  # File Meta but no preamble: what dicomweb-client sends
+    bare = buffer.getvalue()
+    assert bare[128:132] != b"DICM"
+    assert _reasons(_store(tmp_path, [bare])) == [None]
+    (path,) = tmp_path.glob("studies/*/series/*/instances/*.dcm")
+    assert path.read_bytes()[128:132] == b"DICM"
+    assert pydicom.dcmread(path).PixelData == dataset.PixelData
+    again = _store(tmp_path, [bare])
+    assert again.outcomes[0].already_stored

@@ -8,7 +8,8 @@ import pytest
 
 from service.core.config import Settings
 from service.main import create_app
-from service.storage import FailureReason, StoreReport
+from service.dicomweb.stow import warning_values
+from service.storage import FailureReason, InstanceOutcome, StoreReport
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, BOUNDARY, RELATED, as_ct, pet_datasets, pet_parts, related_body
@@ -165,3 +166,13 @@ def test_hooks_get_the_report_of_completed_series(client: TestClient) -> None:
     assert _post(client, [b"junk"]).status_code == 409  # stores nothing: no hook call
     (report,) = reports
     assert [key.series_uid for key in report.completed_series] == [datasets[0].SeriesInstanceUID]
+
+
+def test_warning_values_are_safe_header_text() -> None:
+    outcome = InstanceOutcome(
+        sop_instance_uid=None, sop_class_uid=None, failure=FailureReason.CANNOT_UNDERSTAND, message='bad "x" \\ é'
+    )
+    stored = InstanceOutcome(sop_instance_uid="1.2", sop_class_uid="1.2.3")
+    values = warning_values(report=StoreReport(outcomes=(stored,) + (outcome,) * 30))
+    assert len(values) == 20
+    assert values[0] == "299 petiq \"unreadable part: bad 'x' / ?\""

@@ -22,16 +22,16 @@ from service.core.config import Settings
 from service.dicomweb.dicom_json import store_response
 from service.dicomweb.media import boundary_of
 from service.dicomweb.multipart import MultipartSpooler
+from service.dicomweb.stow import stow_status, warning_values
 from service.errors import MalformedRequestError, TooLargeError
 from service.storage.layout import Layout, check_uid
 from service.storage.outcomes import StoreReport
 from service.storage.store import store_instances
 
-__all__ = ["DICOM_JSON", "router", "stow_status"]
+__all__ = ["DICOM_JSON", "router"]
 
 DICOM_JSON = "application/dicom+json"
 _LOG = logging.getLogger(__name__)
-_MAX_WARNINGS = 20
 
 router = APIRouter(tags=["dicomweb"])
 
@@ -41,12 +41,6 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     409: {"description": "No instance stored", "content": {DICOM_JSON: {}}},
     **problem_responses(400, 401, 413, 415),
 }
-
-
-def stow_status(report: StoreReport) -> int:
-    """200 when every part is stored, 409 when none is, 202 otherwise (PS3.18 Table 10.5.3-1)."""
-    stored = report.n_stored
-    return 200 if stored == len(report.outcomes) else 409 if stored == 0 else 202
 
 
 def _check_length(content_length: str | None, limit: int) -> None:
@@ -82,20 +76,6 @@ async def _receive(*, request: Request, settings: Settings, layout: Layout, stud
         )
 
 
-def _warning(text: str) -> str:
-    """``text`` as an RFC 7234 warn-text: printable ASCII, no double quote or backslash."""
-    cleaned = "".join(
-        char if " " <= char <= "~" and char not in '"\\' else "'" if char == '"' else "?" for char in text
-    )
-    return f'299 petiq "{cleaned}"'
-
-
-def _warnings(report: StoreReport) -> list[str]:
-    """One Warning header value per failed part (the first few): which instance, and why in words."""
-    failed = [outcome for outcome in report.outcomes if not outcome.stored][:_MAX_WARNINGS]
-    return [_warning(f"{outcome.sop_instance_uid or 'unreadable part'}: {outcome.message}") for outcome in failed]
-
-
 async def _stow(
     *,
     request: Request,
@@ -114,7 +94,7 @@ async def _stow(
                 _LOG.exception("on_series_stored hook %r failed", hook)
     body = store_response(report=report, base_url=base_url, study_uid=study_uid)
     response = JSONResponse(body, status_code=stow_status(report), media_type=DICOM_JSON)
-    for value in _warnings(report):
+    for value in warning_values(report=report):
         response.headers.append("Warning", value)
     return response
 
