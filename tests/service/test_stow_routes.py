@@ -7,8 +7,8 @@ from typing import Any
 import pytest
 
 from service.core.config import Settings
-from service.main import create_app
 from service.dicomweb.stow import warning_values
+from service.main import create_app
 from service.storage import FailureReason, InstanceOutcome, StoreReport
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
