@@ -1,0 +1,1 @@
+"""The routers of the gateway, one module per resource."""

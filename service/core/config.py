@@ -1,0 +1,88 @@
+"""The one ``Settings`` of petiq, shared by the gateway, the workers and the CLI (no FastAPI import here).
+
+Every knob is an environment variable with the prefix ``PETIQ_`` and a default that works on one machine.
+
+Authentication is closed by default: with ``PETIQ_API_KEYS`` unset (or empty) every request except the health
+probes is refused with 401 and a problem detail telling the operator to set it. A trusted single-user setup can
+opt out explicitly with ``PETIQ_ALLOW_ANONYMOUS=true``; that switch has no effect once keys are configured.
+"""
+
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+from pathlib import Path
+from typing import Annotated
+
+from pydantic import Field, field_validator
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
+
+__all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "get_settings"]
+
+DEFAULT_SPLIT_PATTERN = (
+    r"(?<![a-z0-9])(?:split|half)(?:[\s_-]*counts?)?[\s_-]*(?:a|b|1|2)(?:\s*/\s*(?:a|b|1|2))?(?![a-z0-9])"
+)
+"""Matched case-insensitively (``re.search``): "split A", "Split B", "split A/B", "half A", "half-count 2",
+"wb_split_b", "sim osem 100% split a r0" (the simulator's names); not "splitting", "half body" or "A split"."""
+
+_GIB = 1024**3
+
+
+class Settings(BaseSettings):
+    """petiq's configuration; read from ``PETIQ_*`` environment variables.
+
+    Attributes:
+        storage_dir: the storage volume (instances, indices, job manifests); created on first use.
+        api_keys: accepted bearer keys; ``PETIQ_API_KEYS`` is a comma-separated list.
+        allow_anonymous: with no keys configured, let every request through instead of refusing it.
+        max_request_bytes: largest STOW-RS request body accepted, bytes (413 beyond).
+        max_instances_per_series: most instances one series may hold (413 for a request going beyond).
+        split_description_pattern: regex (case-insensitive search) on SeriesDescription marking a half-count
+            split reconstruction of another series of the study.
+        base_url: public base URL of the gateway for RetrieveURL (e.g. ``https://pacs-gw.example/``); taken
+            from each request when unset.
+    """
+
+    model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
+
+    storage_dir: Path = Path("./petiq-data")
+    api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
+    allow_anonymous: bool = False
+    max_request_bytes: int = Field(default=2 * _GIB, gt=0)
+    max_instances_per_series: int = Field(default=5000, gt=0)
+    split_description_pattern: str = DEFAULT_SPLIT_PATTERN
+    base_url: str | None = None
+
+    @field_validator("api_keys", mode="before")
+    @classmethod
+    def _split_keys(cls, value: object) -> object:
+        if isinstance(value, str):
+            return frozenset(key.strip() for key in value.split(",") if key.strip())
+        return value
+
+    @field_validator("split_description_pattern")
+    @classmethod
+    def _compiles(cls, value: str) -> str:
+        try:
+            re.compile(value)
+        except re.error as error:
+            raise ValueError(f"Setting 'split_description_pattern' should be a regular expression: {error}") from error
+        return value
+
+    @field_validator("base_url")
+    @classmethod
+    def _absolute(cls, value: str | None) -> str | None:
+        if value is not None and not re.match(r"^https?://[^/]+", value):
+            raise ValueError("Setting 'base_url' should be an absolute http(s) URL.")
+        return value.rstrip("/") if value else None
+
+    @property
+    def split_regex(self) -> re.Pattern[str]:
+        """``split_description_pattern`` compiled, case-insensitive."""
+        return re.compile(self.split_description_pattern, re.IGNORECASE)
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment (workers and the CLI use this)."""
+    return Settings()

@@ -1,0 +1,57 @@
+"""WADO-RS response body: stored instances as ``multipart/related; type="application/dicom"``, generated lazily.
+
+Files already in the transfer syntax asked for are sent from disk in chunks as stored (byte-for-byte); others are
+re-encoded one instance at a time (Implicit ⇄ Explicit VR Little Endian: the pixel bytes do not change).
+"""
+
+from __future__ import annotations
+
+import io
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+
+from pydicom import dcmread, dcmwrite
+from pydicom.uid import UID
+
+from service.dicomweb.media import DICOM
+from service.storage.models import InstanceRecord
+
+__all__ = ["multipart_instances", "transcode"]
+
+_CHUNK_BYTES = 1 << 20
+
+
+def transcode(*, path: Path, transfer_syntax: str) -> bytes:
+    """The DICOM file at ``path`` re-encoded in ``transfer_syntax`` (an uncompressed little endian syntax)."""
+    dataset = dcmread(path)
+    dataset.file_meta.TransferSyntaxUID = UID(transfer_syntax)
+    buffer = io.BytesIO()
+    dcmwrite(buffer, dataset, enforce_file_format=True)
+    return buffer.getvalue()
+
+
+def _file_chunks(path: Path) -> Iterator[bytes]:
+    with path.open("rb") as handle:
+        while chunk := handle.read(_CHUNK_BYTES):
+            yield chunk
+
+
+def multipart_instances(
+    *, files: Sequence[tuple[Path, InstanceRecord]], transfer_syntax: str | None, boundary: str
+) -> Iterator[bytes]:
+    """The multipart body for ``files``; ``transfer_syntax`` None sends each file as stored.
+
+    Args:
+        files: stored paths with their index records (the record names the stored transfer syntax).
+        transfer_syntax: the syntax to send, or None for "as stored" (``transfer-syntax=*``).
+        boundary: the multipart boundary of the response's Content-Type.
+    """
+    for path, record in files:
+        syntax = transfer_syntax or record.transfer_syntax_uid
+        yield f"--{boundary}\r\nContent-Type: {DICOM}; transfer-syntax={syntax}\r\n\r\n".encode("ascii")
+        if syntax == record.transfer_syntax_uid:
+            yield from _file_chunks(path)
+        else:
+            yield transcode(path=path, transfer_syntax=syntax)
+        yield b"\r\n"
+    yield f"--{boundary}--\r\n".encode("ascii")

@@ -1,0 +1,212 @@
+"""Read one received file and validate what the storage needs before keeping it.
+
+Accepted: PET Image Storage (1.2.840.10008.5.1.4.1.1.128) with Modality PT, Implicit or Explicit VR Little
+Endian, the identifying UIDs, the image plane (position, orientation, spacing, rows, columns) and complete native
+Pixel Data. Every refusal is an :class:`InstanceRejectedError` carrying its PS3.18 Failure Reason.
+
+A part holding File Meta Information but no preamble and ``DICM`` prefix (what pydicom writes without
+``enforce_file_format``, and so what ``dicomweb-client`` sends) is rewritten as a PS3.10 file by
+:func:`normalise_part10` before it is read, so that every stored file is PS3.10.
+"""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Sequence
+from pathlib import Path
+
+from pydicom import dcmread, dcmwrite
+from pydicom.dataset import Dataset
+from pydicom.errors import InvalidDicomError
+from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, PositronEmissionTomographyImageStorage
+
+from imaging.atomic import write_atomic
+from service.errors import InstanceRejectedError
+from service.storage.layout import is_uid
+from service.storage.models import InstanceHeader, InstanceRecord, SeriesAttributes, StudyAttributes
+from service.storage.status import FailureReason
+
+__all__ = ["STORABLE_TRANSFER_SYNTAXES", "normalise_part10", "read_instance"]
+
+STORABLE_TRANSFER_SYNTAXES = frozenset({ImplicitVRLittleEndian, ExplicitVRLittleEndian})
+_DEFER_BYTES = 1024  # pixel data and other large values stay on disk while the header is checked
+_PREAMBLE_BYTES = 128
+_READ_ERRORS = (InvalidDicomError, EOFError, ValueError, KeyError, TypeError, AttributeError, OSError)
+
+
+def normalise_part10(*, path: Path) -> bool:
+    """Rewrite the file at ``path`` as PS3.10 (preamble, ``DICM``, complete File Meta) when it starts with File
+    Meta elements but has no preamble; whether it was rewritten. Anything else is left for :func:`read_instance`
+    to judge."""
+    with path.open("rb") as handle:
+        head = handle.read(_PREAMBLE_BYTES + 4)
+    if head[_PREAMBLE_BYTES:] == b"DICM" or not head.startswith(b"\x02\x00"):
+        return False
+    try:
+        dataset = dcmread(path, force=True)
+    except _READ_ERRORS:
+        return False
+    if "TransferSyntaxUID" not in dataset.file_meta:
+        return False
+    write_atomic(path=path, write=lambda handle: dcmwrite(handle, dataset, enforce_file_format=True))
+    return True
+
+
+def _raw_text(ds: Dataset, keyword: str) -> str:
+    """The value of ``keyword`` as text without pydicom's value validation (which warns on bad input)."""
+    element = ds.get_item(keyword)
+    value = None if element is None else element.value
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace").strip(" \x00")
+    return "" if value is None else str(value)
+
+
+def _reject(message: str, reason: FailureReason, check: str, ds: Dataset | None = None) -> InstanceRejectedError:
+    uid = _raw_text(ds, "SOPInstanceUID") if ds is not None else ""
+    sop_class = _raw_text(ds, "SOPClassUID") if ds is not None else ""
+    return InstanceRejectedError(
+        message,
+        reason=reason,
+        check=check,
+        uid=uid if is_uid(uid) else None,
+        sop_class_uid=sop_class if is_uid(sop_class) else None,
+    )
+
+
+def _read(path: Path) -> Dataset:
+    try:
+        return dcmread(path, defer_size=_DEFER_BYTES)
+    except InvalidDicomError as error:
+        message = "The part is not a DICOM PS3.10 file (no 'DICM' prefix and File Meta Information)."
+        raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
+    except _READ_ERRORS as error:
+        message = f"The part cannot be read as DICOM: {error}"
+        raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
+
+
+def _check_identity(ds: Dataset) -> None:
+    for keyword in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
+        if not is_uid(_raw_text(ds, keyword)):
+            reason = FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS
+            raise _reject(f"Attribute '{keyword}' should be a UID.", reason, "attribute", ds)
+    if str(ds.SOPClassUID) != PositronEmissionTomographyImageStorage:
+        message = f"SOP Class {ds.SOPClassUID} is not stored: petiq accepts PET Image Storage only."
+        raise _reject(message, FailureReason.SOP_CLASS_NOT_SUPPORTED, "sop_class", ds)
+    if ds.get("Modality") != "PT":
+        message = f"Attribute 'Modality' should be 'PT' for PET Image Storage, got {ds.get('Modality')!r}."
+        raise _reject(message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "modality", ds)
+    meta_uid = ds.file_meta.get("MediaStorageSOPInstanceUID")
+    if meta_uid is not None and str(meta_uid) != str(ds.SOPInstanceUID):
+        message = "MediaStorageSOPInstanceUID should equal SOPInstanceUID."
+        raise _reject(message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "attribute", ds)
+    syntax = ds.file_meta.get("TransferSyntaxUID")
+    if syntax not in STORABLE_TRANSFER_SYNTAXES:
+        message = f"Transfer syntax {syntax} is not stored: send Implicit or Explicit VR Little Endian."
+        raise _reject(message, FailureReason.TRANSFER_SYNTAX_NOT_SUPPORTED, "transfer_syntax", ds)
+
+
+def _numbers(ds: Dataset, keyword: str, count: int) -> tuple[float, ...]:
+    value = ds.get(keyword)
+    items = value if isinstance(value, Sequence) and not isinstance(value, str | bytes) else [value]
+    try:
+        numbers = tuple(float(item) for item in items)
+    except (TypeError, ValueError):
+        numbers = ()
+    if len(numbers) != count or not all(math.isfinite(number) for number in numbers):
+        message = f"Attribute '{keyword}' should hold {count} number(s), got {value!r}."
+        raise _reject(message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "attribute", ds)
+    return numbers
+
+
+def _check_pixels(ds: Dataset, path: Path) -> None:
+    element = ds.get_item("PixelData") if "PixelData" in ds else None
+    rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
+    frames = int(ds.get("NumberOfFrames") or 1)
+    expected = rows * columns * frames * int(ds.get("SamplesPerPixel") or 1) * (int(ds.get("BitsAllocated") or 0) // 8)
+    length = getattr(element, "length", None) if element is not None else None
+    tell = getattr(element, "value_tell", None)
+    if length is None and element is not None and element.value is not None:
+        length = len(element.value)
+    truncated = tell is not None and length is not None and tell + length > os.path.getsize(path)
+    if element is None or expected == 0 or length is None or length < expected or truncated:
+        message = f"Pixel Data should hold {expected} bytes for {rows}x{columns}, got {length} (missing or truncated)."
+        raise _reject(message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "pixel_data", ds)
+
+
+def _text(ds: Dataset, keyword: str) -> str:
+    value = ds.get(keyword)
+    return "" if value is None else str(value)
+
+
+def _integer(ds: Dataset, keyword: str) -> int | None:
+    try:
+        return int(ds.get(keyword))
+    except (TypeError, ValueError):
+        return None
+
+
+def _study(ds: Dataset) -> StudyAttributes:
+    return StudyAttributes(
+        study_uid=str(ds.StudyInstanceUID),
+        patient_id=_text(ds, "PatientID"),
+        patient_name=_text(ds, "PatientName"),
+        patient_birth_date=_text(ds, "PatientBirthDate"),
+        patient_sex=_text(ds, "PatientSex"),
+        study_date=_text(ds, "StudyDate"),
+        study_time=_text(ds, "StudyTime"),
+        study_description=_text(ds, "StudyDescription"),
+        accession_number=_text(ds, "AccessionNumber"),
+        study_id=_text(ds, "StudyID"),
+    )
+
+
+def _series(ds: Dataset) -> SeriesAttributes:
+    orientation = _numbers(ds, "ImageOrientationPatient", 6)
+    spacing = _numbers(ds, "PixelSpacing", 2)
+    return SeriesAttributes(
+        series_uid=str(ds.SeriesInstanceUID),
+        modality=_text(ds, "Modality"),
+        series_number=_integer(ds, "SeriesNumber"),
+        series_description=_text(ds, "SeriesDescription"),
+        frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
+        rows=int(ds.Rows),
+        columns=int(ds.Columns),
+        image_orientation=(
+            orientation[0],
+            orientation[1],
+            orientation[2],
+            orientation[3],
+            orientation[4],
+            orientation[5],
+        ),
+        pixel_spacing=(spacing[0], spacing[1]),
+        number_of_slices=_integer(ds, "NumberOfSlices"),
+    )
+
+
+def read_instance(*, path: Path, sha256: str, size: int) -> InstanceHeader:
+    """Read the file at ``path`` (pixel data left on disk) and validate it for storage.
+
+    Args:
+        path: a received part, a DICOM PS3.10 file.
+        sha256: hex digest of the file's bytes; size: its length in bytes (both computed while spooling).
+
+    Raises:
+        InstanceRejectedError: the file cannot be stored; ``reason`` is its PS3.18 Failure Reason.
+    """
+    ds = _read(path)
+    _check_identity(ds)
+    _check_pixels(ds, path)
+    position = _numbers(ds, "ImagePositionPatient", 3)
+    series = _series(ds)
+    record = InstanceRecord(
+        sop_class_uid=str(ds.SOPClassUID),
+        transfer_syntax_uid=str(ds.file_meta.TransferSyntaxUID),
+        sha256=sha256,
+        size=size,
+        instance_number=_integer(ds, "InstanceNumber"),
+        image_position=(position[0], position[1], position[2]),
+        acquisition=_text(ds, "AcquisitionDate") + _text(ds, "AcquisitionTime"),
+    )
+    return InstanceHeader(sop_instance_uid=str(ds.SOPInstanceUID), study=_study(ds), series=series, record=record)
