@@ -41,6 +41,9 @@ def register(subparsers: Any) -> None:
     denoiser.add_argument("--lr", type=float, default=1e-3, help="peak learning rate")
     denoiser.add_argument("--seed", type=int, default=0, help="seed of weights, batches and augmentation")
     denoiser.add_argument("--target", choices=("clean", "full"), default="clean", help="noise-free or full-count")
+    denoiser.add_argument(
+        "--contrast-weight", type=float, default=4.0, help="lesion weighting λ of the loss (0: plain MSE)"
+    )
     denoiser.add_argument("--eval-every", type=int, default=250, help="steps between validation and checkpoint")
     denoiser.add_argument("--detach", action="store_true", help="run in the background; progress in OUT/train.log")
     denoiser.set_defaults(func=run)
@@ -48,7 +51,7 @@ def register(subparsers: Any) -> None:
 
 def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str]:
     argv = ["train", "denoiser", "--shards", *shards, "--out", str(out)]
-    for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "eval_every"):
+    for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "contrast_weight", "eval_every"):
         argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     return argv
 
@@ -69,6 +72,7 @@ def run(args: argparse.Namespace) -> int:
         lr=args.lr,
         seed=args.seed,
         target=Target(args.target),
+        contrast_weight=args.contrast_weight,
         eval_every=args.eval_every,
     )
     prepare_run(config=config, out=out)

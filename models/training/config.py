@@ -35,6 +35,8 @@ class TrainConfig:
         val_patches: validation patches evaluated (the first ones of the held-out studies).
         eval_every: steps between validation losses and checkpoints.
         clip_norm: gradient-norm clip.
+        contrast_weight, contrast_sigma: λ and σ (voxels) of the lesion-weighted loss
+            (:mod:`models.training.loss`); λ = 0 is plain MSE.
         gain_range: each training patch (input and target) is multiplied by a gain drawn log-uniformly in
             ``[1/g, g]``, so the network does not depend on the normalisation landing exactly on 1.
     """
@@ -54,6 +56,8 @@ class TrainConfig:
     eval_every: int = 250
     clip_norm: float = 1.0
     gain_range: float = 1.25
+    contrast_weight: float = 4.0
+    contrast_sigma: float = 3.0
 
     def __post_init__(self) -> None:
         positive = ("width", "depth", "steps", "batch", "val_every_nth_study", "val_patches", "eval_every")
@@ -62,7 +66,7 @@ class TrainConfig:
                 raise InputError(f"Argument '{name}' should be at least 1, got {getattr(self, name)}.", check=name)
         if not self.shards:
             raise InputError("Argument 'shards' should name at least one shard folder.", check="shards")
-        if not 0 < self.lr_min <= self.lr or self.gain_range < 1 or self.seed < 0:
+        if not 0 < self.lr_min <= self.lr or self.gain_range < 1 or self.seed < 0 or self.contrast_weight < 0:
             raise InputError(
                 f"Arguments need 0 < lr_min ≤ lr, gain_range ≥ 1 and seed ≥ 0, got lr_min={self.lr_min}, "
                 f"lr={self.lr}, gain_range={self.gain_range}, seed={self.seed}.",

@@ -27,6 +27,7 @@ from models.dncnn import DnCNN, DnCNNConfig
 from models.training.checkpoint import Checkpoint, load_checkpoint, restore_generator, save_checkpoint
 from models.training.config import TrainConfig
 from models.training.data import PatchSet, load_patch_sets, sample_batch
+from models.training.loss import weighted_mse
 
 __all__ = ["CONFIG_NAME", "DENOISER_NAME", "TrainResult", "evaluate_loss", "prepare_run", "train_denoiser"]
 
@@ -96,11 +97,11 @@ def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnC
     return model, optimizer, found
 
 
-def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torch.Tensor, clip: float) -> float:
+def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torch.Tensor, config: TrainConfig) -> float:
     optimizer.zero_grad(set_to_none=True)
-    loss = torch.mean((model(x) - y) ** 2)
+    loss = weighted_mse(prediction=model(x), target=y, strength=config.contrast_weight, sigma=config.contrast_sigma)
     loss.backward()  # type: ignore[no-untyped-call]
-    torch.nn.utils.clip_grad_norm_(model.parameters(), clip)
+    torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
     optimizer.step()
     return float(loss.detach())
 
@@ -120,7 +121,7 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
             group["lr"] = config.lr_at(step=step)
         batch = sample_batch(patches=train, batch=config.batch, gain_range=config.gain_range, rng=rng)
         losses.append(
-            _step(model=model, optimizer=optimizer, x=batch.x.to(device), y=batch.y.to(device), clip=config.clip_norm)
+            _step(model=model, optimizer=optimizer, x=batch.x.to(device), y=batch.y.to(device), config=config)
         )
         done = step + 1
         if done % config.eval_every == 0 or done == config.steps:

@@ -1,0 +1,45 @@
+"""The training loss: squared error weighted towards local hot structure (lesions), so they are not averaged away.
+
+Plain MSE over patches is dominated by the background: lesions cover well under 1 % of the body, and a network
+that flattens them loses almost nothing (measured: −40 to −65 % ensemble lesion bias at 5–10 % counts). The
+weight of each target voxel is
+
+    w = 1 + λ · max(0, y − G_σ * y)          (y normalised: typical tissue ≈ 1; G_σ a Gaussian, σ in voxels)
+
+so a voxel standing above its surroundings (a lesion at 4:1 in the liver: w ≈ 1 + 2.5 λ) counts more, while flat
+regions keep weight 1. The loss is ``mean(w · (ŷ − y)²)``; λ = 0 gives plain MSE.
+"""
+
+from __future__ import annotations
+
+import math
+
+import torch
+
+__all__ = ["contrast_weights", "weighted_mse"]
+
+
+def _gaussian_kernel(*, sigma: float, device: torch.device) -> torch.Tensor:
+    radius = max(1, math.ceil(3.0 * sigma))
+    grid = torch.arange(-radius, radius + 1, dtype=torch.float32, device=device)
+    kernel = torch.exp(-0.5 * (grid / sigma) ** 2)
+    return kernel / kernel.sum()
+
+
+def contrast_weights(*, target: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
+    """``w (n, 1, h, w)`` for ``target (n, 1, h, w)`` (module docstring); all ones when ``strength`` is 0."""
+    if strength == 0:
+        return torch.ones_like(target)
+    kernel = _gaussian_kernel(sigma=sigma, device=target.device)
+    size = kernel.numel()
+    padded = torch.nn.functional.pad(target, (size // 2,) * 4, mode="replicate")
+    blurred = torch.nn.functional.conv2d(padded, kernel.view(1, 1, 1, size))
+    blurred = torch.nn.functional.conv2d(blurred, kernel.view(1, 1, size, 1))
+    return 1.0 + strength * torch.clamp(target - blurred, min=0.0)
+
+
+def weighted_mse(*, prediction: torch.Tensor, target: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
+    """``mean(w · (prediction − target)²)`` with :func:`contrast_weights` of the target (no gradient through w)."""
+    with torch.no_grad():
+        weights = contrast_weights(target=target, strength=strength, sigma=sigma)
+    return torch.mean(weights * (prediction - target) ** 2)
