@@ -38,6 +38,7 @@ from typing import Any
 
 import torch
 
+from bench.quality_targets import TargetCheck
 from bench.tgd_cases import QUICK_GRIDS, evaluation_cases, finetune_cases, kernel_drop_cases, online_cases
 from bench.tgd_plan import Workload, estimate_plan, measure_units
 from bench.tgd_sections import Config, run_fine_tuning, run_kernel_drop, run_online
@@ -90,6 +91,7 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--adapt-steps", type=int, default=None, help="online adaptation steps (default: settings')")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: every core)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the FT/TGD batch draws")
+    parser.add_argument("--plan-only", action="store_true", help="print the plan (timed on this machine) and stop")
     return parser
 
 
@@ -207,7 +209,7 @@ def run(*, config: Config, base: DnCNN, info: BundleInfo, device: torch.device) 
     """Run the selected sections, printing each table as it is done; every result and the wall times."""
     results: dict[str, Any] = {}
     seconds: dict[str, float] = {}
-    checks = []
+    checks: list[TargetCheck] = []
     for section in config.sections:
         start = time.perf_counter()
         if section == "kernel-drop":
@@ -242,6 +244,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         f"level {config.level:g}; R = {config.realisations}; work {config.work}{'; QUICK' if config.quick else ''}"
     )
     print("\n" + _plan(config=config, base=base.cpu()), flush=True)
+    if args.plan_only:
+        return
     base = base.to(device)
     start = time.perf_counter()
     document = run(config=config, base=base, info=info, device=device)

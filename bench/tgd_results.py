@@ -11,6 +11,7 @@ __all__ = [
     "DropRow",
     "FineTuningResult",
     "KernelDropResult",
+    "LayerDropRow",
     "NetworkScores",
     "OnlineCaseResult",
     "OnlineMethod",
@@ -38,12 +39,30 @@ class DropRow:
 
 
 @dataclass(frozen=True, kw_only=True)
+class LayerDropRow:
+    """The kernels below TGD's φ of ONE conv layer dropped, the others kept: which layer's drop moves the output.
+
+    Attributes:
+        layer: conv index (its output kernels are dropped).
+        kernels: how many.
+        figures: study name → :class:`DropFigures`.
+    """
+
+    layer: int
+    kernels: int
+    figures: dict[str, DropFigures]
+
+
+@dataclass(frozen=True, kw_only=True)
 class KernelDropResult:
-    """The kernel-drop experiment: count level, each study's input PSNR (dB), one row per φ."""
+    """The kernel-drop experiment: count level, each study's input PSNR (dB), one row per φ, and per layer at
+    TGD's ``phi``."""
 
     level: float
     input_psnr_db: dict[str, float]
     rows: list[DropRow]
+    phi: float
+    per_layer: list[LayerDropRow]
 
 
 @dataclass(frozen=True, kw_only=True)

@@ -15,18 +15,18 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import torch
 
 from bench.tgd_cases import evaluation_cases, finetune_cases, kernel_drop_cases, online_cases, simulate_case
-from bench.tgd_metrics import drop_figures, ensemble_figures, roi_relative_error
+from bench.tgd_metrics import DropFigures, drop_figures, ensemble_figures, roi_relative_error
 from bench.tgd_results import (
     DropRow,
     FineTuningResult,
     KernelDropResult,
+    LayerDropRow,
     NetworkScores,
     OnlineCaseResult,
     OnlineMethod,
@@ -43,7 +43,7 @@ from models.engines import TorchEngine
 from models.inference import denoise_volume
 from models.tgd.drop import drop_kernels
 from models.tgd.layer_masks import last_layers, layer_masks
-from models.tgd.masks import tgd_masks, trainable_kernel_fraction, trainable_parameter_fraction
+from models.tgd.masks import TgdMasks, tgd_masks, trainable_kernel_fraction, trainable_parameter_fraction
 
 __all__ = ["FT_BLOCKS", "Config", "run_fine_tuning", "run_kernel_drop", "run_online"]
 
@@ -89,34 +89,49 @@ def _series(*, study: SimulatedStudy, split: str | None) -> FloatArray:
     return np.stack([s.volume.voxels for s in chosen])
 
 
+def _one_layer(*, masks: TgdMasks, layer: int) -> TgdMasks:
+    """``masks`` restricted to conv ``layer``."""
+    kept = tuple(mask if index == layer else torch.zeros_like(mask) for index, mask in enumerate(masks.trainable))
+    return TgdMasks(trainable=kept, scores=masks.scores, phi=masks.phi)
+
+
 def run_kernel_drop(*, config: Config, base: DnCNN, device: torch.device, log: Log) -> KernelDropResult:
-    """Kernels below each φ in ``base``, and the change of its output on held-out v1 studies when dropped."""
-    dropped = {phi: tgd_masks(model=base, phi=phi) for phi in config.phis}
-    nets = {phi: drop_kernels(model=base, masks=masks) for phi, masks in dropped.items()}
-    figures: dict[float, dict[str, Any]] = {phi: {} for phi in config.phis}
+    """Kernels below each φ in ``base``, and the change of its output on held-out v1 studies when dropped (all
+    at once for each φ; layer by layer at TGD's φ)."""
+    masks = {phi: tgd_masks(model=base, phi=phi) for phi in config.phis}
+    tgd = tgd_masks(model=base, phi=config.phi)
+    layers = [index for index, mask in enumerate(tgd.trainable) if bool(mask.any())]
+    nets: dict[tuple[str, float], DnCNN] = {("phi", phi): drop_kernels(model=base, masks=m) for phi, m in masks.items()}
+    nets |= {("layer", i): drop_kernels(model=base, masks=_one_layer(masks=tgd, layer=i)) for i in layers}
+    figures: dict[tuple[str, float], dict[str, DropFigures]] = {key: {} for key in nets}
     input_psnr: dict[str, float] = {}
     for case in kernel_drop_cases(studies=config.studies):
         study = simulate_case(case=case, levels=(config.level,), realisations=1, split=False, quick=config.quick)
         noisy, body = _series(study=study, split=None), study.phantom.masks["body"]
         input_psnr[case.name] = psnr(image=noisy[0], reference=study.reference, mask=body)
         denoised = denoise_all(model=base, volumes=noisy, device=device)[0]
-        for phi, net in nets.items():
+        for key, net in nets.items():
             after = denoise_all(model=net, volumes=noisy, device=device)[0]
-            figures[phi][case.name] = drop_figures(
+            figures[key][case.name] = drop_figures(
                 noisy=noisy[0], base=denoised, dropped=after, reference=study.reference, body=body
             )
         log(f"kernel drop: {case.name} done")
     rows = [
         DropRow(
             phi=phi,
-            kernel_pct=100.0 * trainable_kernel_fraction(masks=masks),
-            parameter_pct=100.0 * trainable_parameter_fraction(model=base, masks=masks),
-            per_layer=[int(mask.sum()) for mask in masks.trainable[:-1]],
-            figures=figures[phi],
+            kernel_pct=100.0 * trainable_kernel_fraction(masks=m),
+            parameter_pct=100.0 * trainable_parameter_fraction(model=base, masks=m),
+            per_layer=[int(mask.sum()) for mask in m.trainable[:-1]],
+            figures=figures[("phi", phi)],
         )
-        for phi, masks in dropped.items()
+        for phi, m in masks.items()
     ]
-    return KernelDropResult(level=config.level, input_psnr_db=input_psnr, rows=rows)
+    per_layer = [
+        LayerDropRow(layer=i, kernels=int(tgd.trainable[i].sum()), figures=figures[("layer", i)]) for i in layers
+    ]
+    return KernelDropResult(
+        level=config.level, input_psnr_db=input_psnr, rows=rows, phi=config.phi, per_layer=per_layer
+    )
 
 
 def _trained_networks(

@@ -66,7 +66,19 @@ def kernel_drop_table(*, result: KernelDropResult) -> str:
         "|Δ| = mean |dropped − base| in the body, in % of the activity scale and of mean |base − input|. "
         f"Input PSNR: {inputs}"
     )
-    return format_table(title=title, header=header, rows=rows, left=(0, 3, 4))
+    table = format_table(title=title, header=header, rows=rows, left=(0, 3, 4))
+    return table + "\n\n" + _layer_table(result=result)
+
+
+def _layer_table(*, result: KernelDropResult) -> str:
+    """At TGD's φ, each layer's kernels below φ dropped alone: |Δ| in % of the network's correction per study."""
+    studies = list(result.input_psnr_db)
+    rows = [
+        [str(row.layer), str(row.kernels), *(_number(row.figures[name].of_correction_pct, 1) for name in studies)]
+        for row in result.per_layer
+    ]
+    title = f"Kernel drop layer by layer at φ = {result.phi:g}: |Δ| in % of mean |base − input|"
+    return format_table(title=title, header=["conv", "kernels dropped", *studies], rows=rows)
 
 
 def fine_tuning_tables(*, result: FineTuningResult) -> list[str]:
