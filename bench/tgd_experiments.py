@@ -149,7 +149,7 @@ def workload(*, config: Config) -> Workload:
     online = "online" in chosen
     return Workload(
         drop_studies=len(kernel_drop_cases(studies=config.studies)) if "kernel-drop" in chosen else 0,
-        drop_phis=len(config.phis),
+        drop_networks=len(config.phis) + config.v2.depth - 1,  # every φ, and each layer alone at TGD's φ
         v2_shards=shards,
         v2_steps=steps,
         shard_levels=len(QUICK_LEVELS if config.quick else DEFAULT_SHARD_LEVELS),
@@ -179,7 +179,11 @@ def _plan(*, config: Config, base: DnCNN) -> str:
     )
     items = estimate_plan(work=workload(config=config), units=units)
     measured = ", ".join(f"{key} {value:.3f}" for key, value in asdict(units).items())
-    return plan_table(items=items) + f"\n\nMeasured unit times (s): {measured}"
+    return (
+        plan_table(items=items)
+        + f"\n\nMeasured unit times (s): {measured}.\nNot counted: metrics, KSE, batch drawing of the v2-net, file "
+        "I/O (smoke runs took 10–25 % longer than planned)."
+    )
 
 
 def _base_note(info: BundleInfo) -> str:

@@ -10,14 +10,18 @@ from __future__ import annotations
 
 import copy
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
+import numpy as np
 import torch
 
 from bench.tgd_cases import Case, phantom_of
 from imaging.simulation.study import StudyRequest, simulate_study
+from models.adaptation.pairs import split_batches
 from models.dncnn import DnCNN
+from models.engines import TorchEngine
+from models.inference import denoise_volume
 from models.tgd.layer_masks import layer_masks
 from models.tgd.trainer import tgd_step, tgd_trainer
 
@@ -33,7 +37,7 @@ class UnitTimes:
         recon_s: one noisy acquisition and OSEM reconstruction of one torso series.
         train_step_s: one training step at the fine-tuning batch and patch (also the v2-net's).
         adapt_step_s: one step at the online adaptation's batch and patch.
-        slice_s: denoising one torso slice.
+        slice_s: denoising one torso slice (a whole series through :func:`denoise_volume`, over its slices).
     """
 
     phantom_s: float
@@ -48,7 +52,7 @@ class Workload:
     """What the run will do (sections that are not selected have counts of 0).
 
     Attributes:
-        drop_studies, drop_phis: kernel drop: studies (one series each) and thresholds.
+        drop_studies, drop_networks: kernel drop: studies (one series each) and networks with kernels dropped.
         v2_shards, v2_steps: shards still to write and v2-net training steps still to run.
         shard_levels: noisy levels of a shard study (each also needs the full count and the noise-free series).
         ft_studies, ft_steps: fine-tuning studies (simulated like a shard) and steps of each of FT and TGD.
@@ -58,7 +62,7 @@ class Workload:
     """
 
     drop_studies: int = 0
-    drop_phis: int = 0
+    drop_networks: int = 0
     v2_shards: int = 0
     v2_steps: int = 0
     shard_levels: int = 0
@@ -94,8 +98,8 @@ def estimate_plan(*, work: Workload, units: UnitTimes) -> list[PlanItem]:
         PlanItem(section="kernel-drop", item="simulate", seconds=_study_s(units, work.drop_studies, 2)),
         PlanItem(
             section="kernel-drop",
-            item="denoise (base + each φ)",
-            seconds=work.drop_studies * (1 + work.drop_phis) * volume_s,
+            item="denoise (base + dropped nets)",
+            seconds=work.drop_studies * (1 + work.drop_networks) * volume_s,
         ),
         PlanItem(section="fine-tuning", item="v2 shards", seconds=_study_s(units, work.v2_shards, shard_recons)),
         PlanItem(section="fine-tuning", item="v2-net training", seconds=work.v2_steps * units.train_step_s),
@@ -136,32 +140,48 @@ def _timed(run: Callable[[], object], repeats: int) -> float:
     return (time.perf_counter() - start) / repeats
 
 
-def _step_time(*, base: DnCNN, batch: int, patch: int) -> float:
+def _step_time(*, base: DnCNN, batches: Iterator[tuple[torch.Tensor, torch.Tensor]]) -> float:
+    """Seconds of drawing one batch and one masked step on it (every kernel trainable: the full backward pass)."""
     model = copy.deepcopy(base)
     trainer = tgd_trainer(model=model, masks=layer_masks(model=model, layers=range(len(model.convs))), lr=1e-6)
-    x, y = torch.rand(batch, base.config.slices, patch, patch), torch.rand(batch, 1, patch, patch)
-    return _timed(lambda: tgd_step(trainer=trainer, x=x, y=y), repeats=2)
+
+    def step() -> None:
+        x, y = next(batches)
+        tgd_step(trainer=trainer, x=x, y=y)
+
+    return _timed(step, repeats=2)
+
+
+def _random_batches(*, base: DnCNN, batch: int, patch: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    while True:
+        yield torch.rand(batch, base.config.slices, patch, patch), torch.rand(batch, 1, patch, patch)
 
 
 def measure_units(
     *, base: DnCNN, case: Case, quick: bool, train_batch: int, train_patch: int, adapt_batch: int, adapt_patch: int
 ) -> UnitTimes:
-    """Time the pieces of :class:`UnitTimes` with ``base`` (CPU) on the torso ``case``'s grid (~10 s in full)."""
+    """Time the pieces of :class:`UnitTimes` with ``base`` (CPU) on the torso ``case`` (~15 s in full): the
+    adaptation step on pairs drawn from its simulated series as :func:`split_batches` draws them, the denoising
+    on the whole series as :func:`denoise_volume` runs it."""
     start = time.perf_counter()
     phantom = phantom_of(case=case, quick=quick)
     phantom_s = time.perf_counter() - start
     request = StudyRequest(kind=case.kind, seed=case.seed, levels=(0.1,), protocol=case.protocol, variant=case.variant)
     start = time.perf_counter()
-    simulate_study(request=request, phantom=phantom)
+    study = simulate_study(request=request, phantom=phantom)
     recon_s = (time.perf_counter() - start) / 2  # the noisy series and the noise-free reference
-    _, ny, nx = phantom.shape
-    slices = torch.rand(8, base.config.slices, ny, nx)
-    with torch.inference_mode():
-        slice_s = _timed(lambda: base.eval()(slices), repeats=1) / 8
+    noisy = study.series[0].volume.voxels
+    engine = TorchEngine(base.eval(), torch.device("cpu"))
+    start = time.perf_counter()
+    denoise_volume(voxels=noisy, engine=engine)
+    slice_s = (time.perf_counter() - start) / noisy.shape[0]
+    pairs = split_batches(
+        a=noisy, b=study.reference, patch=adapt_patch, batch=adapt_batch, rng=np.random.default_rng(0)
+    )
     return UnitTimes(
         phantom_s=phantom_s,
         recon_s=recon_s,
-        train_step_s=_step_time(base=base, batch=train_batch, patch=train_patch),
-        adapt_step_s=_step_time(base=base, batch=adapt_batch, patch=adapt_patch),
+        train_step_s=_step_time(base=base, batches=_random_batches(base=base, batch=train_batch, patch=train_patch)),
+        adapt_step_s=_step_time(base=base, batches=pairs),
         slice_s=slice_s,
     )

@@ -8,6 +8,10 @@
 The adapted networks are made once per study on realisation 0's half-count splits and then denoise all R
 full-count realisations (realisations 1 … R − 1 are independent of the adaptation data), so the liver CoV is
 the ensemble noise of one fixed adapted network, as for the base network.
+
+Every network trained here other than the v2-net (FT-net, TGD-net, TGD-N2N, N2N without masks) is trained by
+:func:`models.tgd.trainer.fine_tune` / :func:`adapt_network`: Adam, gradient clipping and BatchNorm in eval mode
+(running statistics frozen), so the methods differ only in which parameters move.
 """
 
 from __future__ import annotations

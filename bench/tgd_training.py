@@ -10,7 +10,7 @@
 * :func:`finetune_patches`: the low-BMI v2 studies FT-net and TGD-net train on, simulated in memory and cut into
   patches exactly as a shard is (:func:`imaging.simulation.shards.simulate_shard`), normalised as the trainer's
   loader does (``inputs / scale``, ``clean / scale``);
-* :func:`train_under_masks`: ``steps`` steps of :func:`models.tgd.trainer.tgd_step` on a copy of the base under
+* :func:`train_under_masks`: :func:`models.tgd.trainer.fine_tune` for ``steps`` steps on a copy of the base under
   any masks (TGD's KSE masks, or :func:`models.tgd.layer_masks.layer_masks` for FT-net and N2N without masks),
   so every network is trained by the same optimiser, learning rate, clipping and frozen BatchNorm statistics.
 """
@@ -35,7 +35,7 @@ from imaging.simulation.shards import DEFAULT_SHARD_LEVELS, ShardConfig, StudyPl
 from models.bundle import METADATA_NAME, load_bundle_info, load_torch_model
 from models.dncnn import DnCNN
 from models.tgd.masks import TgdMasks
-from models.tgd.trainer import tgd_step, tgd_trainer
+from models.tgd.trainer import fine_tune
 from models.training.checkpoint import load_checkpoint
 from models.training.config import TrainConfig
 from models.training.data import PatchSet, sample_batch
@@ -194,14 +194,8 @@ def train_under_masks(
     lr: float,
     clip_norm: float = 1.0,
 ) -> MaskedRun:
-    """``steps`` masked steps (:func:`models.tgd.trainer.tgd_step`) on a copy of ``base`` (left untouched)."""
-    if steps < 1:
-        raise ValueError(f"Argument 'steps' should be at least 1, got {steps}.")
+    """``steps`` masked steps (:func:`models.tgd.trainer.fine_tune`) on a copy of ``base`` (left untouched)."""
     model = copy.deepcopy(base).eval()
-    trainer = tgd_trainer(model=model, masks=masks, lr=lr)
-    device = next(model.parameters()).device
-    start, losses = time.perf_counter(), []
-    for _ in range(steps):
-        x, y = next(batches)
-        losses.append(tgd_step(trainer=trainer, x=x.to(device), y=y.to(device), clip_norm=clip_norm))
-    return MaskedRun(model=model.eval(), seconds=time.perf_counter() - start, losses=losses)
+    start = time.perf_counter()
+    losses = fine_tune(model=model, masks=masks, batches=batches, steps=steps, lr=lr, clip_norm=clip_norm)
+    return MaskedRun(model=model, seconds=time.perf_counter() - start, losses=losses)

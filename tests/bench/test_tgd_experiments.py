@@ -42,7 +42,7 @@ def test_quick_and_overrides() -> None:
 def test_the_workload_follows_the_sections_and_skips_a_finished_v2_net(tmp_path: Path) -> None:
     config = parse_config(["--quick", "--only", "kernel-drop", "--work", str(tmp_path)])
     work = workload(config=config)
-    assert work.drop_studies == 3 and work.drop_phis == 4
+    assert work.drop_studies == 3 and work.drop_networks == 4 + 7
     assert work.v2_shards == work.v2_steps == work.ft_steps == work.online_studies == 0
     tuned = workload(config=parse_config(["--quick", "--only", "fine-tuning", "--work", str(tmp_path)]))
     assert (tuned.v2_shards, tuned.v2_steps, tuned.eval_studies, tuned.ft_studies) == (3, 4, 2, 2)

@@ -15,7 +15,7 @@ UNITS = UnitTimes(phantom_s=1.0, recon_s=2.0, train_step_s=0.5, adapt_step_s=0.1
 def test_each_piece_is_its_count_times_its_unit() -> None:
     work = Workload(
         drop_studies=3,
-        drop_phis=4,
+        drop_networks=4,
         v2_shards=10,
         v2_steps=100,
         shard_levels=6,
@@ -31,7 +31,7 @@ def test_each_piece_is_its_count_times_its_unit() -> None:
     )
     items = {(item.section, item.item): item.seconds for item in estimate_plan(work=work, units=UNITS)}
     assert items[("kernel-drop", "simulate")] == pytest.approx(3 * (1 + 2 * 2))
-    assert items[("kernel-drop", "denoise (base + each φ)")] == pytest.approx(3 * 5 * 64 * 0.01)
+    assert items[("kernel-drop", "denoise (base + dropped nets)")] == pytest.approx(3 * 5 * 64 * 0.01)
     assert items[("fine-tuning", "v2 shards")] == pytest.approx(10 * (1 + 8 * 2))
     assert items[("fine-tuning", "v2-net training")] == pytest.approx(50.0)
     assert items[("fine-tuning", "FT-net + TGD-net")] == pytest.approx(50.0)
