@@ -39,8 +39,8 @@ def kernel_drop_table(*, result: KernelDropResult) -> str:
         "study",
         "PSNR base dB",
         "PSNR dropped dB (Δ)",
-        "|Δ| % of scale",
-        "|Δ| % of correction",
+        "abs Δ % of scale",
+        "abs Δ % of correction",
     ]
     rows = []
     for row in result.rows:
@@ -63,7 +63,7 @@ def kernel_drop_table(*, result: KernelDropResult) -> str:
     title = (
         f"Kernel drop (paper Fig. 4), {level_label(level=result.level)} counts: kernels with KSE < φ zeroed "
         "(weight row, bias, BN γ/β: the channel outputs 0); per layer = kernels below φ in convs 0…depth−2; "
-        "|Δ| = mean |dropped − base| in the body, in % of the activity scale and of mean |base − input|. "
+        "abs Δ = mean |dropped − base| in the body, in % of the activity scale and of mean |base − input|. "
         f"Input PSNR: {inputs}"
     )
     table = format_table(title=title, header=header, rows=rows, left=(0, 3, 4))
@@ -85,7 +85,7 @@ def fine_tuning_tables(*, result: FineTuningResult) -> list[str]:
     """The Table-1 summary (mean |lesion bias| and liver CoV per held-out study) and the per-lesion biases."""
     header = ["network", "train s", "steps"]
     for name in result.studies:
-        header += [f"{name} mean|bias| %", f"{name} liver CoV %"]
+        header += [f"{name} mean abs lesion bias %", f"{name} liver CoV %"]
     rows = []
     for net in result.networks:
         cells = [net.network, _number(net.seconds, 0), "–" if net.steps is None else str(net.steps)]
