@@ -24,8 +24,9 @@ import numpy as np
 import numpy.typing as npt
 import torch
 
-from bench.tgd_cases import evaluation_cases, finetune_cases, kernel_drop_cases, online_cases, simulate_case
-from bench.tgd_metrics import DropFigures, drop_figures, ensemble_figures, roi_relative_error
+from bench.quality_targets import TargetCheck
+from bench.tgd_cases import Case, evaluation_cases, finetune_cases, kernel_drop_cases, online_cases, simulate_case
+from bench.tgd_metrics import DropFigures, EnsembleFigures, drop_figures, ensemble_figures, roi_relative_error
 from bench.tgd_results import (
     DropRow,
     FineTuningResult,
@@ -37,7 +38,7 @@ from bench.tgd_results import (
     OnlineResult,
 )
 from bench.tgd_targets import bias_order_check, cov_order_check, cov_rise_check, ood_error_check
-from bench.tgd_training import V2NetSpec, ensure_v2_net, finetune_patches, patch_batches, train_under_masks
+from bench.tgd_training import MaskedRun, V2NetSpec, ensure_v2_net, finetune_patches, patch_batches, train_under_masks
 from imaging.metrics import psnr
 from imaging.simulation.study import SimulatedStudy
 from models.adaptation.online import AdaptationSettings, adapt_network
@@ -138,6 +139,44 @@ def run_kernel_drop(*, config: Config, base: DnCNN, device: torch.device, log: L
     )
 
 
+def _network_rows(
+    *,
+    config: Config,
+    base_note: str,
+    timing: dict[str, float],
+    runs: dict[str, MaskedRun],
+    tgd: TgdMasks,
+    percent: dict[str, float],
+) -> list[NetworkScores]:
+    """The table's networks, their training seconds, steps and notes (figures still empty)."""
+    kinds = " + ".join(str(kind) for kind in config.v2.shard_config().kinds)
+    batch = config.v2.train_config(shards=config.work).batch
+    resumed = " (resumed; the interrupted part not counted)" if timing["from_step"] > 0 else ""
+    common = f"{config.ft_steps} steps × batch {config.ft_batch}, lr {config.ft_lr:g}, BN statistics frozen"
+    ft_note = (
+        f"the base's last {FT_BLOCKS} conv blocks ({percent['FT-net']:.1f} % of parameters) on "
+        f"{config.ft_studies} low-BMI v2 torso studies, {common}"
+    )
+    tgd_note = (
+        f"TGD, φ = {config.phi:g}: {100 * trainable_kernel_fraction(masks=tgd):.1f} % of kernels, "
+        f"{percent['TGD-net']:.1f} % of parameters; same studies, {common}"
+    )
+    v2_note = f"from scratch on {config.v2.studies} v2 shard studies ({kinds}), batch {batch}{resumed}"
+    return [
+        NetworkScores(network="input", seconds=None, steps=None, note="the noisy v2 series", figures={}),
+        NetworkScores(network="v1-net", seconds=None, steps=None, note=base_note, figures={}),
+        NetworkScores(
+            network="v2-net", seconds=timing["seconds"], steps=int(timing["steps"]), note=v2_note, figures={}
+        ),
+        NetworkScores(
+            network="FT-net", seconds=runs["FT-net"].seconds, steps=config.ft_steps, note=ft_note, figures={}
+        ),
+        NetworkScores(
+            network="TGD-net", seconds=runs["TGD-net"].seconds, steps=config.ft_steps, note=tgd_note, figures={}
+        ),
+    ]
+
+
 def _trained_networks(
     *, config: Config, base: DnCNN, base_note: str, log: Log
 ) -> tuple[dict[str, DnCNN | None], list[NetworkScores], dict[str, float]]:
@@ -157,47 +196,26 @@ def _trained_networks(
         "FT-net": 100.0 * trainable_parameter_fraction(model=base, masks=ft_masks),
         "TGD-net": 100.0 * trainable_parameter_fraction(model=base, masks=tgd),
     }
-    kinds = " + ".join(str(kind) for kind in config.v2.shard_config().kinds)
-    batch = config.v2.train_config(shards=config.work).batch
-    resumed = " (resumed; the interrupted part not counted)" if timing["from_step"] > 0 else ""
-    common = f"{config.ft_steps} steps × batch {config.ft_batch}, lr {config.ft_lr:g}, BN statistics frozen"
-    rows = [
-        NetworkScores(network="input", seconds=None, steps=None, note="the noisy v2 series", figures={}),
-        NetworkScores(network="v1-net", seconds=None, steps=None, note=base_note, figures={}),
-        NetworkScores(
-            network="v2-net",
-            seconds=timing["seconds"],
-            steps=int(timing["steps"]),
-            note=f"from scratch on {config.v2.studies} v2 shard studies ({kinds}), batch {batch}{resumed}",
-            figures={},
-        ),
-        NetworkScores(
-            network="FT-net",
-            seconds=runs["FT-net"].seconds,
-            steps=config.ft_steps,
-            note=f"the base's last {FT_BLOCKS} conv blocks ({percent['FT-net']:.1f} % of parameters) on "
-            f"{config.ft_studies} low-BMI v2 torso studies, {common}",
-            figures={},
-        ),
-        NetworkScores(
-            network="TGD-net",
-            seconds=runs["TGD-net"].seconds,
-            steps=config.ft_steps,
-            note=f"TGD, φ = {config.phi:g}: {100 * trainable_kernel_fraction(masks=tgd):.1f} % of kernels, "
-            f"{percent['TGD-net']:.1f} % of parameters; same studies, {common}",
-            figures={},
-        ),
-    ]
+    rows = _network_rows(config=config, base_note=base_note, timing=timing, runs=runs, tgd=tgd, percent=percent)
     nets: dict[str, DnCNN | None] = {"input": None, "v1-net": base, "v2-net": v2}
     nets |= {name: run.model for name, run in runs.items()}
     return nets, rows, percent
+
+
+def _fine_tuning_checks(*, case: Case, level: float, figures: dict[str, EnsembleFigures]) -> list[TargetCheck]:
+    """Targets 1 (every study) and 2 (high-BMI studies) on one held-out study's figures by network."""
+    tgd, v1, ft = figures["TGD-net"], figures["v1-net"], figures["FT-net"]
+    checks = [bias_order_check(case=case.name, level=level, tgd_pct=tgd.mean_abs_bias_pct, v1_pct=v1.mean_abs_bias_pct)]
+    if case.variant == "high_bmi" and tgd.liver_cov_pct is not None and ft.liver_cov_pct is not None:
+        checks.append(cov_order_check(case=case.name, level=level, tgd_pct=tgd.liver_cov_pct, ft_pct=ft.liver_cov_pct))
+    return checks
 
 
 def run_fine_tuning(*, config: Config, base: DnCNN, base_note: str, device: torch.device, log: Log) -> FineTuningResult:
     """Train v2-net, FT-net and TGD-net and score every network on the held-out v2 studies (paper Table 1)."""
     nets, rows, percent = _trained_networks(config=config, base=base, base_note=base_note, log=log)
     cases = evaluation_cases(studies=config.studies)
-    checks = []
+    checks: list[TargetCheck] = []
     for case in cases:
         study = simulate_case(
             case=case, levels=(config.level,), realisations=config.realisations, split=False, quick=config.quick
@@ -208,17 +226,7 @@ def run_fine_tuning(*, config: Config, base: DnCNN, base_note: str, device: torc
             images = noisy if net is None else denoise_all(model=net, volumes=noisy, device=device)
             row.figures[case.name] = ensemble_figures(images=images, reference=study.reference, phantom=study.phantom)
         by_name = {row.network: row.figures[case.name] for row in rows}
-        checks.append(
-            bias_order_check(
-                case=case.name,
-                level=config.level,
-                tgd_pct=by_name["TGD-net"].mean_abs_bias_pct,
-                v1_pct=by_name["v1-net"].mean_abs_bias_pct,
-            )
-        )
-        tgd_cov, ft_cov = by_name["TGD-net"].liver_cov_pct, by_name["FT-net"].liver_cov_pct
-        if case.variant == "high_bmi" and tgd_cov is not None and ft_cov is not None:
-            checks.append(cov_order_check(case=case.name, level=config.level, tgd_pct=tgd_cov, ft_pct=ft_cov))
+        checks += _fine_tuning_checks(case=case, level=config.level, figures=by_name)
         log(f"fine-tuning: {case.name} scored")
     return FineTuningResult(
         level=config.level,
@@ -265,9 +273,22 @@ def _scored(
     return OnlineMethod(method=method, ood_error_pct=error, liver_cov_pct=cov, steps=steps, seconds=seconds)
 
 
+def _online_checks(*, case: Case, level: float, methods: list[OnlineMethod]) -> list[TargetCheck]:
+    """Targets 3 and 4 (TGD-N2N against the base network) on one online study."""
+    by_name = {method.method: method for method in methods}
+    base, tgd = by_name["base"], by_name["TGD-N2N"]
+    checks = [ood_error_check(case=case.name, level=level, adapted_pct=tgd.ood_error_pct, base_pct=base.ood_error_pct)]
+    if base.liver_cov_pct is not None and tgd.liver_cov_pct is not None:
+        checks.append(
+            cov_rise_check(case=case.name, level=level, adapted_pct=tgd.liver_cov_pct, base_pct=base.liver_cov_pct)
+        )
+    return checks
+
+
 def run_online(*, config: Config, base: DnCNN, device: torch.device, log: Log) -> OnlineResult:
     """TGD-N2N and N2N without masks against the base network on studies with an OOD catheter / hot bladder."""
-    studies, checks = [], []
+    studies: list[OnlineCaseResult] = []
+    checks: list[TargetCheck] = []
     for case in online_cases():
         study = simulate_case(
             case=case, levels=(config.level,), realisations=config.realisations, split=True, quick=config.quick
@@ -279,22 +300,7 @@ def run_online(*, config: Config, base: DnCNN, device: torch.device, log: Log) -
             for name, steps, seconds, images in _online_methods(config=config, base=base, study=study, device=device)
         ]
         studies.append(OnlineCaseResult(study=case.name, feature=feature, roi_voxels=int(mask.sum()), methods=methods))
-        by_name = {method.method: method for method in methods}
-        base_row, tgd_row = by_name["base"], by_name["TGD-N2N"]
-        checks.append(
-            ood_error_check(
-                case=case.name, level=config.level, adapted_pct=tgd_row.ood_error_pct, base_pct=base_row.ood_error_pct
-            )
-        )
-        if base_row.liver_cov_pct is not None and tgd_row.liver_cov_pct is not None:
-            checks.append(
-                cov_rise_check(
-                    case=case.name,
-                    level=config.level,
-                    adapted_pct=tgd_row.liver_cov_pct,
-                    base_pct=base_row.liver_cov_pct,
-                )
-            )
+        checks += _online_checks(case=case, level=config.level, methods=methods)
         log(f"online: {case.name} done")
     settings = {key: float(value) for key, value in asdict(config.adaptation).items()}
     return OnlineResult(
