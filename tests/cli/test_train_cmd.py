@@ -1,0 +1,55 @@
+"""``petiq train denoiser``: a tiny run leaves a bundle; another config in the same folder exits 2."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from cli.main import main
+from imaging.simulation.shard_store import run_shards
+from imaging.simulation.shards import ShardConfig
+
+
+@pytest.fixture(scope="module")
+def shard_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    out = tmp_path_factory.mktemp("shards")
+    config = ShardConfig(
+        studies=2, seed=21, shape=(5, 24, 24), spacing_mm=(4.0, 8.0, 8.0), patch=16, patches_per_level=2
+    )
+    run_shards(out=out, config=config, log=lambda line: None)
+    return out
+
+
+def _train(shards: Path, out: Path, *extra: str) -> int:
+    args = ["train", "denoiser", "--shards", str(shards), "--out", str(out), "--width", "4", "--batch", "4"]
+    return main([*args, "--eval-every", "5", "--steps", "5", *extra])
+
+
+def test_a_tiny_run_leaves_a_bundle_and_its_settings(
+    shard_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert _train(shard_dir, out, "--contrast-weight", "2") == 0
+    assert "weights in" in capsys.readouterr().out
+    assert {"dncnn.pt", "dncnn.onnx", "dncnn.json", "train.log", "train-config.json"} <= {p.name for p in out.iterdir()}
+    config = json.loads((out / "train-config.json").read_text())
+    assert config["contrast_weight"] == 2.0 and config["width"] == 4
+    assert "step 5/5" in (out / "train.log").read_text()
+
+
+def test_other_settings_in_the_same_folder_exit_2(
+    shard_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert _train(shard_dir, out) == 0
+    capsys.readouterr()  # the first run's progress lines
+    assert _train(shard_dir, out, "--seed", "9") == 2
+    err = capsys.readouterr().err
+    assert err.startswith("petiq train: error:") and "differing: seed" in err and len(err.strip().splitlines()) == 1
+
+
+def test_a_missing_shard_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    assert _train(tmp_path / "nowhere", tmp_path / "run") == 2
+    assert "manifest" in capsys.readouterr().err
