@@ -15,7 +15,7 @@ Figures (:mod:`bench.quality_scores`) are against the noise-free reconstruction 
 to stdout (methods as rows, levels as columns), then the targets (:mod:`bench.quality_targets`) with PASS/FAIL
 and margins, then the wall time of each part; ``--json PATH`` writes every number. No target is asserted.
 
-Run: ``PYTHONPATH=. .venv/bin/python bench/denoise_quality.py [--weights DIR] [--quick] [--json PATH]``.
+Run: ``.venv/bin/python -m bench.denoise_quality [--weights DIR] [--quick] [--json PATH]``.
 """
 
 from __future__ import annotations

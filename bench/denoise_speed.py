@@ -8,7 +8,7 @@
    weights' values), which is how the default width was chosen.
 
 Targets (issue "Denoiser"): onnxruntime ≥ 2.5× torch eager; a volume in ≤ 60 s with peak RSS ≤ 3 GB.
-Run: ``.venv/bin/python bench/denoise_speed.py [--weights models/weights/dncnn] [--widths 16,32,48,64]``.
+Run: ``.venv/bin/python -m bench.denoise_speed [--weights models/weights/dncnn] [--widths 16,32,48,64]``.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Benchmark: seconds to make one 128×128×64 torso study at 7 count levels with half-count splits.
 
 Prints a table of the stages measured in one run and the ratio to the 60 s target (issue "PET simulator").
-Run: ``.venv/bin/python bench/simulate_speed.py [--seed N] [--protocol v1|v2] [--write]``.
+Run: ``.venv/bin/python -m bench.simulate_speed [--seed N] [--protocol v1|v2] [--write]``.
 """
 
 from __future__ import annotations

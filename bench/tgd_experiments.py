@@ -21,7 +21,7 @@ Then the targets with PASS/FAIL (none asserted). ``--quick``: tiny grids, R = 2,
 (for tests; its numbers mean nothing). Before running, a plan with the estimated minutes of every piece, timed
 on this machine. ``--json PATH`` writes every number.
 
-Run: ``PYTHONPATH=. .venv/bin/python bench/tgd_experiments.py --base DIR --work DIR [--only ...] [--quick]``.
+Run: ``.venv/bin/python -m bench.tgd_experiments --base DIR --work DIR [--only ...] [--quick]``.
 """
 
 from __future__ import annotations
