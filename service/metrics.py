@@ -33,7 +33,7 @@ def histogram_buckets(*, values: Sequence[float], bounds: Sequence[float]) -> li
     return [*buckets, ("+Inf", float(len(values)))]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # hashed by identity, as the registry needs
 class JobCollector(Collector):
     """The metrics of the module docstring, for the jobs of ``store`` and the queue ``queue``."""
 

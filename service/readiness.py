@@ -70,4 +70,4 @@ def check_weights(*, settings: Settings) -> Check:
     ]
     if missing:
         return Check("weights", False, f"bundle files missing or unrecorded: {', '.join(missing)}")
-    return Check("weights", True, f"{directory.name} bundle present")
+    return Check("weights", True, f"bundle present in {directory}")

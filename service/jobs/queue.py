@@ -17,7 +17,7 @@ __all__ = ["EMBEDDED_BROKER", "QUEUE", "TASK_NAME", "CeleryJobQueue", "JobQueue"
 
 TASK_NAME = "petiq.process_job"
 QUEUE = "gpu"
-EMBEDDED_BROKER = "memory://"
+EMBEDDED_BROKER = "memory://localhost/"
 
 
 class JobQueue(Protocol):
