@@ -159,7 +159,9 @@ def test_ct_series_is_not_stored_so_no_job(jobs_client: TestClient, queue: Recor
 def test_job_routes_need_a_key(jobs_client: TestClient) -> None:
     assert _problem(jobs_client.get("/v1/jobs"), 401)["type"] == "urn:petiq:problem:unauthorized"
     _problem(jobs_client.post("/v1/jobs", json={"series_uid": "1.2.3"}), 401)
-    _problem(jobs_client.get("/v1/jobs/0f0e0d0c-0b0a-5908-8706-050403020100", headers={"Authorization": "Bearer x"}), 401)
+    _problem(
+        jobs_client.get("/v1/jobs/0f0e0d0c-0b0a-5908-8706-050403020100", headers={"Authorization": "Bearer x"}), 401
+    )
 
 
 def test_statuses_are_the_documented_four() -> None:

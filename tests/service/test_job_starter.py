@@ -52,7 +52,10 @@ def test_each_completed_series_starts_one_job_with_server_defaults(
 
 def test_server_defaults_come_from_settings(tmp_path_factory: pytest.TempPathFactory) -> None:
     settings = Settings(
-        storage_dir=tmp_path_factory.mktemp("defaults"), allow_anonymous=True, default_adapt="single", default_score=False
+        storage_dir=tmp_path_factory.mktemp("defaults"),
+        allow_anonymous=True,
+        default_adapt="single",
+        default_score=False,
     )
     with TestClient(create_app(settings=settings, job_queue=RecordingQueue())) as client:
         full = pet_datasets(seed=81, n_slices=2)
