@@ -142,7 +142,7 @@ def test_body_that_is_not_json_is_400(jobs_client: TestClient) -> None:
 
 
 def test_split_arguments_are_checked(jobs_client: TestClient) -> None:
-    study, series = _stored_series(jobs_client, seed=77)
+    _, series = _stored_series(jobs_client, seed=77)
     assert _problem(_post(jobs_client, {"series_uid": series, "split_a": series}), 400)["check"] == "splits"
     assert _problem(_post(jobs_client, {"series_uid": series, "adapt": "n2n-split"}), 400)["check"] == "adapt_splits"
     missing = _post(jobs_client, {"series_uid": series, "split_a": "1.2.3.1", "split_b": "1.2.3.2"})
