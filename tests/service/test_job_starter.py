@@ -113,7 +113,7 @@ def test_n2n_default_without_splits_starts_nothing(tmp_path_factory: pytest.Temp
     settings = Settings(storage_dir=tmp_path_factory.mktemp("n2n"), allow_anonymous=True, default_adapt="n2n-split")
     queue = RecordingQueue()
     with TestClient(create_app(settings=settings, job_queue=queue)) as client:
-        full, split_a, split_b = _study(seed=87)
+        full = pet_datasets(seed=87, n_slices=4)
         assert stow(client, full).status_code == 200  # stored all the same
         assert jobs_of(client, full[0].StudyInstanceUID) == []
         other = pet_datasets(seed=88, n_slices=2)
