@@ -2,7 +2,8 @@
 
 It is Celery's own worker (``WorkController``) with the solo pool: jobs run one at a time in that thread, with
 the same task code as ``petiq worker``. Nothing here waits on a task's result (Celery refuses ``.get()`` from
-inside a worker): clients poll the job manifest. Stopping asks the worker loop to end (Celery's module-level
+inside a worker): clients poll the job manifest. The worker's app becomes the process's default Celery app (its
+timer thread looks tasks up there): one embedded worker per process. Stopping asks the worker loop to end (Celery's module-level
 ``should_terminate`` flag, as Celery's own test worker does) and waits for the job in hand to finish.
 """
 
@@ -32,6 +33,7 @@ class EmbeddedWorker:
     def start(self, *, timeout_s: float = 30.0) -> None:
         """Start the worker thread and wait until it consumes; RuntimeError when it does not within ``timeout_s``."""
         self.app.finalize()
+        self.app.set_default()  # the process's default app: Celery's timer thread runs delayed retries in it
         self._controller = self.app.WorkController(
             app=self.app,
             pool="solo",
@@ -44,10 +46,14 @@ class EmbeddedWorker:
             without_mingle=True,
             without_gossip=True,
         )
-        self._thread = threading.Thread(target=self._controller.start, name="petiq-embedded-worker", daemon=True)
+        self._thread = threading.Thread(target=self._run, name="petiq-embedded-worker", daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout_s):
             raise RuntimeError(f"the embedded Celery worker did not start within {timeout_s} s")
+
+    def _run(self) -> None:
+        self.app.set_current()  # this thread's current app: the solo pool looks tasks up in it
+        self._controller.start()
 
     @property
     def alive(self) -> bool:

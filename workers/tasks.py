@@ -45,6 +45,7 @@ def register(*, app: Any, settings: Settings) -> Any:
 
     @app.task(  # type: ignore[untyped-decorator]
         name=TASK_NAME,
+        shared=False,  # this app only: the task closes over its settings
         bind=True,
         acks_late=True,
         reject_on_worker_lost=True,
