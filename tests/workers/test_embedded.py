@@ -19,10 +19,10 @@ from models.bundle import BundleInfo
 from service.core.config import Settings
 from service.jobs.queue import CeleryJobQueue
 from service.main import create_app
+from tests.workers.http_helpers import AUTH, multipart_parts, poll_job, stow_body
 from workers.celery_app import make_celery
 from workers.embedded import EmbeddedWorker
 from workers.pipeline.job import ProcessRequest, run_process
-from tests.workers.http_helpers import AUTH, multipart_parts, poll_job, stow_body
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -97,7 +97,9 @@ def test_a_job_asked_for_by_post_runs_too(client: TestClient, split_study_dirs: 
         body, headers = stow_body(folder)
         assert client.post("/dicomweb/studies", content=body, headers=headers).status_code == 200
     uids = [read_pet_series(source=folder).volume.uids.series_uid for folder in split_study_dirs]
-    (auto,) = client.get("/v1/jobs", params={"study_uid": read_pet_series(source=series_dir).volume.uids.study_uid}, headers=AUTH).json()
+    (auto,) = client.get(
+        "/v1/jobs", params={"study_uid": read_pet_series(source=series_dir).volume.uids.study_uid}, headers=AUTH
+    ).json()
     assert auto["splits"] is None  # the parent was complete before its splits arrived (documented rule)
     request = {"series_uid": uids[0], "split_a": uids[1], "split_b": uids[2], "adapt": "off", "score": False}
     response = client.post("/v1/jobs", json=request, headers=AUTH)

@@ -13,11 +13,11 @@ from service.core.config import Settings
 from service.jobs.models import JobPublic, JobStatus
 from service.jobs.queue import QUEUE, TASK_NAME, CeleryJobQueue
 from service.jobs.store import JobStore
+from tests.workers.service_builders import queued_job
 from workers import job_run
 from workers.celery_app import make_celery, worker_arguments
 from workers.embedded import EmbeddedWorker
 from workers.tasks import backoff_s
-from tests.workers.service_builders import queued_job
 
 
 def test_celery_app_configuration(tmp_path: Path) -> None:
