@@ -3,8 +3,9 @@
 It is Celery's own worker (``WorkController``) with the solo pool: jobs run one at a time in that thread, with
 the same task code as ``petiq worker``. Nothing here waits on a task's result (Celery refuses ``.get()`` from
 inside a worker): clients poll the job manifest. The worker's app becomes the process's default Celery app (its
-timer thread looks tasks up there): one embedded worker per process. Stopping asks the worker loop to end (Celery's module-level
-``should_terminate`` flag, as Celery's own test worker does) and waits for the job in hand to finish.
+timer thread, which runs delayed retries, looks tasks up there): one embedded worker per process at a time.
+Stopping asks the worker loop to end (Celery's module-level ``should_terminate`` flag, as Celery's own test
+worker does) and waits for the job in hand to finish.
 """
 
 from __future__ import annotations

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import time
 from pathlib import Path
 from typing import Any
@@ -75,5 +76,5 @@ def test_transient_errors_are_retried_then_fail_the_job(
         assert worker.stop()
     assert done.status is JobStatus.FAILED and done.attempts == 3 and len(calls) == 3
     assert done.error is not None and done.error["detail"] == "OSError: storage volume went away"
-    gaps = [later - earlier for earlier, later in zip(calls, calls[1:], strict=False)]
+    gaps = [later - earlier for earlier, later in itertools.pairwise(calls)]
     assert gaps[0] >= 0.9 and gaps[1] >= 1.9  # backoff 1 s, then 2 s
