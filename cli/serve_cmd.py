@@ -13,6 +13,7 @@ only and ``petiq worker`` the Celery workers (queue ``gpu``, one job at a time, 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
@@ -74,8 +75,10 @@ def run_serve(args: argparse.Namespace) -> int:
     try:
         uvicorn.run(create_app(settings=settings, job_queue=CeleryJobQueue(celery)), host=args.host, port=args.port)
     finally:
-        if not worker.stop(timeout_s=10.0):
-            print("petiq serve: a job was still running; it is re-enqueued at the next start", file=sys.stderr)
+        stopped = worker.stop(timeout_s=10.0)
+    if not stopped:  # a job is running native code in the worker thread: leave without finalising the interpreter
+        print("petiq serve: a job was still running; it is re-enqueued at the next start", file=sys.stderr, flush=True)
+        os._exit(0)
     return 0
 
 

@@ -8,7 +8,8 @@ worker returns at once instead of running it twice.
 
 Errors: :class:`~imaging.errors.InputError` fails the job for good (422 problem); transient errors
 (:data:`TRANSIENT`) propagate, for the task to retry them; anything else fails the job (500 problem) and
-propagates.
+propagates. A job whose worker keeps dying (``reject_on_worker_lost`` hands it out again each time) is failed
+after ``job_max_retries + 1`` attempts instead of looping.
 """
 
 from __future__ import annotations
@@ -23,11 +24,11 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from imaging.errors import InputError, OutputError
+from imaging.errors import InputError, OutputError, PetiqError
 from models.adaptation.online import AdaptationSettings
 from service.core.config import Settings
 from service.jobs.models import JobPublic, JobStatus
-from service.jobs.store import JobStore
+from service.jobs.store import JobStore, is_job_id
 from service.jobs.transitions import failed, progressed, started, succeeded
 from service.storage.layout import Layout
 from workers.job_io import clear_staging, snapshot_series, store_derived
@@ -114,10 +115,22 @@ def _fail(*, store: JobStore, job_id: str, error: BaseException) -> JobPublic:
     return store.update(job_id, lambda current: failed(current, error=error))
 
 
+def _died_too_often(*, job: JobPublic, settings: Settings) -> PetiqError | None:
+    """A job found ``running`` was left so by a worker that died (killed at the time limit, out of memory...);
+    after ``job_max_retries + 1`` such attempts it is failed rather than handed out for ever."""
+    if job.status is JobStatus.RUNNING and job.attempts > settings.job_max_retries:
+        message = f"The job's worker died or was killed in each of its {job.attempts} attempts (time limit, memory)."
+        return PetiqError(message, check="attempts", uid=job.series_uid)
+    return None
+
+
 def _run_locked(*, job_id: str, settings: Settings, store: JobStore) -> JobPublic:
     job = store.get(job_id)
     if job.status.finished:
         return job
+    if (poison := _died_too_often(job=job, settings=settings)) is not None:
+        _LOG.error("job %s: %s", job_id, poison)
+        return _fail(store=store, job_id=job_id, error=poison)
     try:
         if not (store.output_dir(job_id) / RESULT_NAME).is_file():
             _pipeline(job=job, settings=settings, store=store)
@@ -137,7 +150,7 @@ def run_job(*, job_id: str, settings: Settings) -> JobPublic | None:
     """Run job ``job_id`` (module docstring); the final manifest, or None when there is nothing to do here
     (no such job, or another worker is running it)."""
     store = JobStore(settings.storage_dir)
-    job = store.read(job_id)
+    job = store.read(job_id) if is_job_id(job_id) else None
     if job is None:
         _LOG.warning("job %s: no manifest; nothing to do", job_id)
         return None

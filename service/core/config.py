@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "get_settings"]
@@ -102,6 +102,12 @@ class Settings(BaseSettings):
         if value is not None and not re.match(r"^https?://[^/]+", value):
             raise ValueError("Setting 'base_url' should be an absolute http(s) URL.")
         return value.rstrip("/") if value else None
+
+    @model_validator(mode="after")
+    def _limits_in_order(self) -> Settings:
+        if self.job_soft_time_limit_s > self.job_time_limit_s:
+            raise ValueError("Setting 'job_soft_time_limit_s' should not exceed 'job_time_limit_s'.")
+        return self
 
     @property
     def split_regex(self) -> re.Pattern[str]:

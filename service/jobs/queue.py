@@ -7,7 +7,7 @@ holds everything else. :class:`CeleryJobQueue` also measures the queue depth and
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from celery import Celery  # type: ignore[import-untyped]
 
@@ -59,11 +59,16 @@ class CeleryJobQueue:
         self.app.send_task(TASK_NAME, args=(job_id,), queue=QUEUE, ignore_result=True)
 
     def depth(self) -> int | None:
-        """Messages waiting in queue ``gpu`` (not those a worker holds); None when the broker cannot say."""
+        """Messages waiting in queue ``gpu`` (not those a worker holds); None when the broker cannot say.
+
+        The queue is declared (as the workers declare it) rather than looked up: Redis has no key for an empty
+        queue, so a passive declaration would fail exactly when the depth is 0.
+        """
         try:
             with self.app.connection_for_read() as connection:
-                declared = connection.default_channel.queue_declare(queue=QUEUE, passive=True)
-        except Exception:  # the queue does not exist yet, or the broker is away
+                self._connect(connection)
+                declared = connection.default_channel.queue_declare(queue=QUEUE, durable=True, auto_delete=False)
+        except Exception:  # the broker is away, or its transport cannot count
             return None
         count: int = declared.message_count
         return count
@@ -71,4 +76,8 @@ class CeleryJobQueue:
     def ping(self) -> None:
         """Connect to the broker once; raises (kombu's OperationalError, OSError) when it is unreachable."""
         with self.app.connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, timeout=self.connect_timeout_s)
+            self._connect(connection)
+
+    def _connect(self, connection: Any) -> None:
+        """Connect once, at most ``connect_timeout_s``, no retry: probes must answer fast."""
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=self.connect_timeout_s)

@@ -139,6 +139,9 @@ def test_stow_job_wado_round_trip_matches_petiq_process(
     assert derived.geometry == expected.geometry
     assert np.array_equal(derived.voxels, expected.voxels)
     assert worker.poll() is None
+    ready = requests.get(f"{cluster.url}/readyz", timeout=10)
+    assert ready.status_code == 200 and ready.json()["checks"]["broker"]["ok"] is True
+    assert "petiq_queue_depth 0.0" in requests.get(f"{cluster.url}/metrics", timeout=10).text
 
 
 def _wait(cluster: Cluster, job_id: str, *, stage: str, timeout_s: float = 180.0) -> dict[str, Any]:

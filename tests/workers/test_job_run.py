@@ -114,6 +114,7 @@ def test_a_job_run_elsewhere_is_skipped(settings: Settings, small_series_dir: Pa
 
 def test_unknown_job_is_nothing_to_do(settings: Settings) -> None:
     assert run_job(job_id="0f0e0d0c-0b0a-5908-8706-050403020100", settings=settings) is None
+    assert run_job(job_id="../../etc", settings=settings) is None
 
 
 def test_unusable_weights_fail_the_job_with_a_problem(
@@ -181,3 +182,16 @@ def test_progress_writer_throttles_within_a_stage(settings: Settings, small_seri
     assert (store.get(job.id).stage, store.get(job.id).progress) == ("load", 0.0)
     writer("denoise", 0.5)
     assert (store.get(job.id).stage, store.get(job.id).progress) == ("denoise", 5.0 + 35.0 + 40.0 * 0.5)
+
+
+def test_a_job_whose_worker_keeps_dying_fails_instead_of_looping(
+    settings: Settings, small_series_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    job = queued_job(settings=settings, folder=small_series_dir)
+    store = JobStore(settings.storage_dir)
+    for _ in range(settings.job_max_retries + 1):
+        store.update(job.id, started)  # each attempt died while running
+    monkeypatch.setattr(job_run, "run_process", _no_pipeline)
+    done = run_job(job_id=job.id, settings=settings)
+    assert done is not None and done.status is JobStatus.FAILED and done.error is not None
+    assert (done.error["check"], done.error["status"], done.attempts) == ("attempts", 500, 4)

@@ -12,8 +12,10 @@ import pytest
 from models.bundle import BundleInfo
 from service.core.config import Settings
 from service.jobs.models import JobPublic, JobStatus
-from service.jobs.queue import QUEUE, TASK_NAME, CeleryJobQueue
+from service.jobs.queue import QUEUE, TASK_NAME, CeleryJobQueue, producer_app
 from service.jobs.store import JobStore
+from service.readiness import check_broker
+from tests.workers.processes import free_port
 from tests.workers.service_builders import queued_job
 from workers import job_run
 from workers.celery_app import make_celery, worker_arguments
@@ -54,6 +56,7 @@ def _wait_finished(store: JobStore, job_id: str, timeout_s: float = 60.0) -> Job
     return job
 
 
+@pytest.mark.slow
 def test_transient_errors_are_retried_then_fail_the_job(
     tmp_path: Path, small_series_dir: Path, random_bundle_info: BundleInfo, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -78,3 +81,21 @@ def test_transient_errors_are_retried_then_fail_the_job(
     assert done.error is not None and done.error["detail"] == "OSError: storage volume went away"
     gaps = [later - earlier for earlier, later in itertools.pairwise(calls)]
     assert gaps[0] >= 0.9 and gaps[1] >= 1.9  # backoff 1 s, then 2 s
+
+
+def test_queue_depth_and_ping_on_the_in_process_broker(tmp_path: Path) -> None:
+    queue = CeleryJobQueue(producer_app(settings=Settings(storage_dir=tmp_path)))
+    queue.ping()
+    before = queue.depth()
+    assert before is not None
+    for job_id in ("0f0e0d0c-0b0a-5908-8706-0504030201aa", "0f0e0d0c-0b0a-5908-8706-0504030201bb"):
+        queue.enqueue(job_id=job_id)  # no such jobs: a worker that gets them has nothing to do
+    assert queue.depth() == before + 2
+
+
+def test_unreachable_redis_is_not_ready(tmp_path: Path) -> None:
+    settings = Settings(storage_dir=tmp_path, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    queue = CeleryJobQueue(producer_app(settings=settings), connect_timeout_s=0.5)
+    check = check_broker(queue=queue)
+    assert not check.ok and check.detail.startswith("unreachable")
+    assert queue.depth() is None
