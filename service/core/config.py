@@ -49,7 +49,8 @@ class Settings(BaseSettings):
             worker process is killed), seconds; enforced by ``petiq worker`` (prefork), not in embedded mode.
         job_max_retries: retries of a job after a transient error (OSError, a lost connection), with backoff.
         broker_visibility_timeout_s: (Redis) seconds before a delivered, unacknowledged job is handed out again
-            (a worker died); keep it above ``job_time_limit_s``.
+            (a worker died); keep it above ``job_time_limit_s`` (a shorter one is safe, a job is never run twice
+            at once, but a long job is then handed out again for nothing).
         adapt_max_steps, adapt_max_seconds: the budget of a job's per-study adaptation (steps, wall-clock s).
         denoiser_weights: the denoiser's weight bundle folder (``PETIQ_DENOISER_WEIGHTS``); the shipped bundle
             ``models/weights/dncnn`` when unset.

@@ -13,7 +13,16 @@ from celery import Celery  # type: ignore[import-untyped]
 
 from service.core.config import Settings
 
-__all__ = ["EMBEDDED_BROKER", "QUEUE", "TASK_NAME", "CeleryJobQueue", "JobQueue", "broker_url", "producer_app"]
+__all__ = [
+    "EMBEDDED_BROKER",
+    "QUEUE",
+    "TASK_NAME",
+    "CeleryJobQueue",
+    "JobQueue",
+    "broker_url",
+    "producer_app",
+    "transport_options",
+]
 
 TASK_NAME = "petiq.process_job"
 QUEUE = "gpu"
@@ -42,9 +51,20 @@ def producer_app(*, settings: Settings, name: str = "petiq-gateway") -> Celery:
         task_default_queue=QUEUE,
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": settings.broker_visibility_timeout_s},
+        broker_transport_options=transport_options(visibility_timeout_s=settings.broker_visibility_timeout_s),
     )
     return app
+
+
+def transport_options(*, visibility_timeout_s: float) -> dict[str, float]:
+    """Redis transport options: a job unacknowledged for ``visibility_timeout_s`` (its worker died) is handed out
+    again; workers look for such jobs every ``min(10, visibility_timeout_s / 2)`` s (at least 1 s) instead of
+    kombu's default of every 100 s."""
+    return {
+        "visibility_timeout": visibility_timeout_s,
+        "unacked_restore_interval": max(1.0, min(10.0, visibility_timeout_s / 2)),
+        "unacked_restore_throttle": 1,
+    }
 
 
 @dataclass(frozen=True)

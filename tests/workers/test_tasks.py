@@ -12,7 +12,7 @@ import pytest
 from models.bundle import BundleInfo
 from service.core.config import Settings
 from service.jobs.models import JobPublic, JobStatus
-from service.jobs.queue import QUEUE, TASK_NAME, CeleryJobQueue, producer_app
+from service.jobs.queue import QUEUE, TASK_NAME, CeleryJobQueue, producer_app, transport_options
 from service.jobs.store import JobStore
 from service.readiness import check_broker
 from tests.workers.processes import free_port
@@ -36,7 +36,10 @@ def test_celery_app_configuration(tmp_path: Path) -> None:
     assert (task.acks_late, task.reject_on_worker_lost, task.max_retries) == (True, True, 2)
     redis = make_celery(settings=settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"}))
     assert redis.conf.broker_url == "redis://127.0.0.1:1/0"
-    assert redis.conf.broker_transport_options == {"visibility_timeout": settings.broker_visibility_timeout_s}
+    options = redis.conf.broker_transport_options
+    assert options["visibility_timeout"] == settings.broker_visibility_timeout_s
+    assert (options["unacked_restore_interval"], options["unacked_restore_throttle"]) == (10.0, 1)
+    assert transport_options(visibility_timeout_s=5.0)["unacked_restore_interval"] == 2.5
 
 
 def test_worker_arguments_consume_queue_gpu_one_at_a_time() -> None:
