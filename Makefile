@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml | $(BIN)/python
 install: $(STAMP)
 
 run: $(STAMP)
-	$(BIN)/petiq serve
+	PETIQ_API_KEYS=$${PETIQ_API_KEYS:-dev-key} $(BIN)/petiq serve
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

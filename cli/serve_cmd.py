@@ -1,27 +1,99 @@
-"""``petiq serve`` and ``petiq worker``: not built yet (the service issue); they say so instead of faking one."""
+"""``petiq serve`` (the gateway, with an embedded worker unless a broker is set) and ``petiq worker``.
+
+::
+
+    petiq serve [--host 127.0.0.1] [--port 8000]
+    petiq worker [--loglevel INFO] [--hostname NAME]
+
+Embedded mode (no ``PETIQ_BROKER_URL``): one process, the gateway and a Celery worker thread (solo pool) on the
+in-process ``memory://`` broker. Distributed mode (``PETIQ_BROKER_URL=redis://…``): ``serve`` runs the gateway
+only and ``petiq worker`` the Celery workers (queue ``gpu``, one job at a time, prefork with time limits).
+"""
 
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any
 
-__all__ = ["register"]
+__all__ = ["auth_notice", "register"]
 
 
 def register(subparsers: Any) -> None:
     """Add ``serve`` and ``worker`` to the ``petiq`` subcommands."""
-    for name, what in (("serve", "the DICOMweb gateway"), ("worker", "a Celery worker")):
-        parser: argparse.ArgumentParser = subparsers.add_parser(name, help=f"run {what} (not built yet)")
-        parser.add_argument("--host", default="127.0.0.1")
-        parser.add_argument("--port", type=int, default=8000)
-        parser.set_defaults(func=_not_built)
-
-
-def _not_built(args: argparse.Namespace) -> int:
-    print(
-        f"petiq {args.command}: the service is not built yet (see the service issue); "
-        "use `petiq inspect` or `petiq simulate` meanwhile",
-        file=sys.stderr,
+    serve: argparse.ArgumentParser = subparsers.add_parser(
+        "serve", help="run the DICOMweb gateway (with an in-process worker unless PETIQ_BROKER_URL is set)"
     )
-    return 1
+    serve.add_argument("--host", default="127.0.0.1", help="address to listen on")
+    serve.add_argument("--port", type=int, default=8000, help="port to listen on")
+    serve.set_defaults(func=run_serve)
+    worker: argparse.ArgumentParser = subparsers.add_parser(
+        "worker", help="run a Celery worker on PETIQ_BROKER_URL (queue gpu, one job at a time)"
+    )
+    worker.add_argument("--loglevel", default="INFO", help="Celery log level")
+    worker.add_argument("--hostname", help="Celery node name (default: celery@<host>)")
+    worker.set_defaults(func=run_worker)
+
+
+def auth_notice(*, api_keys: frozenset[str], allow_anonymous: bool) -> str | None:
+    """The start-up line about authentication, or None when keys are configured."""
+    if api_keys:
+        return None
+    if allow_anonymous:
+        return "petiq serve: PETIQ_ALLOW_ANONYMOUS=true and no PETIQ_API_KEYS: every request is let through"
+    return (
+        "petiq serve: PETIQ_API_KEYS is not set, so every request except /healthz, /readyz and /metrics is refused "
+        "(401); set PETIQ_API_KEYS=key1,key2 and send 'Authorization: Bearer key1' (`make run` uses dev-key)"
+    )
+
+
+def run_serve(args: argparse.Namespace) -> int:
+    """Serve until interrupted; embedded worker when no broker URL is set."""
+    import uvicorn
+    from kombu.utils.url import maybe_sanitize_url
+
+    from service.core.config import get_settings
+    from service.jobs.queue import CeleryJobQueue
+    from service.main import create_app
+
+    settings = get_settings()
+    notice = auth_notice(api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous)
+    if notice:
+        print(notice, file=sys.stderr)
+    if settings.broker_url:
+        print(f"petiq serve: gateway only; jobs go to {maybe_sanitize_url(settings.broker_url)}", file=sys.stderr)
+        uvicorn.run(create_app(settings=settings), host=args.host, port=args.port)
+        return 0
+    from workers.celery_app import make_celery
+    from workers.embedded import EmbeddedWorker
+
+    celery = make_celery(settings=settings)
+    worker = EmbeddedWorker(app=celery)
+    worker.start()
+    print(f"petiq serve: embedded worker running; storage {settings.storage_dir.resolve()}", file=sys.stderr)
+    try:
+        uvicorn.run(create_app(settings=settings, job_queue=CeleryJobQueue(celery)), host=args.host, port=args.port)
+    finally:
+        stopped = worker.stop(timeout_s=10.0)
+    if not stopped:  # a job is running native code in the worker thread: leave without finalising the interpreter
+        print("petiq serve: a job was still running; it is re-enqueued at the next start", file=sys.stderr, flush=True)
+        os._exit(0)
+    return 0
+
+
+def run_worker(args: argparse.Namespace) -> int:
+    """Run a Celery worker on the configured broker until it is stopped."""
+    from service.core.config import get_settings
+    from workers.celery_app import make_celery, worker_arguments
+
+    settings = get_settings()
+    if not settings.broker_url:
+        print(
+            "petiq worker: set PETIQ_BROKER_URL (e.g. redis://127.0.0.1:6379/0); without a broker, "
+            "petiq serve runs its own worker in-process",
+            file=sys.stderr,
+        )
+        return 2
+    make_celery(settings=settings).worker_main(argv=worker_arguments(loglevel=args.loglevel, hostname=args.hostname))
+    return 0

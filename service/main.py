@@ -1,19 +1,29 @@
-"""The gateway application: ``create_app`` wires settings, error mapping, auth and the routers.
+"""The gateway application: ``create_app`` wires settings, error mapping, auth, the routers and the job layer.
 
-Never imports torch (the gateway image stays slim; a test holds this): only imaging's pure modules, pydicom and
-the web stack are loaded.
+Never imports torch (the gateway image stays slim; a test holds this): only imaging's pure modules, pydicom, the
+web stack and Celery's client side are loaded. Jobs are enqueued by task name on ``job_queue``: by default a
+producer on the settings' broker (``memory://`` when none is set: then a worker must run in this process, see
+``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again.
 """
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator, Callable
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from importlib import metadata
 
 from fastapi import Depends, FastAPI
+from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import SeriesStoredHook, require_key
 from service.api.errors import install_error_handlers, problem_responses
-from service.api.routes import health, qido, stow, wado
+from service.api.routes import health, jobs, qido, ready, stow, wado
 from service.core.config import Settings
+from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
+from service.jobs.recovery import requeue_unfinished
+from service.jobs.starter import JobStarter
+from service.jobs.store import JobStore
+from service.metrics import metrics_registry
 
 __all__ = ["create_app"]
 
@@ -25,25 +35,41 @@ def _version() -> str:
         return "0+unknown"
 
 
-def create_app(*, settings: Settings | None = None) -> FastAPI:
-    """The FastAPI gateway for ``settings`` (read from ``PETIQ_*`` when None).
+def _lifespan(store: JobStore, queue: JobQueue) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(lambda: requeue_unfinished(store=store, queue=queue))
+        yield
+
+    return lifespan
+
+
+def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None = None) -> FastAPI:
+    """The FastAPI gateway for ``settings`` (read from ``PETIQ_*`` when None), sending jobs to ``job_queue``.
 
     ``app.state.on_series_stored`` is the list of hooks called with each STOW-RS :class:`StoreReport` that stored
-    something; empty here, the job layer appends to it.
+    something; the job starter is its first entry.
     """
     settings = settings or Settings()
+    queue = job_queue or CeleryJobQueue(producer_app(settings=settings))
+    store = JobStore(settings.storage_dir)
     app = FastAPI(
         title="petiq",
         version=_version(),
         summary="PET denoising and image-quality scoring over DICOMweb",
         responses=problem_responses(500),
+        lifespan=_lifespan(store, queue),
     )
     app.state.settings = settings
-    hooks: list[SeriesStoredHook] = []
+    app.state.job_queue = queue
+    app.state.metrics_registry = metrics_registry(store=store, queue=queue)
+    hooks: list[SeriesStoredHook] = [JobStarter(settings=settings, queue=queue)]
     app.state.on_series_stored = hooks
     install_error_handlers(app)
     app.include_router(health.router)
+    app.include_router(ready.router)
     secured = [Depends(require_key)]
     for router in (stow.router, wado.router, qido.router):
         app.include_router(router, prefix="/dicomweb", dependencies=secured)
+    app.include_router(jobs.router, dependencies=secured)
     return app

@@ -12,9 +12,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
-from pydantic import Field, field_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "get_settings"]
@@ -41,6 +41,19 @@ class Settings(BaseSettings):
             split reconstruction of another series of the study.
         base_url: public base URL of the gateway for RetrieveURL (e.g. ``https://pacs-gw.example/``); taken
             from each request when unset.
+        broker_url: Celery broker (``redis://host:6379/0``): distributed mode, ``petiq serve`` runs the gateway
+            only and ``petiq worker`` the workers. Unset: embedded mode, one process, in-process ``memory://``.
+        default_adapt: adaptation mode of the jobs STOW-RS starts (``auto``, ``off``, ``n2n-split``, ``single``).
+        default_score: whether the jobs STOW-RS starts run the quality scorer.
+        job_soft_time_limit_s, job_time_limit_s: a job's soft limit (it fails cleanly) and hard limit (its
+            worker process is killed), seconds; enforced by ``petiq worker`` (prefork), not in embedded mode.
+        job_max_retries: retries of a job after a transient error (OSError, a lost connection), with backoff.
+        broker_visibility_timeout_s: (Redis) seconds before a delivered, unacknowledged job is handed out again
+            (a worker died); keep it above ``job_time_limit_s`` (a shorter one is safe, a job is never run twice
+            at once, but a long job is then handed out again for nothing).
+        adapt_max_steps, adapt_max_seconds: the budget of a job's per-study adaptation (steps, wall-clock s).
+        denoiser_weights: the denoiser's weight bundle folder (``PETIQ_DENOISER_WEIGHTS``); the shipped bundle
+            ``models/weights/dncnn`` when unset.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
@@ -52,6 +65,16 @@ class Settings(BaseSettings):
     max_instances_per_series: int = Field(default=5000, gt=0)
     split_description_pattern: str = DEFAULT_SPLIT_PATTERN
     base_url: str | None = None
+    broker_url: str | None = None
+    default_adapt: Literal["auto", "off", "n2n-split", "single"] = "auto"
+    default_score: bool = True
+    job_soft_time_limit_s: float = Field(default=3300.0, gt=0)
+    job_time_limit_s: float = Field(default=3600.0, gt=0)
+    job_max_retries: int = Field(default=3, ge=0)
+    broker_visibility_timeout_s: float = Field(default=3900.0, gt=0)
+    adapt_max_steps: int = Field(default=300, ge=1)
+    adapt_max_seconds: float = Field(default=90.0, gt=0)
+    denoiser_weights: Path | None = None
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -69,12 +92,23 @@ class Settings(BaseSettings):
             raise ValueError(f"Setting 'split_description_pattern' should be a regular expression: {error}") from error
         return value
 
+    @field_validator("broker_url")
+    @classmethod
+    def _empty_is_unset(cls, value: str | None) -> str | None:
+        return (value.strip() or None) if value is not None else None
+
     @field_validator("base_url")
     @classmethod
     def _absolute(cls, value: str | None) -> str | None:
         if value is not None and not re.match(r"^https?://[^/]+", value):
             raise ValueError("Setting 'base_url' should be an absolute http(s) URL.")
         return value.rstrip("/") if value else None
+
+    @model_validator(mode="after")
+    def _limits_in_order(self) -> Settings:
+        if self.job_soft_time_limit_s > self.job_time_limit_s:
+            raise ValueError("Setting 'job_soft_time_limit_s' should not exceed 'job_time_limit_s'.")
+        return self
 
     @property
     def split_regex(self) -> re.Pattern[str]:

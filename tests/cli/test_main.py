@@ -36,8 +36,3 @@ def test_errors_become_one_line_and_an_exit_code(
     assert err.startswith(line)
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
-
-
-def test_serve_says_it_is_not_built(capsys: pytest.CaptureFixture[str]) -> None:
-    assert cli_main.main(["serve"]) == 1
-    assert "not built yet" in capsys.readouterr().err

@@ -75,3 +75,23 @@ def test_get_settings_is_read_once(monkeypatch: pytest.MonkeyPatch) -> None:
 def test_config_does_not_import_fastapi() -> None:
     source = Path(config_module.__file__).read_text()
     assert not re.search(r"^\s*(from|import) (fastapi|starlette)", source, flags=re.MULTILINE)
+
+
+def test_job_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PETIQ_BROKER_URL", " redis://127.0.0.1:6379/0 ")
+    monkeypatch.setenv("PETIQ_DEFAULT_ADAPT", "single")
+    monkeypatch.setenv("PETIQ_DEFAULT_SCORE", "false")
+    monkeypatch.setenv("PETIQ_DENOISER_WEIGHTS", "/opt/weights")
+    settings = Settings()
+    assert settings.broker_url == "redis://127.0.0.1:6379/0"
+    assert (settings.default_adapt, settings.default_score) == ("single", False)
+    assert str(settings.denoiser_weights) == "/opt/weights"
+    monkeypatch.setenv("PETIQ_BROKER_URL", "")
+    assert Settings().broker_url is None  # empty: embedded mode
+
+
+def test_bad_job_settings_are_refused() -> None:
+    with pytest.raises(ValidationError, match="job_soft_time_limit_s"):
+        Settings(job_soft_time_limit_s=100.0, job_time_limit_s=50.0)
+    with pytest.raises(ValidationError):
+        Settings(default_adapt="sometimes")  # type: ignore[arg-type]

@@ -1,0 +1,73 @@
+"""The job API: ``POST /v1/jobs``, ``GET /v1/jobs/{id}``, ``GET /v1/jobs?study_uid=``.
+
+``POST`` answers 202 Accepted with ``Location: /v1/jobs/{id}`` when it queued the job (new, or a failed one
+retried), 200 with the same ``Location`` when that job exists already (same series, splits and options); 404
+when the series is not stored, 400 for a body that does not validate. The job's state is in the manifest; the
+client polls ``GET /v1/jobs/{id}``.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query, Request, Response
+
+from service.api.deps import LayoutDep, SettingsDep
+from service.api.errors import problem_responses
+from service.jobs.create import new_job, submit
+from service.jobs.models import JobCreate, JobPublic
+from service.jobs.queue import JobQueue
+from service.jobs.store import JobStore
+from service.storage.layout import check_uid
+
+__all__ = ["router"]
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+
+
+def _store(settings: SettingsDep) -> JobStore:
+    return JobStore(settings.storage_dir)
+
+
+def _queue(request: Request) -> JobQueue:
+    queue: JobQueue = request.app.state.job_queue
+    return queue
+
+
+StoreDep = Annotated[JobStore, Depends(_store)]
+QueueDep = Annotated[JobQueue, Depends(_queue)]
+
+_CREATED: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Job queued; its URL is in Location", "model": JobPublic},
+    200: {"description": "The same job exists already; its URL is in Location", "model": JobPublic},
+    **problem_responses(400, 401, 404),
+}
+
+
+@router.post("", operation_id="create_job", status_code=202, response_model=JobPublic, responses=_CREATED)
+def create_job(
+    body: JobCreate, response: Response, settings: SettingsDep, layout: LayoutDep, store: StoreDep, queue: QueueDep
+) -> JobPublic:
+    """Queue a job for a stored PT series (with its split pair for N2N adaptation, if any)."""
+    job, created = submit(store=store, job=new_job(layout=layout, request=body, settings=settings), queue=queue)
+    response.status_code = 202 if created else 200
+    response.headers["Location"] = f"/v1/jobs/{job.id}"
+    return job
+
+
+@router.get("/{job_id}", operation_id="get_job", response_model=JobPublic, responses=problem_responses(401, 404))
+def get_job(job_id: Annotated[str, Path(description="The job's id")], store: StoreDep) -> JobPublic:
+    """A job: status, stage, progress %, timings, and its result or error."""
+    return store.get(job_id)
+
+
+@router.get("", operation_id="list_jobs", response_model=list[JobPublic], responses=problem_responses(400, 401))
+def list_jobs(
+    store: StoreDep,
+    study_uid: Annotated[str | None, Query(description="Only the jobs of this StudyInstanceUID")] = None,
+) -> list[JobPublic]:
+    """The jobs (of one study), oldest first."""
+    if study_uid is not None:
+        check_uid(value=study_uid, name="study_uid")
+    jobs = [job for job in store.all() if study_uid is None or job.study_uid == study_uid]
+    return sorted(jobs, key=lambda job: (job.timings.created, job.id))

@@ -1,0 +1,78 @@
+"""``GET /readyz`` (broker, storage, denoiser weights) and ``GET /metrics`` (Prometheus). Open, like /healthz."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_latest
+from pydantic import BaseModel
+from starlette.concurrency import run_in_threadpool
+
+from service.api.deps import SettingsDep
+from service.api.errors import PROBLEM_JSON
+from service.core.config import Settings
+from service.jobs.queue import JobQueue
+from service.readiness import check_broker, check_storage, check_weights
+
+__all__ = ["CheckPublic", "ReadyPublic", "router"]
+
+router = APIRouter(tags=["health"])
+
+
+class CheckPublic(BaseModel):
+    """One readiness check."""
+
+    ok: bool
+    detail: str
+
+
+class ReadyPublic(BaseModel):
+    """The readiness answer: every check by name."""
+
+    status: Literal["ready"] = "ready"
+    checks: dict[str, CheckPublic]
+
+
+def _checks(settings: Settings, queue: JobQueue) -> dict[str, CheckPublic]:
+    found = (check_broker(queue=queue), check_storage(settings=settings), check_weights(settings=settings))
+    return {check.name: CheckPublic(ok=check.ok, detail=check.detail) for check in found}
+
+
+@router.get(
+    "/readyz",
+    operation_id="readyz",
+    response_model=ReadyPublic,
+    responses={
+        503: {"description": "Not ready: a problem detail with the failed checks", "content": {PROBLEM_JSON: {}}}
+    },
+)
+async def readyz(request: Request, settings: SettingsDep) -> ReadyPublic | JSONResponse:
+    """Readiness: 200 when the broker answers, the storage is writable and the denoiser weights are present."""
+    checks = await run_in_threadpool(_checks, settings, request.app.state.job_queue)
+    if all(check.ok for check in checks.values()):
+        return ReadyPublic(checks=checks)
+    failed = ", ".join(name for name, check in checks.items() if not check.ok)
+    body = {
+        "type": "urn:petiq:problem:not-ready",
+        "title": "Not ready",
+        "status": 503,
+        "detail": f"Failed readiness checks: {failed}.",
+        "instance": request.url.path,
+        "checks": {name: check.model_dump() for name, check in checks.items()},
+    }
+    return JSONResponse(body, status_code=503, media_type=PROBLEM_JSON)
+
+
+@router.get(
+    "/metrics",
+    operation_id="metrics",
+    response_class=Response,
+    responses={200: {"description": "Prometheus text exposition", "content": {CONTENT_TYPE_LATEST: {}}}},
+)
+async def metrics(request: Request) -> Response:
+    """Prometheus metrics: jobs by state, stage durations, queue depth."""
+    registry: CollectorRegistry = request.app.state.metrics_registry
+    body = await run_in_threadpool(generate_latest, registry)
+    return Response(body, media_type=CONTENT_TYPE_LATEST)

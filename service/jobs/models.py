@@ -1,0 +1,116 @@
+"""The job records: the manifest stored in ``jobs/<id>/manifest.json`` and returned by the API, and the request.
+
+The manifest is the source of truth for a job; the broker only carries its id. ``result`` is the job's
+``result.json`` document (DESIGN.md §3) once it succeeded, ``error`` an RFC 9457 problem detail once it failed.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from enum import StrEnum
+from typing import Any
+
+from pydantic import BaseModel, ConfigDict, Field
+
+__all__ = [
+    "AdaptOption",
+    "JobBase",
+    "JobCreate",
+    "JobOptions",
+    "JobPublic",
+    "JobStatus",
+    "JobTimings",
+    "SplitPair",
+    "utc_now",
+]
+
+
+def utc_now() -> datetime:
+    """The current time, timezone-aware UTC."""
+    return datetime.now(UTC)
+
+
+class JobStatus(StrEnum):
+    """Where a job is: ``queued`` → ``running`` → ``succeeded`` | ``failed``."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    SUCCEEDED = "succeeded"
+    FAILED = "failed"
+
+    @property
+    def finished(self) -> bool:
+        """Whether the job reached a final state."""
+        return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
+
+
+class AdaptOption(StrEnum):
+    """Per-study adaptation mode (the values of ``petiq process --adapt``)."""
+
+    AUTO = "auto"
+    OFF = "off"
+    N2N_SPLIT = "n2n-split"
+    SINGLE = "single"
+
+
+class SplitPair(BaseModel):
+    """The two half-count split series (SeriesInstanceUIDs, same study) used as the Noise2Noise pair."""
+
+    model_config = ConfigDict(frozen=True)
+
+    a: str
+    b: str
+
+
+class JobOptions(BaseModel):
+    """How the job runs. ``forward`` (a destination to send the result to) is reserved and always null."""
+
+    model_config = ConfigDict(frozen=True)
+
+    adapt: AdaptOption = AdaptOption.AUTO
+    score: bool = True
+    forward: None = None
+
+
+class JobTimings(BaseModel):
+    """When the job was created, last started and finished (UTC), and seconds per pipeline stage."""
+
+    created: datetime
+    started: datetime | None = None
+    finished: datetime | None = None
+    stages_s: dict[str, float] = {}
+
+
+class JobBase(BaseModel):
+    """What a job processes and how."""
+
+    study_uid: str
+    series_uid: str
+    splits: SplitPair | None = None
+    options: JobOptions = JobOptions()
+
+
+class JobCreate(BaseModel):
+    """``POST /v1/jobs``: a stored series, optionally its split pair; unset options take the server defaults."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    series_uid: str = Field(description="SeriesInstanceUID of a stored PT series")
+    study_uid: str | None = Field(default=None, description="its StudyInstanceUID (looked up when omitted)")
+    split_a: str | None = Field(default=None, description="half-count split A (SeriesInstanceUID, same study)")
+    split_b: str | None = Field(default=None, description="half-count split B (SeriesInstanceUID, same study)")
+    adapt: AdaptOption | None = Field(default=None, description="adaptation mode (server default when omitted)")
+    score: bool | None = Field(default=None, description="run the quality scorer (server default when omitted)")
+
+
+class JobPublic(JobBase):
+    """A job as stored in its manifest and returned by the API; ``progress`` is percent (0–100)."""
+
+    id: str
+    status: JobStatus = JobStatus.QUEUED
+    stage: str | None = None
+    progress: float = Field(default=0.0, ge=0.0, le=100.0)
+    timings: JobTimings
+    attempts: int = 0
+    result: dict[str, Any] | None = None
+    error: dict[str, Any] | None = None

@@ -1,0 +1,103 @@
+"""Enqueueing jobs by the task's name, so the gateway never imports the worker code (nor torch).
+
+``TASK_NAME`` on queue ``QUEUE`` with the job id as its only argument: the message is the job id, the manifest
+holds everything else. :class:`CeleryJobQueue` also measures the queue depth and pings the broker.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from celery import Celery  # type: ignore[import-untyped]
+
+from service.core.config import Settings
+
+__all__ = [
+    "EMBEDDED_BROKER",
+    "QUEUE",
+    "TASK_NAME",
+    "CeleryJobQueue",
+    "JobQueue",
+    "broker_url",
+    "producer_app",
+    "transport_options",
+]
+
+TASK_NAME = "petiq.process_job"
+QUEUE = "gpu"
+EMBEDDED_BROKER = "memory://localhost/"
+
+
+class JobQueue(Protocol):
+    """Where jobs are sent to be run."""
+
+    def enqueue(self, *, job_id: str) -> None: ...
+
+    def depth(self) -> int | None: ...
+
+    def ping(self) -> None: ...
+
+
+def broker_url(*, settings: Settings) -> str:
+    """The broker of ``settings``: ``broker_url``, or the in-process ``memory://`` of embedded mode."""
+    return settings.broker_url or EMBEDDED_BROKER
+
+
+def producer_app(*, settings: Settings, name: str = "petiq-gateway") -> Celery:
+    """A Celery app that only sends (the gateway's): the broker of ``settings``, no result backend."""
+    app = Celery(name, broker=broker_url(settings=settings), set_as_current=False)
+    app.conf.update(
+        task_default_queue=QUEUE,
+        task_ignore_result=True,
+        broker_connection_retry_on_startup=True,
+        broker_transport_options=transport_options(visibility_timeout_s=settings.broker_visibility_timeout_s),
+    )
+    return app
+
+
+def transport_options(*, visibility_timeout_s: float) -> dict[str, float]:
+    """Redis transport options: a job unacknowledged for ``visibility_timeout_s`` (its worker died) is handed out
+    again; workers look for such jobs every ``min(10, visibility_timeout_s / 2)`` s (at least 1 s) instead of
+    kombu's default of every 100 s."""
+    return {
+        "visibility_timeout": visibility_timeout_s,
+        "unacked_restore_interval": max(1.0, min(10.0, visibility_timeout_s / 2)),
+        "unacked_restore_throttle": 1,
+    }
+
+
+@dataclass(frozen=True)
+class CeleryJobQueue:
+    """:class:`JobQueue` on a Celery app (the gateway's producer, or the embedded worker's own app)."""
+
+    app: Celery
+    connect_timeout_s: float = 2.0
+
+    def enqueue(self, *, job_id: str) -> None:
+        """Send ``petiq.process_job(job_id)`` to queue ``gpu``."""
+        self.app.send_task(TASK_NAME, args=(job_id,), queue=QUEUE, ignore_result=True)
+
+    def depth(self) -> int | None:
+        """Messages waiting in queue ``gpu`` (not those a worker holds); None when the broker cannot say.
+
+        The queue is declared (as the workers declare it) rather than looked up: Redis has no key for an empty
+        queue, so a passive declaration would fail exactly when the depth is 0.
+        """
+        try:
+            with self.app.connection_for_read() as connection:
+                self._connect(connection)
+                declared = connection.default_channel.queue_declare(queue=QUEUE, durable=True, auto_delete=False)
+        except Exception:  # the broker is away, or its transport cannot count
+            return None
+        count: int = declared.message_count
+        return count
+
+    def ping(self) -> None:
+        """Connect to the broker once; raises (kombu's OperationalError, OSError) when it is unreachable."""
+        with self.app.connection_for_write() as connection:
+            self._connect(connection)
+
+    def _connect(self, connection: Any) -> None:
+        """Connect once, at most ``connect_timeout_s``, no retry: probes must answer fast."""
+        connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=self.connect_timeout_s)

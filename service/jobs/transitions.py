@@ -1,0 +1,79 @@
+"""Pure state changes of a job manifest: started, progressed, succeeded, failed, re-queued for a retry.
+
+Each takes a manifest and returns a new one (the store writes it under the job's lock). A failure is recorded as
+an RFC 9457 problem detail: 422 when the job's input cannot be used (:class:`~imaging.errors.InputError`), 500
+for anything else, with petiq's ``check`` and ``uid`` when the error carries them.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from imaging.errors import InputError, PetiqError
+from service.jobs.models import JobPublic, JobStatus, utc_now
+from service.jobs.progress import percent
+
+__all__ = ["failed", "job_problem", "progressed", "requeued", "started", "succeeded"]
+
+
+def job_problem(*, error: BaseException, job_id: str) -> dict[str, Any]:
+    """The problem detail of a job that failed with ``error`` (file paths stay in the logs)."""
+    if isinstance(error, InputError):
+        status, slug, title = 422, "unprocessable-input", "The job's input cannot be processed"
+    else:
+        status, slug, title = 500, "job-failure", "The job failed"
+    detail = error.message if isinstance(error, PetiqError) else f"{type(error).__name__}: {error}"
+    problem: dict[str, Any] = {
+        "type": f"urn:petiq:problem:{slug}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "instance": f"/v1/jobs/{job_id}",
+    }
+    if isinstance(error, PetiqError):
+        problem.update({key: value for key, value in error.context().items() if key in ("check", "uid")})
+    return problem
+
+
+def started(job: JobPublic) -> JobPublic:
+    """Running from its first stage; one more attempt."""
+    timings = job.timings.model_copy(update={"started": utc_now(), "finished": None})
+    return job.model_copy(
+        update={
+            "status": JobStatus.RUNNING,
+            "stage": None,
+            "progress": 0.0,
+            "attempts": job.attempts + 1,
+            "timings": timings,
+            "error": None,
+        }
+    )
+
+
+def progressed(job: JobPublic, *, stage: str, fraction: float) -> JobPublic:
+    """At ``fraction`` (0–1) of ``stage``; progress never goes back."""
+    return job.model_copy(
+        update={"stage": stage, "progress": max(job.progress, percent(stage=stage, fraction=fraction))}
+    )
+
+
+def succeeded(job: JobPublic, *, result: dict[str, Any]) -> JobPublic:
+    """Done: ``result`` is the result.json document; stage timings are its ``timings_s``."""
+    timings = job.timings.model_copy(
+        update={"finished": utc_now(), "stages_s": {key: float(value) for key, value in result["timings_s"].items()}}
+    )
+    return job.model_copy(
+        update={"status": JobStatus.SUCCEEDED, "stage": None, "progress": 100.0, "result": result, "timings": timings}
+    )
+
+
+def failed(job: JobPublic, *, error: BaseException) -> JobPublic:
+    """Failed for good with ``error``."""
+    timings = job.timings.model_copy(update={"finished": utc_now()})
+    problem = job_problem(error=error, job_id=job.id)
+    return job.model_copy(update={"status": JobStatus.FAILED, "error": problem, "timings": timings})
+
+
+def requeued(job: JobPublic) -> JobPublic:
+    """Back in the queue (a retry): no stage, no progress, no error; attempts and timings kept."""
+    return job.model_copy(update={"status": JobStatus.QUEUED, "stage": None, "progress": 0.0, "error": None})

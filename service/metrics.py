@@ -1,0 +1,73 @@
+"""Prometheus metrics of the gateway, computed from the job manifests at each scrape (they are the truth, in
+embedded and distributed mode alike, whichever process ran the jobs).
+
+- ``petiq_jobs{state}``: jobs by state (gauge);
+- ``petiq_job_stage_duration_seconds{stage}``: histogram of the stage durations of succeeded jobs (skipped
+  stages, recorded as 0 s, left out);
+- ``petiq_queue_depth``: messages waiting in queue ``gpu`` (absent when the broker cannot say).
+
+A scrape reads every manifest: fine for the thousands of jobs a gateway keeps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.registry import Collector
+
+from service.jobs.models import JobStatus
+from service.jobs.queue import JobQueue
+from service.jobs.store import JobStore
+
+__all__ = ["STAGE_BUCKETS_S", "JobCollector", "histogram_buckets", "metrics_registry"]
+
+STAGE_BUCKETS_S = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
+
+
+def histogram_buckets(*, values: Sequence[float], bounds: Sequence[float]) -> list[tuple[str, float]]:
+    """Cumulative Prometheus buckets ``[(le, count), …, ("+Inf", n)]`` of ``values`` for upper ``bounds``."""
+    buckets = [(str(bound), float(sum(value <= bound for value in values))) for bound in bounds]
+    return [*buckets, ("+Inf", float(len(values)))]
+
+
+@dataclass(frozen=True, eq=False)  # hashed by identity, as the registry needs
+class JobCollector(Collector):
+    """The metrics of the module docstring, for the jobs of ``store`` and the queue ``queue``."""
+
+    store: JobStore
+    queue: JobQueue
+
+    def collect(self) -> Iterator[GaugeMetricFamily | HistogramMetricFamily]:
+        jobs = list(self.store.all())
+        states = GaugeMetricFamily("petiq_jobs", "Jobs by state", labels=["state"])
+        for status in JobStatus:
+            states.add_metric([status.value], float(sum(job.status is status for job in jobs)))
+        yield states
+        stages = HistogramMetricFamily(
+            "petiq_job_stage_duration_seconds", "Pipeline stage durations of succeeded jobs", labels=["stage"]
+        )
+        for stage, values in _stage_values(job.timings.stages_s for job in jobs).items():
+            stages.add_metric([stage], histogram_buckets(values=values, bounds=STAGE_BUCKETS_S), sum(values))
+        yield stages
+        depth = self.queue.depth()
+        if depth is not None:
+            yield GaugeMetricFamily("petiq_queue_depth", "Jobs waiting in the broker queue", value=float(depth))
+
+
+def _stage_values(timings: Iterable[dict[str, float]]) -> dict[str, list[float]]:
+    values: dict[str, list[float]] = {}
+    for stages in timings:
+        for stage, seconds in stages.items():
+            if seconds > 0.0:  # 0.0: the stage was skipped
+                values.setdefault(stage, []).append(seconds)
+    return values
+
+
+def metrics_registry(*, store: JobStore, queue: JobQueue) -> CollectorRegistry:
+    """A registry (one per app, not the global one) holding :class:`JobCollector`."""
+    registry = CollectorRegistry(auto_describe=True)
+    registry.register(JobCollector(store=store, queue=queue))
+    return registry

@@ -1,0 +1,73 @@
+"""Readiness checks of the gateway: the broker answers, the storage is writable, the denoiser weights are there.
+
+The weights are checked without loading them (the gateway never imports torch): the bundle's metadata
+``dncnn.json`` parses and lists a sha256 for each of its files, and those files exist and are not empty.
+"""
+
+from __future__ import annotations
+
+import json
+import tempfile
+from dataclasses import dataclass
+from pathlib import Path
+
+from service.core.config import Settings
+from service.jobs.queue import JobQueue
+
+__all__ = ["BUNDLE_FILES", "Check", "check_broker", "check_storage", "check_weights", "default_weights_dir"]
+
+BUNDLE_FILES = ("dncnn.json", "dncnn.onnx", "dncnn.pt")
+"""The files of a weight bundle (``models.bundle``'s METADATA_NAME, ONNX_NAME, STATE_NAME)."""
+
+_REPOSITORY = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class Check:
+    """One readiness check: its name, whether it passed, and a one-line detail."""
+
+    name: str
+    ok: bool
+    detail: str
+
+
+def default_weights_dir(*, settings: Settings) -> Path:
+    """``denoiser_weights`` (``PETIQ_DENOISER_WEIGHTS``), else the shipped ``models/weights/dncnn``."""
+    return settings.denoiser_weights or _REPOSITORY / "models" / "weights" / "dncnn"
+
+
+def check_broker(*, queue: JobQueue) -> Check:
+    """The broker accepts a connection."""
+    try:
+        queue.ping()
+    except Exception as error:
+        return Check("broker", False, f"unreachable: {type(error).__name__}: {error}")
+    return Check("broker", True, "reachable")
+
+
+def check_storage(*, settings: Settings) -> Check:
+    """A file can be created (and is removed) in the storage directory."""
+    try:
+        settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        with tempfile.NamedTemporaryFile(dir=settings.storage_dir, prefix=".ready-") as handle:
+            handle.write(b"ok")
+            handle.flush()
+    except OSError as error:
+        return Check("storage", False, f"not writable: {error.strerror or error}")
+    return Check("storage", True, "writable")
+
+
+def check_weights(*, settings: Settings) -> Check:
+    """The denoiser bundle is present (module docstring)."""
+    directory = default_weights_dir(settings=settings)
+    metadata, *files = (directory / name for name in BUNDLE_FILES)
+    try:
+        recorded = json.loads(metadata.read_text())["sha256"]
+    except (OSError, ValueError, KeyError, TypeError):
+        return Check("weights", False, f"no readable {metadata.name} with sha256 entries in the bundle folder")
+    missing = [
+        path.name for path in files if path.name not in recorded or not path.is_file() or not path.stat().st_size
+    ]
+    if missing:
+        return Check("weights", False, f"bundle files missing or unrecorded: {', '.join(missing)}")
+    return Check("weights", True, f"bundle present in {directory}")

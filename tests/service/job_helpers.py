@@ -1,0 +1,45 @@
+"""Helpers of the job tests: a recording job queue and short-hands for STOW-RS and the job routes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydicom.dataset import Dataset
+
+from tests.imaging.dicom.factories import to_bytes
+from tests.service.conftest import TestClient
+from tests.service.helpers import AUTH, RELATED, related_body
+
+
+@dataclass
+class RecordingQueue:
+    """A :class:`service.jobs.queue.JobQueue` that records the job ids it is given; ``reachable`` for ping."""
+
+    enqueued: list[str] = field(default_factory=list)
+    reachable: bool = True
+    waiting: int | None = 3
+
+    def enqueue(self, *, job_id: str) -> None:
+        self.enqueued.append(job_id)
+
+    def depth(self) -> int | None:
+        return self.waiting
+
+    def ping(self) -> None:
+        if not self.reachable:
+            raise ConnectionRefusedError("broker down (test)")
+
+
+def stow(client: TestClient, datasets: list[Dataset]) -> Any:
+    """STOW-RS ``datasets`` in one request; the response."""
+    body = related_body([to_bytes(ds) for ds in datasets])
+    return client.post("/dicomweb/studies", content=body, headers={**AUTH, "Content-Type": RELATED})
+
+
+def jobs_of(client: TestClient, study_uid: str) -> list[dict[str, Any]]:
+    """``GET /v1/jobs?study_uid=``: the jobs of a study."""
+    response = client.get("/v1/jobs", params={"study_uid": study_uid}, headers=AUTH)
+    assert response.status_code == 200, response.text
+    jobs: list[dict[str, Any]] = response.json()
+    return jobs

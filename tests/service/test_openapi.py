@@ -1,0 +1,30 @@
+"""The committed ``openapi/openapi.json`` is the app's schema (regenerate: ``python -m service.openapi``)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from service.openapi import DEFAULT_PATH, openapi_document, openapi_text, write_openapi
+
+
+def test_committed_openapi_matches_the_app() -> None:
+    assert DEFAULT_PATH.is_file(), "openapi/openapi.json is missing: run python -m service.openapi"
+    assert DEFAULT_PATH.read_text(encoding="utf-8") == openapi_text(), (
+        "openapi/openapi.json differs from the app: run python -m service.openapi and commit it"
+    )
+
+
+def test_job_operations_have_stable_ids() -> None:
+    paths = openapi_document()["paths"]
+    assert paths["/v1/jobs"]["post"]["operationId"] == "create_job"
+    assert paths["/v1/jobs"]["get"]["operationId"] == "list_jobs"
+    assert paths["/v1/jobs/{job_id}"]["get"]["operationId"] == "get_job"
+    assert set(paths["/v1/jobs"]["post"]["responses"]) >= {"200", "202", "400", "401", "404"}
+
+
+def test_write_openapi_writes_sorted_json(tmp_path: Path) -> None:
+    path = write_openapi(path=tmp_path / "x" / "openapi.json")
+    text = path.read_text(encoding="utf-8")
+    assert json.loads(text) == openapi_document()
+    assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"

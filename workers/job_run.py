@@ -1,0 +1,163 @@
+"""One job, start to finish, from its manifest: what the Celery task calls (testable without a broker).
+
+Idempotent, keyed by the job id: a finished job is left alone; a job whose output is complete on disk (the
+worker died after the pipeline, before the manifest said so) is finished from its ``result.json``; otherwise the
+pipeline runs again from scratch. While it runs, the worker holds an exclusive ``flock`` on the job's
+``.run.lock`` (released by the kernel when the process dies), so a duplicate delivery of the same job to another
+worker returns at once instead of running it twice.
+
+Errors: :class:`~imaging.errors.InputError` fails the job for good (422 problem); transient errors
+(:data:`TRANSIENT`) propagate, for the task to retry them; anything else fails the job (500 problem) and
+propagates. A job whose worker keeps dying (``reject_on_worker_lost`` hands it out again each time) is failed
+after ``job_max_retries + 1`` attempts instead of looping.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import logging
+import os
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from imaging.errors import InputError, OutputError, PetiqError
+from models.adaptation.online import AdaptationSettings
+from service.core.config import Settings
+from service.jobs.models import JobPublic, JobStatus
+from service.jobs.store import JobStore, is_job_id
+from service.jobs.transitions import failed, progressed, started, succeeded
+from service.storage.layout import Layout
+from workers.job_io import clear_staging, snapshot_series, store_derived
+from workers.pipeline.adapt import AdaptMode
+from workers.pipeline.job import ProcessRequest, run_process
+from workers.pipeline.settings import resolve_weights_dir
+from workers.pipeline.write import DENOISED_DIR, RESULT_NAME
+
+__all__ = ["TRANSIENT", "ProgressWriter", "run_job"]
+
+TRANSIENT: tuple[type[BaseException], ...] = (OSError, OutputError, TimeoutError, ConnectionError)
+"""Errors worth a retry: storage hiccups and lost connections."""
+
+_LOG = logging.getLogger(__name__)
+
+
+class ProgressWriter:
+    """``progress(stage, fraction)`` for the pipeline: writes the manifest on a new stage or every ``interval_s``."""
+
+    def __init__(self, *, store: JobStore, job_id: str, interval_s: float = 1.0) -> None:
+        self.store, self.job_id, self.interval_s = store, job_id, interval_s
+        self._stage: str | None = None
+        self._last = 0.0
+
+    def __call__(self, stage: str, fraction: float) -> None:
+        now = time.monotonic()
+        if stage == self._stage and now - self._last < self.interval_s:
+            return
+        self._stage, self._last = stage, now
+        self.store.update(self.job_id, lambda job: progressed(job, stage=stage, fraction=fraction))
+
+
+@contextmanager
+def _run_lock(path: Path) -> Iterator[bool]:
+    """Try to hold an exclusive flock on ``path``: yields whether this process holds it."""
+    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            yield False
+            return
+        yield True
+    finally:
+        os.close(descriptor)
+
+
+def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessRequest:
+    layout, folder = Layout(settings.storage_dir), store.job_dir(job.id) / "input"
+    snapshot = [
+        snapshot_series(layout=layout, study_uid=job.study_uid, series_uid=uid, folder=folder)
+        for uid in (job.series_uid, *((job.splits.a, job.splits.b) if job.splits else ()))
+    ]
+    return ProcessRequest(
+        input_dir=snapshot[0],
+        out_dir=store.output_dir(job.id),
+        weights_dir=resolve_weights_dir(override=settings.denoiser_weights),
+        adapt=AdaptMode(job.options.adapt.value),
+        split_a=snapshot[1] if job.splits else None,
+        split_b=snapshot[2] if job.splits else None,
+        adaptation=AdaptationSettings(steps=settings.adapt_max_steps, max_seconds=settings.adapt_max_seconds),
+        score=job.options.score,
+    )
+
+
+def _pipeline(*, job: JobPublic, settings: Settings, store: JobStore) -> None:
+    clear_staging(job_dir=store.job_dir(job.id))
+    store.update(job.id, started)
+    run_process(
+        request=_request(job=job, settings=settings, store=store),
+        progress=ProgressWriter(store=store, job_id=job.id),
+    )
+
+
+def _finish(*, job: JobPublic, settings: Settings, store: JobStore) -> JobPublic:
+    output = store.output_dir(job.id)
+    result: dict[str, Any] = json.loads((output / RESULT_NAME).read_text())
+    store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid)
+    clear_staging(job_dir=store.job_dir(job.id))
+    return store.update(job.id, lambda current: succeeded(current, result=result))
+
+
+def _fail(*, store: JobStore, job_id: str, error: BaseException) -> JobPublic:
+    return store.update(job_id, lambda current: failed(current, error=error))
+
+
+def _died_too_often(*, job: JobPublic, settings: Settings) -> PetiqError | None:
+    """A job found ``running`` was left so by a worker that died (killed at the time limit, out of memory...);
+    after ``job_max_retries + 1`` such attempts it is failed rather than handed out for ever."""
+    if job.status is JobStatus.RUNNING and job.attempts > settings.job_max_retries:
+        message = f"The job's worker died or was killed in each of its {job.attempts} attempts (time limit, memory)."
+        return PetiqError(message, check="attempts", uid=job.series_uid)
+    return None
+
+
+def _run_locked(*, job_id: str, settings: Settings, store: JobStore) -> JobPublic:
+    job = store.get(job_id)
+    if job.status.finished:
+        return job
+    if (poison := _died_too_often(job=job, settings=settings)) is not None:
+        _LOG.error("job %s: %s", job_id, poison)
+        return _fail(store=store, job_id=job_id, error=poison)
+    try:
+        if not (store.output_dir(job_id) / RESULT_NAME).is_file():
+            _pipeline(job=job, settings=settings, store=store)
+        return _finish(job=job, settings=settings, store=store)
+    except InputError as error:
+        _LOG.warning("job %s failed: %s", job_id, error)
+        return _fail(store=store, job_id=job_id, error=error)
+    except TRANSIENT:
+        raise
+    except Exception as error:
+        _LOG.exception("job %s failed unexpectedly", job_id)
+        _fail(store=store, job_id=job_id, error=error)
+        raise
+
+
+def run_job(*, job_id: str, settings: Settings) -> JobPublic | None:
+    """Run job ``job_id`` (module docstring); the final manifest, or None when there is nothing to do here
+    (no such job, or another worker is running it)."""
+    store = JobStore(settings.storage_dir)
+    job = store.read(job_id) if is_job_id(job_id) else None
+    if job is None:
+        _LOG.warning("job %s: no manifest; nothing to do", job_id)
+        return None
+    if job.status is JobStatus.SUCCEEDED or job.status is JobStatus.FAILED:
+        return job
+    with _run_lock(store.run_lock(job_id)) as held:
+        if not held:
+            _LOG.info("job %s is being run by another worker", job_id)
+            return None
+        return _run_locked(job_id=job_id, settings=settings, store=store)

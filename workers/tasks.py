@@ -1,0 +1,61 @@
+"""The Celery task ``petiq.process_job(job_id)``: a few lines around :func:`workers.job_run.run_job`.
+
+Transient errors (:data:`workers.job_run.TRANSIENT`) are retried with exponential backoff (1, 2, 4 … s, at most
+60 s) up to ``job_max_retries`` times, the job shown ``queued`` meanwhile; then the job fails. Input errors fail
+the job at once (inside ``run_job``). The message is acknowledged after the task (``acks_late``) and handed out
+again when the worker process dies (``reject_on_worker_lost``); ``run_job`` makes that safe.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from service.core.config import Settings
+from service.jobs.queue import TASK_NAME
+from service.jobs.store import JobStore
+from service.jobs.transitions import failed, requeued
+from workers.job_run import TRANSIENT, run_job
+
+__all__ = ["backoff_s", "register"]
+
+_LOG = logging.getLogger(__name__)
+_MAX_BACKOFF_S = 60.0
+
+
+def backoff_s(*, retries: int) -> float:
+    """Seconds to wait before retry number ``retries + 1``: 1, 2, 4, … capped at 60."""
+    return float(min(_MAX_BACKOFF_S, 2.0**retries))
+
+
+def _retry_or_fail(*, task: Any, job_id: str, error: BaseException, settings: Settings) -> None:
+    store = JobStore(settings.storage_dir)
+    retries: int = task.request.retries
+    if retries >= settings.job_max_retries:
+        _LOG.error("job %s failed after %d retries: %s", job_id, retries, error)
+        store.update(job_id, lambda job: failed(job, error=error))
+        return
+    _LOG.warning("job %s: transient error, retry %d: %s", job_id, retries + 1, error)
+    store.update(job_id, requeued)
+    raise task.retry(exc=error, countdown=backoff_s(retries=retries))
+
+
+def register(*, app: Any, settings: Settings) -> Any:
+    """Register ``petiq.process_job`` on the Celery ``app``, running jobs with ``settings``; returns the task."""
+
+    @app.task(  # type: ignore[untyped-decorator]
+        name=TASK_NAME,
+        shared=False,  # this app only: the task closes over its settings
+        bind=True,
+        acks_late=True,
+        reject_on_worker_lost=True,
+        ignore_result=True,
+        max_retries=settings.job_max_retries,
+    )
+    def process_job(task: Any, job_id: str) -> None:
+        try:
+            run_job(job_id=job_id, settings=settings)
+        except TRANSIENT as error:
+            _retry_or_fail(task=task, job_id=job_id, error=error, settings=settings)
+
+    return process_job
