@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import socket
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,40 +9,22 @@ import numpy as np
 import pydicom
 import pytest
 import requests
-import uvicorn
 from dicomweb_client.api import DICOMwebClient
 
 from service.core.config import Settings
-from service.main import create_app
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.helpers import API_KEY, pet_datasets
+from tests.workers.processes import gateway
 
 pytestmark = pytest.mark.e2e
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """A uvicorn server with the gateway in a thread; yields its base URL."""
     settings = Settings(storage_dir=tmp_path_factory.mktemp("e2e-storage"), api_keys=frozenset({API_KEY}))
-    port = _free_port()
-    config = uvicorn.Config(create_app(settings=settings), host="127.0.0.1", port=port, log_level="warning")
-    uvicorn_server = uvicorn.Server(config)
-    thread = threading.Thread(target=uvicorn_server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not uvicorn_server.started:
-        assert time.monotonic() < deadline, "uvicorn did not start"
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    uvicorn_server.should_exit = True
-    thread.join(timeout=20)
+    with gateway(settings=settings) as url:
+        yield url
 
 
 def _client(url: str, key: str = API_KEY) -> DICOMwebClient:

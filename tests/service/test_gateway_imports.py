@@ -3,11 +3,7 @@ job routes, readiness, metrics and the OpenAPI writer loaded and used."""
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh_python import fresh_python
 
 
 def test_service_main_does_not_import_torch() -> None:
@@ -25,13 +21,4 @@ def test_service_main_does_not_import_torch() -> None:
         "banned = ('torch', 'onnxruntime', 'models', 'workers', 'celery.apps.worker')\n"
         "print(sorted(name for name in banned if name in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT)},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code=code) == "[]"

@@ -2,11 +2,7 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
-from pathlib import Path
-
-ROOT = Path(__file__).resolve().parents[2]
+from tests.fresh_python import fresh_python
 
 
 def test_worker_modules_do_not_import_fastapi() -> None:
@@ -18,13 +14,4 @@ def test_worker_modules_do_not_import_fastapi() -> None:
         "make_celery(settings=Settings(storage_dir=tempfile.mkdtemp()))\n"
         "print(sorted(name for name in ('fastapi', 'starlette', 'uvicorn') if name in sys.modules))\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        env={"PYTHONPATH": str(ROOT), "OMP_NUM_THREADS": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "[]"
+    assert fresh_python(code=code) == "[]"

@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import importlib
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from imaging.errors import InputError, PetiqError
 from models.bundle import BundleInfo
+from tests.fresh_python import fresh_python
 from workers.pipeline import settings
 from workers.pipeline.result import software_version
 from workers.pipeline.settings import WEIGHTS_ENV, default_weights_dir, resolve_weights_dir
@@ -27,23 +26,13 @@ def test_public_names_exist(name: str) -> None:
 
 def test_pipeline_does_not_import_celery() -> None:
     """In a fresh interpreter: this one has celery loaded by the task tests."""
-    root = Path(__file__).resolve().parents[3]
     code = (
         "import importlib, sys\n"
         f"for name in {MODULES!r}:\n"
         "    importlib.import_module(f'workers.pipeline.{name}')\n"
         "print('celery' in sys.modules)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=root,
-        env={"PYTHONPATH": str(root), "OMP_NUM_THREADS": "1"},
-        capture_output=True,
-        text=True,
-        timeout=120,
-    )
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.strip() == "False"
+    assert fresh_python(code=code) == "False"
 
 
 def test_default_weights_dir_is_the_shipped_bundle_unless_the_environment_says() -> None:
