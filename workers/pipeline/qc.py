@@ -98,11 +98,15 @@ class UniformRegion:
         }
 
 
-def body_mask(*, voxels: npt.NDArray[np.floating]) -> BoolArray:
-    """``(z, y, x)`` bool body mask of ``voxels`` ``(z, y, x)`` (any activity unit): see the module docstring."""
+def body_mask(*, voxels: npt.NDArray[np.floating], scale: float | None = None) -> BoolArray:
+    """``(z, y, x)`` bool body mask of ``voxels`` ``(z, y, x)`` (any activity unit): see the module docstring.
+
+    ``scale``: the volume's :func:`~imaging.intensity.activity_scale` when the caller has it already.
+    """
     values = np.asarray(voxels, dtype=np.float64)
     smoothed = ndi.gaussian_filter(values, BODY_SIGMA_VOXELS, mode="nearest")
-    mask: BoolArray = smoothed > BODY_FRACTION * activity_scale(voxels=values)
+    scale = activity_scale(voxels=values) if scale is None else scale
+    mask: BoolArray = smoothed > BODY_FRACTION * scale
     return mask
 
 
@@ -139,6 +143,7 @@ def find_uniform_region(
     spacing_mm: tuple[float, float, float],
     window_mm: float = WINDOW_MM,
     fwhm_mm: float = SELECTION_FWHM_MM,
+    scale: float | None = None,
 ) -> UniformRegion | None:
     """The most uniform body window of ``voxels`` ``(z, y, x)`` (module docstring); None when no window qualifies.
 
@@ -148,6 +153,7 @@ def find_uniform_region(
         spacing_mm: ``(z, y, x)`` voxel spacing, mm.
         window_mm: window side, mm.
         fwhm_mm: FWHM of the smoothing applied before the choice, mm.
+        scale: the volume's activity scale when the caller has it already.
     """
     values = np.asarray(voxels, dtype=np.float64)
     size = window_voxels(spacing_mm=spacing_mm, window_mm=window_mm)
@@ -157,7 +163,7 @@ def find_uniform_region(
     mean, cov = _local_mean_and_cov(image=ndi.gaussian_filter(values, sigma, mode="nearest"), size=size)
     inside_body = ndi.uniform_filter(body.astype(np.float64), size=size, mode="constant") > 1.0 - 1e-6
     candidates = inside_body & _inner_centres(shape=values.shape, size=size)
-    scale = activity_scale(voxels=values)
+    scale = activity_scale(voxels=values) if scale is None else scale
     candidates &= (mean >= REGION_MIN_FRACTION * scale) & (mean <= REGION_MAX_FRACTION * scale)
     if not candidates.any():
         return None
@@ -202,10 +208,10 @@ def _body_ratio(*, before: PetVolume, after: PetVolume, body: BoolArray) -> dict
     }
 
 
-def _noise(*, before: PetVolume, after: PetVolume, body: BoolArray) -> dict[str, Any]:
+def _noise(*, before: PetVolume, after: PetVolume, body: BoolArray, scale: float) -> dict[str, Any]:
     """CoV of input and output in the uniform region, or nulls and the reason there is none."""
     spacing = before.geometry.spacing_mm
-    region = find_uniform_region(voxels=before.voxels, body=body, spacing_mm=spacing)
+    region = find_uniform_region(voxels=before.voxels, body=body, spacing_mm=spacing, scale=scale)
     if region is None:
         size = window_voxels(spacing_mm=spacing)
         reason = (
@@ -225,9 +231,10 @@ def quality_control(*, before: PetVolume, after: PetVolume) -> dict[str, Any]:
     """The ``qc`` section of result.json for input ``before`` and denoised ``after`` (same grid and units)."""
     if before.shape != after.shape:
         raise ValueError(f"Arguments 'before' and 'after' should have one shape, got {before.shape}, {after.shape}.")
-    body = body_mask(voxels=before.voxels)
+    scale = activity_scale(voxels=before.voxels)
+    body = body_mask(voxels=before.voxels, scale=scale)
     return {
         **_maxima(before=before, after=after),
         **_body_ratio(before=before, after=after, body=body),
-        **_noise(before=before, after=after, body=body),
+        **_noise(before=before, after=after, body=body, scale=scale),
     }
