@@ -18,6 +18,7 @@ from starlette.concurrency import run_in_threadpool
 from service.api.deps import SeriesStoredHook, require_key
 from service.api.errors import install_error_handlers, problem_responses
 from service.api.routes import health, jobs, qido, ready, stow, wado
+from service.api.schema import install_openapi
 from service.core.config import Settings
 from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
 from service.jobs.recovery import requeue_unfinished
@@ -72,4 +73,5 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     for router in (stow.router, wado.router, qido.router):
         app.include_router(router, prefix="/dicomweb", dependencies=secured)
     app.include_router(jobs.router, dependencies=secured)
+    install_openapi(app)
     return app

@@ -28,3 +28,11 @@ def test_write_openapi_writes_sorted_json(tmp_path: Path) -> None:
     text = path.read_text(encoding="utf-8")
     assert json.loads(text) == openapi_document()
     assert text == json.dumps(json.loads(text), indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def test_validation_errors_are_documented_as_400_problems() -> None:
+    document = openapi_document()
+    text = json.dumps(document)
+    assert '"422"' not in text and "HTTPValidationError" not in text
+    bad_request = document["paths"]["/v1/jobs"]["post"]["responses"]["400"]
+    assert "application/problem+json" in bad_request["content"]
