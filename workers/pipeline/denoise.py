@@ -29,8 +29,9 @@ def open_denoiser(*, info: BundleInfo, backend: Backend = Backend.AUTO) -> Denoi
 
 def denoise(
     *, volume: PetVolume, denoiser: Denoiser, batch: int = 8, progress: Callable[[float], None] | None = None
-) -> PetVolume:
-    """``volume`` with denoised voxels: ``(z, y, x) float32`` in its units; geometry, UIDs and SUV kept.
+) -> tuple[PetVolume, float]:
+    """``volume`` with denoised voxels (``(z, y, x) float32`` in its units; geometry, UIDs and SUV kept) and the
+    input's activity scale used to normalise it (same units; QC reuses it).
 
     ``progress(fraction)`` is called after each batch of ``batch`` slices with the fraction done, 0–1.
     """
@@ -40,4 +41,4 @@ def denoise(
             progress(done / total)
 
     result = denoise_volume(voxels=volume.voxels, engine=denoiser.engine, batch=batch, progress=report)
-    return dataclasses.replace(volume, voxels=result.voxels)
+    return dataclasses.replace(volume, voxels=result.voxels), result.scale

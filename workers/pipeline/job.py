@@ -118,9 +118,11 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             bundle, adaptation = adapted.bundle, adapted.section
         with clock.stage("denoise"):
             denoiser = open_denoiser(info=bundle, backend=request.backend)
-            denoised = denoise(volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f))
+            denoised, scale = denoise(
+                volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f)
+            )
         with clock.stage("qc"):
-            qc = quality_control(before=series.volume, after=denoised)
+            qc = quality_control(before=series.volume, after=denoised, scale=scale)
         notes = [SCORING_UNAVAILABLE] if request.score else []
         if mode is AdaptMode.SINGLE:
             notes.append(SINGLE_APPROXIMATION)

@@ -227,11 +227,14 @@ def _noise(*, before: PetVolume, after: PetVolume, body: BoolArray, scale: float
     }
 
 
-def quality_control(*, before: PetVolume, after: PetVolume) -> dict[str, Any]:
-    """The ``qc`` section of result.json for input ``before`` and denoised ``after`` (same grid and units)."""
+def quality_control(*, before: PetVolume, after: PetVolume, scale: float | None = None) -> dict[str, Any]:
+    """The ``qc`` section of result.json for input ``before`` and denoised ``after`` (same grid and units).
+
+    ``scale``: ``before``'s :func:`~imaging.intensity.activity_scale` when the caller computed it already.
+    """
     if before.shape != after.shape:
         raise ValueError(f"Arguments 'before' and 'after' should have one shape, got {before.shape}, {after.shape}.")
-    scale = activity_scale(voxels=before.voxels)
+    scale = activity_scale(voxels=before.voxels) if scale is None else scale
     body = body_mask(voxels=before.voxels, scale=scale)
     return {
         **_maxima(before=before, after=after),
