@@ -11,12 +11,21 @@ import logging
 import sys
 from collections.abc import Sequence
 
-from cli import inspect_cmd, process_cmd, serve_cmd, shards_cmd, simulate_cmd, train_cmd
+from cli import (
+    calibrate_cmd,
+    inspect_cmd,
+    process_cmd,
+    score_cmd,
+    serve_cmd,
+    shards_cmd,
+    simulate_cmd,
+    train_cmd,
+)
 from imaging.errors import InputError, PetiqError
 
 __all__ = ["build_parser", "main"]
 
-_COMMANDS = (inspect_cmd, process_cmd, simulate_cmd, shards_cmd, train_cmd, serve_cmd)
+_COMMANDS = (inspect_cmd, process_cmd, score_cmd, simulate_cmd, shards_cmd, train_cmd, calibrate_cmd, serve_cmd)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,12 +2,13 @@
 
 ::
 
-    petiq process DIR -o OUT [--weights DIR] [--backend auto|onnxruntime|torch] [--no-score]
+    petiq process DIR -o OUT [--weights DIR] [--backend auto|onnxruntime|torch] [--no-score] [--scorer DIR]
         [--adapt auto|off|n2n-split|single] [--split-a DIR --split-b DIR] [--save-adapted-model PATH]
         [--phi 0.3] [--adapt-steps 300] [--adapt-seconds 90] [--adapt-seed 0]
 
 Writes ``OUT/denoised/*.dcm`` (the DERIVED series) and ``OUT/result.json``, all at once; prints one summary line.
-The weights are ``--weights``, else ``$PETIQ_DENOISER_WEIGHTS``, else the shipped bundle. A progress bar is drawn
+The weights are ``--weights``, else ``$PETIQ_DENOISER_WEIGHTS``, else the shipped bundle; the quality scorer
+``--scorer``, else ``$PETIQ_SCORER_WEIGHTS``, else the shipped one. A progress bar is drawn
 on stderr when it is a terminal. Bad input: one line on stderr, exit code 2, nothing written.
 
 Per-study adaptation (TGD-N2N, :mod:`workers.pipeline.adapt`): ``--split-a``/``--split-b`` are the scanner's two
@@ -47,6 +48,7 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--adapt-seconds", type=float, default=90.0, help="adaptation time budget, s")
     parser.add_argument("--adapt-seed", type=int, default=0, help="seed of the adaptation's patch sampling")
     parser.add_argument("--no-score", action="store_true", help="skip image-quality scoring")
+    parser.add_argument("--scorer", type=Path, metavar="DIR", help="quality scorer folder (default: shipped)")
     parser.set_defaults(func=run)
 
 
@@ -72,7 +74,7 @@ def run(args: argparse.Namespace) -> int:
     from models.adaptation.online import AdaptationSettings
     from models.engines import Backend
     from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
-    from workers.pipeline.settings import resolve_weights_dir
+    from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 
     request = ProcessRequest(
         input_dir=args.directory,
@@ -86,6 +88,7 @@ def run(args: argparse.Namespace) -> int:
             phi=args.phi, steps=args.adapt_steps, max_seconds=args.adapt_seconds, seed=args.adapt_seed
         ),
         score=not args.no_score,
+        scorer_dir=None if args.no_score else resolve_scorer_dir(override=args.scorer),
         backend=Backend(args.backend),
     )
     bar = ProgressBar(stream=sys.stderr)

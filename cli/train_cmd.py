@@ -47,6 +47,22 @@ def register(subparsers: Any) -> None:
     denoiser.add_argument("--eval-every", type=int, default=250, help="steps between validation and checkpoint")
     denoiser.add_argument("--detach", action="store_true", help="run in the background; progress in OUT/train.log")
     denoiser.set_defaults(func=run)
+    _register_scorer(targets)
+
+
+def _register_scorer(targets: Any) -> None:
+    scorer = targets.add_parser("scorer", help="the GQR/PR/DC quality scorer, on simulated observer-labelled studies")
+    scorer.add_argument("--out", required=True, metavar="OUT", help="run folder (data cache, log, bundle)")
+    scorer.add_argument("--torso", type=int, default=24, help="simulated torso patients")
+    scorer.add_argument("--brain", type=int, default=24, help="simulated brain patients")
+    scorer.add_argument("--first-seed", type=int, default=5000, help="seed of the first patient")
+    scorer.add_argument("--per-plane", type=int, default=100, help="patches per plane and image")
+    scorer.add_argument("--pretext-steps", type=int, default=4000, help="stage 1 (count level) steps")
+    scorer.add_argument("--score-steps", type=int, default=2500, help="stage 2 (GQR/PR/DC) steps")
+    scorer.add_argument("--batch", type=int, default=64, help="patches per step")
+    scorer.add_argument("--seed", type=int, default=0, help="seed of weights and batches")
+    scorer.add_argument("--detach", action="store_true", help="run in the background; progress in OUT/train.log")
+    scorer.set_defaults(func=run_scorer)
 
 
 def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str]:
@@ -54,6 +70,38 @@ def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str
     for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "contrast_weight", "eval_every"):
         argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     return argv
+
+
+_SCORER_OPTIONS = ("torso", "brain", "first_seed", "per_plane", "pretext_steps", "score_steps", "batch", "seed")
+
+
+def _logger(out: Path) -> Any:
+    echo = not stderr_is(out / LOG_NAME)
+
+    def log(line: str) -> None:
+        with open(out / LOG_NAME, "a", encoding="utf-8") as handle:
+            handle.write(line + "\n")
+        if echo:
+            print(line, file=sys.stderr, flush=True)
+
+    return log
+
+
+def run_scorer(args: argparse.Namespace) -> int:
+    """Train (or resume) the scorer; with ``--detach`` start it in the background."""
+    from models.iqa.run import ScorerTrainConfig, train_scorer
+
+    out = Path(args.out).resolve()
+    out.mkdir(parents=True, exist_ok=True)
+    options = {name: getattr(args, name) for name in _SCORER_OPTIONS}
+    if args.detach:
+        argv = ["train", "scorer", "--out", str(out)]
+        for name, value in options.items():
+            argv += [f"--{name.replace('_', '-')}", str(value)]
+        return detach(argv=argv, log_path=out / LOG_NAME, pid_path=out / PID_NAME, label="train scorer")
+    info = train_scorer(config=ScorerTrainConfig(**options), out=out, log=_logger(out))
+    print(f"scorer in {out} (sha256 {info.sha256[:12]}, calibration: {info.calibration})")
+    return 0
 
 
 def run(args: argparse.Namespace) -> int:
@@ -79,15 +127,7 @@ def run(args: argparse.Namespace) -> int:
     if args.detach:
         argv = _argv(args=args, shards=shards, out=out)
         return detach(argv=argv, log_path=out / LOG_NAME, pid_path=out / PID_NAME, label="train denoiser")
-    echo = not stderr_is(out / LOG_NAME)
-
-    def log(line: str) -> None:
-        with open(out / LOG_NAME, "a", encoding="utf-8") as handle:
-            handle.write(line + "\n")
-        if echo:
-            print(line, file=sys.stderr, flush=True)
-
-    result = train_denoiser(config=config, out=out, log=log)
+    result = train_denoiser(config=config, out=out, log=_logger(out))
     last = result.history[-1] if result.history else {}
     print(f"weights in {out} (val loss {last.get('val_loss', float('nan')):.5f}, device {result.bundle.device_uid})")
     return 0

@@ -1,7 +1,8 @@
-"""Readiness checks of the gateway: the broker answers, the storage is writable, the denoiser weights are there.
+"""Readiness checks of the gateway: the broker answers, the storage is writable, the weights are there.
 
 The weights are checked without loading them (the gateway never imports torch): the bundle's metadata
-``dncnn.json`` parses and lists a sha256 for each of its files, and those files exist and are not empty.
+``dncnn.json`` parses and lists a sha256 for each of its files, and those files exist and are not empty; when
+jobs are scored by default, the scorer's ``iqa.json`` parses with a sha256 and its ``iqa.pt`` is not empty.
 """
 
 from __future__ import annotations
@@ -14,7 +15,15 @@ from pathlib import Path
 from service.core.config import Settings
 from service.jobs.queue import JobQueue
 
-__all__ = ["BUNDLE_FILES", "Check", "check_broker", "check_storage", "check_weights", "default_weights_dir"]
+__all__ = [
+    "BUNDLE_FILES",
+    "Check",
+    "check_broker",
+    "check_scorer",
+    "check_storage",
+    "check_weights",
+    "default_weights_dir",
+]
 
 BUNDLE_FILES = ("dncnn.json", "dncnn.onnx", "dncnn.pt")
 """The files of a weight bundle (``models.bundle``'s METADATA_NAME, ONNX_NAME, STATE_NAME)."""
@@ -71,3 +80,18 @@ def check_weights(*, settings: Settings) -> Check:
     if missing:
         return Check("weights", False, f"bundle files missing or unrecorded: {', '.join(missing)}")
     return Check("weights", True, f"bundle present in {directory}")
+
+
+def check_scorer(*, settings: Settings) -> Check:
+    """The quality scorer is present (module docstring); passes without looking when jobs are not scored."""
+    if not settings.default_score:
+        return Check("scorer", True, "jobs are not scored by default")
+    directory = settings.scorer_weights or _REPOSITORY / "models" / "weights" / "iqa"
+    try:
+        recorded = json.loads((directory / "iqa.json").read_text())["sha256"]
+        ok = isinstance(recorded, str) and (directory / "iqa.pt").stat().st_size > 0
+    except (OSError, ValueError, KeyError, TypeError):
+        ok = False
+    if not ok:
+        return Check("scorer", False, "no readable iqa.json with a sha256 and iqa.pt in the scorer folder")
+    return Check("scorer", True, f"scorer present in {directory}")

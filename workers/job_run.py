@@ -34,7 +34,7 @@ from service.storage.layout import Layout
 from workers.job_io import clear_staging, snapshot_series, store_derived
 from workers.pipeline.adapt import AdaptMode
 from workers.pipeline.job import ProcessRequest, run_process
-from workers.pipeline.settings import resolve_weights_dir
+from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 from workers.pipeline.write import DENOISED_DIR, RESULT_NAME
 
 __all__ = ["TRANSIENT", "ProgressWriter", "run_job"]
@@ -91,6 +91,7 @@ def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessR
         split_b=snapshot[2] if job.splits else None,
         adaptation=AdaptationSettings(steps=settings.adapt_max_steps, max_seconds=settings.adapt_max_seconds),
         score=job.options.score,
+        scorer_dir=resolve_scorer_dir(override=settings.scorer_weights) if job.options.score else None,
     )
 
 

@@ -54,6 +54,8 @@ class Settings(BaseSettings):
         adapt_max_steps, adapt_max_seconds: the budget of a job's per-study adaptation (steps, wall-clock s).
         denoiser_weights: the denoiser's weight bundle folder (``PETIQ_DENOISER_WEIGHTS``); the shipped bundle
             ``models/weights/dncnn`` when unset.
+        scorer_weights: the quality scorer's folder (``PETIQ_SCORER_WEIGHTS``), e.g. a site calibration written by
+            ``petiq iqa-calibrate``; the shipped scorer ``models/weights/iqa`` when unset.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
@@ -75,6 +77,7 @@ class Settings(BaseSettings):
     adapt_max_steps: int = Field(default=300, ge=1)
     adapt_max_seconds: float = Field(default=90.0, gt=0)
     denoiser_weights: Path | None = None
+    scorer_weights: Path | None = None
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -17,14 +17,17 @@ from typing import Any
 
 from imaging.atomic import write_atomic, write_json_atomic
 from imaging.dicom.files import write_series
+from imaging.errors import InputError
 from models.adaptation.online import AdaptationSettings
 from models.bundle import STATE_NAME, BundleInfo, load_bundle_info
 from models.engines import Backend
+from models.iqa.bundle import Scorer
 from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, adapt_denoiser, effective_mode, load_splits
 from workers.pipeline.denoise import denoise, open_denoiser
 from workers.pipeline.load import load_series
 from workers.pipeline.qc import quality_control
-from workers.pipeline.result import SCORING_UNAVAILABLE, STAGES, JobRecord, result_document
+from workers.pipeline.result import STAGES, JobRecord, result_document
+from workers.pipeline.score import open_scorer, score_pair
 from workers.pipeline.write import (
     DENOISED_DIR,
     RESULT_NAME,
@@ -51,7 +54,8 @@ class ProcessRequest:
         split_a, split_b: the two half-count reconstructions for ``n2n-split`` (both or neither).
         adaptation: budget and hyper-parameters of the adaptation.
         save_adapted_model: where to write the adapted torch state dict (same keys as the shipped one).
-        score: run the quality scorer (not available yet: a note says so).
+        score: run the quality scorer on the input and the output.
+        scorer_dir: the quality scorer's folder (``iqa.json``, ``iqa.pt``); required when ``score``.
         backend: inference runtime.
     """
 
@@ -64,6 +68,7 @@ class ProcessRequest:
     adaptation: AdaptationSettings = field(default_factory=AdaptationSettings)
     save_adapted_model: Path | None = None
     score: bool = True
+    scorer_dir: Path | None = None
     backend: Backend = Backend.AUTO
 
 
@@ -97,6 +102,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
     check_output_free(out_dir=request.out_dir)
     mode = effective_mode(mode=request.adapt, split_a=request.split_a, split_b=request.split_b)
     bundle = load_bundle_info(directory=request.weights_dir)
+    scorer = _scorer(request)
     clock = _Clock(progress)
     with clock.stage("load"):
         series = load_series(input_dir=request.input_dir)
@@ -123,7 +129,11 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             )
         with clock.stage("qc"):
             qc = quality_control(before=series.volume, after=denoised, scale=scale)
-        notes = [SCORING_UNAVAILABLE] if request.score else []
+        scores_in = scores_out = None
+        if scorer is not None:
+            with clock.stage("score"):
+                scores_in, scores_out = score_pair(scorer=scorer, before=series.volume, after=denoised)
+        notes = []
         if mode is AdaptMode.SINGLE:
             notes.append(SINGLE_APPROXIMATION)
         with staged_output(out_dir=request.out_dir) as staging:
@@ -140,12 +150,26 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
                 timings_s=clock.timings,
                 notes=notes,
                 adaptation=adaptation,
+                scores_in=scores_in,
+                scores_out=scores_out,
+                scorer=scorer.info.provenance() if scorer is not None else None,
             )
             result = result_document(record=record)
             write_json_atomic(path=staging / RESULT_NAME, value=result)
             if adaptation is not None and request.save_adapted_model is not None:
                 _save_state(bundle=bundle, path=request.save_adapted_model)
     return result
+
+
+def _scorer(request: ProcessRequest) -> Scorer | None:
+    """The scorer when scoring is asked for (loaded before the series is read: a bad folder fails fast)."""
+    if not request.score:
+        return None
+    if request.scorer_dir is None:
+        raise InputError(
+            "Argument 'scorer_dir' should name the quality scorer when scoring is on.", check="scorer_weights"
+        )
+    return open_scorer(directory=request.scorer_dir)
 
 
 def _save_state(*, bundle: BundleInfo, path: Path) -> None:

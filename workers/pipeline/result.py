@@ -10,9 +10,8 @@
      "timings_s": {load, adapt, denoise, qc, score, write},
      "notes": [str, ...]}
 
-The quality scorer and the scores SR are not part of this version: ``scores``, ``sr_uid`` and ``scorer`` are
-null, and a note says so when scoring was asked for. ``sha256`` is the ONNX weights' digest, from which the
-DeviceUID is derived.
+``scores`` (:meth:`models.iqa.scoring.SeriesScores.to_dict`) and ``provenance.scorer`` are null when scoring was
+off. ``sha256`` is the ONNX weights' digest, from which the DeviceUID is derived.
 """
 
 from __future__ import annotations
@@ -24,12 +23,10 @@ from typing import Any
 
 from models.bundle import BundleInfo
 
-__all__ = ["SCORING_UNAVAILABLE", "STAGES", "JobRecord", "result_document", "software_version"]
+__all__ = ["STAGES", "JobRecord", "result_document", "software_version"]
 
 STAGES = ("load", "adapt", "denoise", "qc", "score", "write")
 """The timed stages, in order."""
-
-SCORING_UNAVAILABLE = "quality scoring is not available in this version of petiq: scores are null"
 
 
 def software_version() -> str:
@@ -52,6 +49,8 @@ class JobRecord:
         timings_s: seconds per stage (:data:`STAGES`), 0.0 for skipped stages.
         notes: remarks for the reader of the result.
         adaptation: the ``adaptation`` section, None when no adaptation ran.
+        scores_in, scores_out: the input's and the output's ``scores`` sections, None when scoring was off.
+        scorer: the ``provenance.scorer`` section, None when scoring was off.
     """
 
     input_series_uid: str
@@ -63,14 +62,25 @@ class JobRecord:
     timings_s: Mapping[str, float]
     notes: Sequence[str] = ()
     adaptation: Mapping[str, Any] | None = None
+    scores_in: Mapping[str, Any] | None = None
+    scores_out: Mapping[str, Any] | None = None
+    scorer: Mapping[str, Any] | None = None
+
+
+def _copy(section: Mapping[str, Any] | None) -> dict[str, Any] | None:
+    return dict(section) if section is not None else None
 
 
 def result_document(*, record: JobRecord) -> dict[str, Any]:
     """``record`` as the result.json mapping (module docstring), JSON-ready."""
     bundle = record.bundle
     return {
-        "input": {"series_uid": record.input_series_uid, "n_slices": record.n_slices, "scores": None},
-        "output": {"series_uid": record.output_series_uid, "sr_uid": None, "scores": None},
+        "input": {
+            "series_uid": record.input_series_uid,
+            "n_slices": record.n_slices,
+            "scores": _copy(record.scores_in),
+        },
+        "output": {"series_uid": record.output_series_uid, "sr_uid": None, "scores": _copy(record.scores_out)},
         "qc": dict(record.qc),
         "adaptation": dict(record.adaptation) if record.adaptation is not None else None,
         "provenance": {
@@ -81,7 +91,7 @@ def result_document(*, record: JobRecord) -> dict[str, Any]:
                 "sha256": bundle.onnx_sha256,
                 "engine": record.engine,
             },
-            "scorer": None,
+            "scorer": _copy(record.scorer),
             "device_uid": bundle.device_uid,
         },
         "timings_s": {stage: round(float(record.timings_s.get(stage, 0.0)), 3) for stage in STAGES},

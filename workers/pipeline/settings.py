@@ -1,7 +1,8 @@
-"""Pipeline settings: where the denoiser's weight bundle is.
+"""Pipeline settings: where the denoiser's weight bundle and the quality scorer are.
 
-The shipped bundle lives in ``<repository>/models/weights/dncnn``; the environment variable
-``PETIQ_DENOISER_WEIGHTS`` overrides it, and ``petiq process --weights DIR`` overrides both.
+The shipped bundles live in ``<repository>/models/weights/dncnn`` and ``<repository>/models/weights/iqa``; the
+environment variables ``PETIQ_DENOISER_WEIGHTS`` and ``PETIQ_SCORER_WEIGHTS`` override them, and ``petiq process
+--weights DIR`` / ``--scorer DIR`` override both.
 """
 
 from __future__ import annotations
@@ -12,11 +13,22 @@ from pathlib import Path
 
 from imaging.errors import PetiqError
 from models.bundle import METADATA_NAME
+from models.iqa.bundle import INFO_NAME as SCORER_INFO_NAME
 
-__all__ = ["WEIGHTS_ENV", "default_weights_dir", "resolve_weights_dir"]
+__all__ = [
+    "SCORER_ENV",
+    "WEIGHTS_ENV",
+    "default_scorer_dir",
+    "default_weights_dir",
+    "resolve_scorer_dir",
+    "resolve_weights_dir",
+]
 
 WEIGHTS_ENV = "PETIQ_DENOISER_WEIGHTS"
 """Environment variable naming the denoiser's bundle folder."""
+
+SCORER_ENV = "PETIQ_SCORER_WEIGHTS"
+"""Environment variable naming the quality scorer's folder."""
 
 _REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -40,6 +52,31 @@ def resolve_weights_dir(*, override: Path | None, environ: Mapping[str, str] | N
         raise PetiqError(
             f"no denoiser weights in {directory}; train them with petiq train denoiser or set {WEIGHTS_ENV}",
             check="weights",
+            path=str(directory),
+        )
+    return directory
+
+
+def default_scorer_dir(*, environ: Mapping[str, str] | None = None) -> Path:
+    """``$PETIQ_SCORER_WEIGHTS`` when set and not empty, else ``<repository>/models/weights/iqa``."""
+    value = (os.environ if environ is None else environ).get(SCORER_ENV, "").strip()
+    return Path(value) if value else _REPOSITORY / "models" / "weights" / "iqa"
+
+
+def resolve_scorer_dir(*, override: Path | None, environ: Mapping[str, str] | None = None) -> Path:
+    """The scorer folder to use: ``override`` when given (checked by the loader), else the default.
+
+    Raises:
+        PetiqError: (check ``scorer_weights``) the default folder holds no scorer: a set-up problem.
+    """
+    if override is not None:
+        return override
+    directory = default_scorer_dir(environ=environ)
+    if not (directory / SCORER_INFO_NAME).is_file():
+        raise PetiqError(
+            f"no quality scorer in {directory}; train it with petiq train scorer, set {SCORER_ENV}, "
+            "or run without scoring (--no-score)",
+            check="scorer_weights",
             path=str(directory),
         )
     return directory

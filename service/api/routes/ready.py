@@ -14,7 +14,7 @@ from service.api.deps import SettingsDep
 from service.api.errors import PROBLEM_JSON
 from service.core.config import Settings
 from service.jobs.queue import JobQueue
-from service.readiness import check_broker, check_storage, check_weights
+from service.readiness import check_broker, check_scorer, check_storage, check_weights
 
 __all__ = ["CheckPublic", "ReadyPublic", "router"]
 
@@ -36,7 +36,12 @@ class ReadyPublic(BaseModel):
 
 
 def _checks(settings: Settings, queue: JobQueue) -> dict[str, CheckPublic]:
-    found = (check_broker(queue=queue), check_storage(settings=settings), check_weights(settings=settings))
+    found = (
+        check_broker(queue=queue),
+        check_storage(settings=settings),
+        check_weights(settings=settings),
+        check_scorer(settings=settings),
+    )
     return {check.name: CheckPublic(ok=check.ok, detail=check.detail) for check in found}
 
 
