@@ -38,8 +38,8 @@ class ScorerTrainConfig:
     per_plane: int = 100
     width: int = 16
     frozen_units: int = 3
-    pretext_steps: int = 4000
-    score_steps: int = 2500
+    pretext_steps: int = 3000
+    score_steps: int = 2000
     batch: int = 64
     lr: float = 2e-3
     seed: int = 0

@@ -7,6 +7,7 @@ and ``MODEL_CARD.md`` holds the leave-one-patient-out figures before and after t
 
 from __future__ import annotations
 
+import math
 import shutil
 import tempfile
 from dataclasses import dataclass
@@ -59,6 +60,11 @@ def card_text(*, label: str, base: ScorerInfo, fit: SiteFit, series: int) -> str
     return "\n".join(lines) + "\n"
 
 
+def _json_safe(figures: dict[str, dict[str, float]]) -> dict[str, dict[str, float | None]]:
+    """``figures`` with NaN (an undefined Spearman) as None, for JSON."""
+    return {m: {k: (None if math.isnan(v) else v) for k, v in row.items()} for m, row in figures.items()}
+
+
 def calibrate_site(
     *, labels_csv: Path, series_root: Path, weights: Path, out: Path, steps: int, seed: int, log: Log
 ) -> SiteCalibration:
@@ -93,7 +99,12 @@ def calibrate_site(
             directory=staging,
             name=scorer.info.name,
             version=f"{scorer.info.version}+site",
-            calibration={"label": label, "base_sha256": scorer.info.sha256, "before": fit.before, "after": fit.after},
+            calibration={
+                "label": label,
+                "base_sha256": scorer.info.sha256,
+                "before": _json_safe(fit.before),
+                "after": _json_safe(fit.after),
+            },
             training={
                 "labels": str(labels_csv),
                 "series": [item.series_uid for item in series],

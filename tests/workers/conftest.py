@@ -7,6 +7,8 @@ from pathlib import Path
 import pytest
 
 from models.bundle import BundleInfo
+from models.iqa.bundle import ScorerInfo
+from tests.models.iqa.builders import random_scorer
 from tests.workers.builders import identity_bundle, random_bundle, small_split_study, small_study
 
 
@@ -32,3 +34,9 @@ def small_series_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def split_study_dirs(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """A 12 x 48 x 48 torso series at 5 % counts and its two half-count splits (read-only)."""
     return small_split_study(directory=tmp_path_factory.mktemp("split-study") / "study")
+
+
+@pytest.fixture(scope="session")
+def random_scorer_info(tmp_path_factory: pytest.TempPathFactory) -> ScorerInfo:
+    """An untrained width-4 quality scorer."""
+    return random_scorer(directory=tmp_path_factory.mktemp("random-scorer"))

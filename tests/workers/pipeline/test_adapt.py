@@ -98,6 +98,7 @@ def test_a_split_on_another_grid_is_refused_and_nothing_is_written(
         split_a=split_a,
         split_b=_shifted_copy(source=split_a, directory=tmp_path / "shifted"),
         adaptation=QUICK,
+        score=False,
     )
     with pytest.raises(InputError, match="grid") as caught:
         run_process(request=request)

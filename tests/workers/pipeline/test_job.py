@@ -11,13 +11,14 @@ import pytest
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import InputError, NotDicomError, OutputError
 from models.bundle import BundleInfo
+from models.iqa.bundle import ScorerInfo
 from workers.pipeline import job
 from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
 from workers.pipeline.qc import body_mask
-from workers.pipeline.result import SCORING_UNAVAILABLE, STAGES
+from workers.pipeline.result import STAGES
 
 
-def _request(*, series: Path, out: Path, bundle: BundleInfo, score: bool = True) -> ProcessRequest:
+def _request(*, series: Path, out: Path, bundle: BundleInfo, score: bool = False) -> ProcessRequest:
     return ProcessRequest(input_dir=series, out_dir=out, weights_dir=bundle.directory, score=score)
 
 
@@ -59,25 +60,47 @@ def test_random_network_writes_a_valid_series(
     assert result["provenance"]["denoiser"]["sha256"] == random_bundle_info.onnx_sha256
 
 
-def test_result_keys_and_types(small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path) -> None:
-    result = run_process(request=_request(series=small_series_dir, out=tmp_path / "o", bundle=random_bundle_info))
+def test_result_keys_and_types(
+    small_series_dir: Path, random_bundle_info: BundleInfo, random_scorer_info: ScorerInfo, tmp_path: Path
+) -> None:
+    request = ProcessRequest(
+        input_dir=small_series_dir,
+        out_dir=tmp_path / "o",
+        weights_dir=random_bundle_info.directory,
+        scorer_dir=random_scorer_info.directory,
+    )
+    stages: list[str] = []
+    result = run_process(request=request, progress=lambda stage, _: stages.append(stage))
     assert list(result) == ["input", "output", "qc", "adaptation", "provenance", "timings_s", "notes"]
-    assert result["input"]["n_slices"] == 12 and result["input"]["scores"] is None
-    assert result["output"]["sr_uid"] is None and result["output"]["scores"] is None
-    assert result["adaptation"] is None
+    assert result["input"]["n_slices"] == 12 and result["output"]["sr_uid"] is None
+    for side in ("input", "output"):
+        scores = result[side]["scores"]
+        assert set(scores) == {"gqr", "pr", "dc", "raw", "uncertainty", "calibration", "n_patches", "seed"}
+        assert scores["calibration"] == random_scorer_info.calibration and scores["n_patches"] > 0
+    assert result["adaptation"] is None and "score" in stages
     provenance = result["provenance"]
-    assert provenance["scorer"] is None and provenance["device_uid"] == random_bundle_info.device_uid
+    assert provenance["scorer"] == random_scorer_info.provenance()
+    assert provenance["device_uid"] == random_bundle_info.device_uid
     assert set(provenance["denoiser"]) == {"name", "version", "sha256", "engine"}
     assert isinstance(provenance["software_version"], str) and provenance["software_version"]
     assert list(result["timings_s"]) == list(STAGES)
-    assert result["timings_s"]["adapt"] == 0.0 and result["timings_s"]["score"] == 0.0
+    assert result["timings_s"]["adapt"] == 0.0 and result["timings_s"]["score"] > 0.0
     assert result["timings_s"]["denoise"] > 0.0
     for key in ("suvmax_in", "suvmax_out", "suvmean_ratio_body", "noise_cov_in", "noise_cov_out"):
         assert isinstance(result["qc"][key], float), key
-    assert result["notes"] == [SCORING_UNAVAILABLE]
+    assert result["notes"] == []
 
 
-def test_no_score_adds_no_note_and_adapt_off_is_accepted(
+def test_scoring_without_a_scorer_is_refused_before_reading(random_bundle_info: BundleInfo, tmp_path: Path) -> None:
+    request = ProcessRequest(
+        input_dir=tmp_path / "no-such-series", out_dir=tmp_path / "out", weights_dir=random_bundle_info.directory
+    )
+    with pytest.raises(InputError) as caught:
+        run_process(request=request)
+    assert caught.value.check == "scorer_weights" and not (tmp_path / "out").exists()
+
+
+def test_no_score_leaves_scores_null_and_adapt_off_is_accepted(
     small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path
 ) -> None:
     request = ProcessRequest(
@@ -89,6 +112,8 @@ def test_no_score_adds_no_note_and_adapt_off_is_accepted(
     )
     result = run_process(request=request)
     assert result["notes"] == [] and result["adaptation"] is None
+    assert result["input"]["scores"] is None and result["output"]["scores"] is None
+    assert result["provenance"]["scorer"] is None and result["timings_s"]["score"] == 0.0
 
 
 def test_failure_while_writing_leaves_nothing(
