@@ -1,11 +1,13 @@
-"""Embedded mode: a Celery worker in a thread of the gateway's process, on the in-process ``memory://`` broker.
+"""Embedded mode: Celery workers in threads of the gateway's process, on the in-process ``memory://`` broker.
 
-It is Celery's own worker (``WorkController``) with the solo pool: jobs run one at a time in that thread, with
-the same task code as ``petiq worker``. Nothing here waits on a task's result (Celery refuses ``.get()`` from
-inside a worker): clients poll the job manifest. The worker's app becomes the process's default Celery app (its
-timer thread, which runs delayed retries, looks tasks up there): one embedded worker per process at a time.
-Stopping asks the worker loop to end (Celery's module-level ``should_terminate`` flag, as Celery's own test
-worker does) and waits for the job in hand to finish.
+Each is Celery's own worker (``WorkController``) with the solo pool: its tasks run one at a time in its thread,
+with the same task code as ``petiq worker``. ``petiq serve`` runs two, both of the same app: one for queue
+``gpu`` (jobs), one for queue ``deliver`` (forwarding results), so a slow destination never holds a job back.
+Nothing here waits on a task's result (Celery refuses ``.get()`` from inside a worker): clients poll the job
+manifest. The workers' app becomes the process's default Celery app (its timer thread, which runs delayed
+retries, looks tasks up there): one app's embedded workers per process at a time. Stopping asks the worker loops
+to end (Celery's module-level ``should_terminate`` flag, as Celery's own test worker does) and waits for the task
+in hand to finish.
 """
 
 from __future__ import annotations
@@ -22,10 +24,11 @@ __all__ = ["EmbeddedWorker"]
 
 
 class EmbeddedWorker:
-    """A solo-pool Celery worker of ``app`` consuming queue ``gpu`` in a daemon thread."""
+    """A solo-pool Celery worker of ``app`` consuming ``queues`` (default ``gpu``) in a daemon thread."""
 
-    def __init__(self, *, app: Any, loglevel: str = "WARNING") -> None:
+    def __init__(self, *, app: Any, loglevel: str = "WARNING", queues: tuple[str, ...] = (QUEUE,)) -> None:
         self.app = app
+        self.queues = queues
         self._ready = threading.Event()
         self._controller: Any = None
         self._thread: threading.Thread | None = None
@@ -39,15 +42,16 @@ class EmbeddedWorker:
             app=self.app,
             pool="solo",
             concurrency=1,
-            queues=[QUEUE],
-            hostname=f"petiq-embedded@{socket.gethostname()}",
+            queues=list(self.queues),
+            hostname=f"petiq-embedded-{'-'.join(self.queues)}@{socket.gethostname()}",
             loglevel=self._loglevel,
             ready_callback=lambda *_: self._ready.set(),
             without_heartbeat=True,
             without_mingle=True,
             without_gossip=True,
         )
-        self._thread = threading.Thread(target=self._run, name="petiq-embedded-worker", daemon=True)
+        name = f"petiq-embedded-worker-{'-'.join(self.queues)}"
+        self._thread = threading.Thread(target=self._run, name=name, daemon=True)
         self._thread.start()
         if not self._ready.wait(timeout_s):
             raise RuntimeError(f"the embedded Celery worker did not start within {timeout_s} s")

@@ -45,7 +45,6 @@ def check_forward_url(*, value: str, name: str) -> str:
     return value.rstrip("/")
 
 
-
 class Settings(BaseSettings):
     """petiq's configuration; read from ``PETIQ_*`` environment variables.
 
@@ -78,6 +77,8 @@ class Settings(BaseSettings):
             never logged, never in a manifest, and never sent to any other destination.
         forward_max_retries: retries of a delivery after a transient failure (connection, 5xx, 408, 429), with
             exponential backoff; then the job shows ``delivery: failed``.
+        forward_backoff_s: delay before the first retry of a delivery, s; doubled at each retry (at most 10 min,
+            at least the destination's ``Retry-After``).
         forward_timeout_s: timeout of one STOW-RS request to the destination (connect, each read/write), s.
         forward_max_request_bytes: largest STOW-RS request body sent; a bigger series goes in several requests.
     """
@@ -104,6 +105,7 @@ class Settings(BaseSettings):
     forward_url: str | None = None
     forward_auth: SecretStr | None = None
     forward_max_retries: int = Field(default=5, ge=0)
+    forward_backoff_s: float = Field(default=5.0, gt=0)
     forward_timeout_s: float = Field(default=60.0, gt=0)
     forward_max_request_bytes: int = Field(default=64 * _MIB, gt=0)
 
