@@ -5,9 +5,9 @@
     petiq serve [--host 127.0.0.1] [--port 8000]
     petiq worker [--loglevel INFO] [--hostname NAME] [--queues gpu,deliver]
 
-Embedded mode (no ``PETIQ_BROKER_URL``): one process, the gateway and two Celery worker threads (solo pool) on
-the in-process ``memory://`` broker, one for jobs (queue ``gpu``), one for forwarding results (queue
-``deliver``). Distributed mode (``PETIQ_BROKER_URL=redis://…``): ``serve`` runs the gateway only and
+Embedded mode (no ``PETIQ_BROKER_URL``): one process, the gateway and two Celery workers in threads on the
+in-process ``memory://`` broker, one for jobs (queue ``gpu``, solo pool), one for forwarding results (queue
+``deliver``, a few threads). Distributed mode (``PETIQ_BROKER_URL=redis://…``): ``serve`` runs the gateway only and
 ``petiq worker`` the Celery workers (queues ``gpu`` and ``deliver`` by default, one task at a time, prefork with
 time limits); ``--queues gpu`` on the GPU machines and ``--queues deliver`` elsewhere keep a slow destination
 from ever holding a GPU.
@@ -71,11 +71,11 @@ def run_serve(args: argparse.Namespace) -> int:
         print(f"petiq serve: gateway only; jobs go to {maybe_sanitize_url(settings.broker_url)}", file=sys.stderr)
         uvicorn.run(create_app(settings=settings), host=args.host, port=args.port)
         return 0
-    from workers.celery_app import WORKER_QUEUES, make_celery
-    from workers.embedded import EmbeddedWorker
+    from workers.celery_app import make_celery
+    from workers.embedded import embedded_workers
 
     celery = make_celery(settings=settings)
-    workers = [EmbeddedWorker(app=celery, queues=(queue,)) for queue in WORKER_QUEUES]
+    workers = embedded_workers(app=celery)
     for worker in workers:
         worker.start()
     print(f"petiq serve: embedded worker running; storage {settings.storage_dir.resolve()}", file=sys.stderr)

@@ -1,8 +1,9 @@
 """Embedded mode: Celery workers in threads of the gateway's process, on the in-process ``memory://`` broker.
 
-Each is Celery's own worker (``WorkController``) with the solo pool: its tasks run one at a time in its thread,
-with the same task code as ``petiq worker``. ``petiq serve`` runs two, both of the same app: one for queue
-``gpu`` (jobs), one for queue ``deliver`` (forwarding results), so a slow destination never holds a job back.
+Each is Celery's own worker (``WorkController``), with the same task code as ``petiq worker``.
+:func:`embedded_workers` (what ``petiq serve`` runs) gives two of the same app: queue ``gpu`` on the solo pool
+(jobs run one at a time in its thread), queue ``deliver`` on a pool of ``DELIVERY_THREADS`` threads (HTTP
+waits), so neither a slow destination holds a job back nor one destination's timeouts hold the others.
 Nothing here waits on a task's result (Celery refuses ``.get()`` from inside a worker): clients poll the job
 manifest. The workers' app becomes the process's default Celery app (its timer thread, which runs delayed
 retries, looks tasks up there): one app's embedded workers per process at a time. Stopping asks the worker loops
@@ -18,17 +19,25 @@ from typing import Any
 
 from celery.worker import state as worker_state  # type: ignore[import-untyped]
 
-from service.jobs.queue import QUEUE
+from service.jobs.queue import DELIVER_QUEUE, QUEUE
 
-__all__ = ["EmbeddedWorker"]
+__all__ = ["DELIVERY_THREADS", "EmbeddedWorker", "embedded_workers"]
+
+DELIVERY_THREADS = 4
 
 
 class EmbeddedWorker:
-    """A solo-pool Celery worker of ``app`` consuming ``queues`` (default ``gpu``) in a daemon thread."""
+    """A Celery worker of ``app`` consuming ``queues`` (default ``gpu``) in a daemon thread: the solo pool, or a
+    pool of ``concurrency`` threads when it is above 1."""
 
-    def __init__(self, *, app: Any, loglevel: str = "WARNING", queues: tuple[str, ...] = (QUEUE,)) -> None:
+    def __init__(
+        self, *, app: Any, loglevel: str = "WARNING", queues: tuple[str, ...] = (QUEUE,), concurrency: int = 1
+    ) -> None:
+        if concurrency < 1:
+            raise ValueError(f"Argument 'concurrency' should be at least 1, got {concurrency}.")
         self.app = app
         self.queues = queues
+        self.concurrency = concurrency
         self._ready = threading.Event()
         self._controller: Any = None
         self._thread: threading.Thread | None = None
@@ -40,8 +49,8 @@ class EmbeddedWorker:
         self.app.set_default()  # the process's default app: Celery's timer thread runs delayed retries in it
         self._controller = self.app.WorkController(
             app=self.app,
-            pool="solo",
-            concurrency=1,
+            pool="solo" if self.concurrency == 1 else "threads",
+            concurrency=self.concurrency,
             queues=list(self.queues),
             hostname=f"petiq-embedded-{'-'.join(self.queues)}@{socket.gethostname()}",
             loglevel=self._loglevel,
@@ -75,3 +84,11 @@ class EmbeddedWorker:
         finally:
             worker_state.should_terminate = None
         return not self._thread.is_alive()
+
+
+def embedded_workers(*, app: Any, loglevel: str = "WARNING") -> list[EmbeddedWorker]:
+    """The workers of embedded mode (not started): jobs on the solo pool, deliveries on ``DELIVERY_THREADS``."""
+    return [
+        EmbeddedWorker(app=app, loglevel=loglevel, queues=(QUEUE,)),
+        EmbeddedWorker(app=app, loglevel=loglevel, queues=(DELIVER_QUEUE,), concurrency=DELIVERY_THREADS),
+    ]

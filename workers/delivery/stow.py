@@ -142,12 +142,16 @@ def stow_files(
     if authorization is not None:
         headers["Authorization"] = authorization
     stored = 0
-    for group in batches(sizes=[path.stat().st_size for path in files], max_bytes=max_request_bytes):
+    groups = batches(sizes=[path.stat().st_size for path in files], max_bytes=max_request_bytes)
+    for number, group in enumerate(groups, start=1):
         parts = [files[index].read_bytes() for index in group]
         try:
             response = _post(client=client, url=url, headers=headers, parts=parts)
             stored += read_answer(response=response, sent=len(parts))
         except DeliveryError as error:
             error.instances_stored += stored
+            if len(groups) > 1:
+                in_all = f"{error.instances_stored} of {len(files)} instances stored in all"
+                error.message = f"{error.message} (request {number} of {len(groups)}; {in_all})"
             raise
     return stored
