@@ -57,6 +57,7 @@ def producer_app(*, settings: Settings, name: str = "petiq-gateway") -> Celery:
     app = Celery(name, broker=broker_url(settings=settings), set_as_current=False)
     app.conf.update(
         task_default_queue=QUEUE,
+        task_routes={TASK_NAME: {"queue": QUEUE}, DELIVER_TASK_NAME: {"queue": DELIVER_QUEUE}},
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options=transport_options(visibility_timeout_s=settings.broker_visibility_timeout_s),

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from service.core.config import Settings
-from service.jobs.queue import DELIVER_QUEUE, DELIVER_TASK_NAME
+from service.jobs.queue import DELIVER_TASK_NAME
 from workers.delivery.errors import DestinationUnavailableError
 from workers.delivery.run import deliver_job
 
@@ -38,7 +38,6 @@ def register_delivery(*, app: Any, settings: Settings) -> Any:
         reject_on_worker_lost=True,
         ignore_result=True,
         max_retries=settings.forward_max_retries,
-        queue=DELIVER_QUEUE,
     )
     def deliver(task: Any, job_id: str) -> None:
         retries: int = task.request.retries
