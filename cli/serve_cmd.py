@@ -3,11 +3,14 @@
 ::
 
     petiq serve [--host 127.0.0.1] [--port 8000]
-    petiq worker [--loglevel INFO] [--hostname NAME]
+    petiq worker [--loglevel INFO] [--hostname NAME] [--queues gpu,deliver]
 
-Embedded mode (no ``PETIQ_BROKER_URL``): one process, the gateway and a Celery worker thread (solo pool) on the
-in-process ``memory://`` broker. Distributed mode (``PETIQ_BROKER_URL=redis://…``): ``serve`` runs the gateway
-only and ``petiq worker`` the Celery workers (queue ``gpu``, one job at a time, prefork with time limits).
+Embedded mode (no ``PETIQ_BROKER_URL``): one process, the gateway and two Celery workers in threads on the
+in-process ``memory://`` broker, one for jobs (queue ``gpu``, solo pool), one for forwarding results (queue
+``deliver``, a few threads). Distributed mode (``PETIQ_BROKER_URL=redis://…``): ``serve`` runs the gateway only and
+``petiq worker`` the Celery workers (queues ``gpu`` and ``deliver`` by default, one task at a time, prefork with
+time limits); ``--queues gpu`` on the GPU machines and ``--queues deliver`` elsewhere keep a slow destination
+from ever holding a GPU.
 """
 
 from __future__ import annotations
@@ -33,6 +36,9 @@ def register(subparsers: Any) -> None:
     )
     worker.add_argument("--loglevel", default="INFO", help="Celery log level")
     worker.add_argument("--hostname", help="Celery node name (default: celery@<host>)")
+    worker.add_argument(
+        "--queues", default="gpu,deliver", help="comma-separated queues to consume: gpu (jobs), deliver (forwarding)"
+    )
     worker.set_defaults(func=run_worker)
 
 
@@ -66,16 +72,19 @@ def run_serve(args: argparse.Namespace) -> int:
         uvicorn.run(create_app(settings=settings), host=args.host, port=args.port)
         return 0
     from workers.celery_app import make_celery
-    from workers.embedded import EmbeddedWorker
+    from workers.embedded import embedded_workers
 
     celery = make_celery(settings=settings)
-    worker = EmbeddedWorker(app=celery)
-    worker.start()
+    workers = embedded_workers(app=celery)
+    for worker in workers:
+        worker.start()
     print(f"petiq serve: embedded worker running; storage {settings.storage_dir.resolve()}", file=sys.stderr)
+    if settings.forward_url:
+        print(f"petiq serve: results are forwarded to {settings.forward_url}", file=sys.stderr)
     try:
         uvicorn.run(create_app(settings=settings, job_queue=CeleryJobQueue(celery)), host=args.host, port=args.port)
     finally:
-        stopped = worker.stop(timeout_s=10.0)
+        stopped = all([worker.stop(timeout_s=10.0) for worker in workers])
     if not stopped:  # a job is running native code in the worker thread: leave without finalising the interpreter
         print("petiq serve: a job was still running; it is re-enqueued at the next start", file=sys.stderr, flush=True)
         os._exit(0)
@@ -95,5 +104,11 @@ def run_worker(args: argparse.Namespace) -> int:
             file=sys.stderr,
         )
         return 2
-    make_celery(settings=settings).worker_main(argv=worker_arguments(loglevel=args.loglevel, hostname=args.hostname))
+    queues = tuple(name.strip() for name in args.queues.split(",") if name.strip())
+    try:
+        argv = worker_arguments(loglevel=args.loglevel, hostname=args.hostname, queues=queues)
+    except ValueError as error:
+        print(f"petiq worker: {error}", file=sys.stderr)
+        return 2
+    make_celery(settings=settings).worker_main(argv=argv)
     return 0

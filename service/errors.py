@@ -13,6 +13,7 @@ class to its status in one place. ``check`` names the failed check, ``uid`` the 
         ├── UnsupportedMediaError    Content-Type the route does not take (415)
         ├── NotAcceptableError       no representation matches the Accept header (406)
         ├── TooLargeError            over a size limit: request bytes or instances per series (413)
+        ├── ConflictError            the resource is not in a state that allows the request (409)
         └── InstanceRejectedError    one STOW-RS instance refused; carries its PS3.18 FailureReason
 """
 
@@ -26,6 +27,7 @@ if TYPE_CHECKING:
     from service.storage.status import FailureReason
 
 __all__ = [
+    "ConflictError",
     "InstanceRejectedError",
     "MalformedRequestError",
     "NotAcceptableError",
@@ -58,6 +60,10 @@ class NotAcceptableError(InputError):
 
 class TooLargeError(InputError):
     """The request exceeds a configured limit (``max_request_bytes``, ``max_instances_per_series``)."""
+
+
+class ConflictError(InputError):
+    """The resource's state does not allow the request (e.g. delivering the result of a job not succeeded)."""
 
 
 class InstanceRejectedError(InputError):

@@ -4,6 +4,8 @@ embedded and distributed mode alike, whichever process ran the jobs).
 - ``petiq_jobs{state}``: jobs by state (gauge);
 - ``petiq_job_stage_duration_seconds{stage}``: histogram of the stage durations of succeeded jobs (skipped
   stages, recorded as 0 s, left out);
+- ``petiq_deliveries{status}``: jobs by the state of their result's forwarding (gauge; ``delivered``,
+  ``failed``…);
 - ``petiq_queue_depth``: messages waiting in queue ``gpu`` (absent when the broker cannot say).
 
 A scrape reads every manifest: fine for the thousands of jobs a gateway keeps.
@@ -18,7 +20,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from service.jobs.models import JobStatus
+from service.jobs.models import DeliveryStatus, JobStatus
 from service.jobs.queue import JobQueue
 from service.jobs.store import JobStore
 
@@ -46,6 +48,10 @@ class JobCollector(Collector):
         for status in JobStatus:
             states.add_metric([status.value], float(sum(job.status is status for job in jobs)))
         yield states
+        deliveries = GaugeMetricFamily("petiq_deliveries", "Jobs by delivery state of their result", labels=["status"])
+        for delivery in DeliveryStatus:
+            deliveries.add_metric([delivery.value], float(sum(job.delivery.status is delivery for job in jobs)))
+        yield deliveries
         stages = HistogramMetricFamily(
             "petiq_job_stage_duration_seconds", "Pipeline stage durations of succeeded jobs", labels=["stage"]
         )

@@ -1,4 +1,5 @@
-"""The Celery app of the workers: queue ``gpu``, one job at a time, acknowledged late, no result backend.
+"""The Celery app of the workers: queues ``gpu`` (jobs) and ``deliver`` (forwarding results), one task at a time
+per process, acknowledged late, no result backend.
 
 Configuration (every value from :class:`service.core.config.Settings`):
 
@@ -16,14 +17,18 @@ from __future__ import annotations
 from typing import Any
 
 from service.core.config import Settings
-from service.jobs.queue import QUEUE, producer_app
+from service.jobs.queue import DELIVER_QUEUE, QUEUE, producer_app
+from workers.delivery.task import register_delivery
 from workers.tasks import register
 
-__all__ = ["make_celery", "worker_arguments"]
+__all__ = ["WORKER_QUEUES", "make_celery", "worker_arguments"]
+
+WORKER_QUEUES = (QUEUE, DELIVER_QUEUE)
+"""The queues ``petiq worker`` consumes by default."""
 
 
 def make_celery(*, settings: Settings) -> Any:
-    """The Celery app for ``settings`` with ``petiq.process_job`` registered."""
+    """The Celery app for ``settings`` with ``petiq.process_job`` and ``petiq.deliver_job`` registered."""
     app = producer_app(settings=settings, name="petiq")
     app.conf.update(
         worker_prefetch_multiplier=1,
@@ -36,11 +41,18 @@ def make_celery(*, settings: Settings) -> Any:
         worker_hijack_root_logger=False,
     )
     register(app=app, settings=settings)
+    register_delivery(app=app, settings=settings)
     return app
 
 
-def worker_arguments(*, loglevel: str = "INFO", hostname: str | None = None) -> list[str]:
-    """``celery worker`` arguments of ``petiq worker``: queue ``gpu``, one prefork child, no gossip."""
-    arguments = ["worker", f"--queues={QUEUE}", "--concurrency=1", "--pool=prefork", f"--loglevel={loglevel}"]
+def worker_arguments(
+    *, loglevel: str = "INFO", hostname: str | None = None, queues: tuple[str, ...] = WORKER_QUEUES
+) -> list[str]:
+    """``celery worker`` arguments of ``petiq worker``: ``queues``, one prefork child, no gossip."""
+    unknown = sorted(set(queues) - set(WORKER_QUEUES))
+    if not queues or unknown:
+        raise ValueError(f"Argument 'queues' should name some of {list(WORKER_QUEUES)}, got {list(queues)}.")
+    arguments = ["worker", f"--queues={','.join(queues)}", "--concurrency=1", "--pool=prefork"]
+    arguments.append(f"--loglevel={loglevel}")
     arguments += ["--without-gossip", "--without-mingle"]
     return arguments + ([f"--hostname={hostname}"] if hostname else [])

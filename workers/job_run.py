@@ -37,7 +37,7 @@ from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 from workers.pipeline.write import DENOISED_DIR, RESULT_NAME
 
-__all__ = ["TRANSIENT", "ProgressWriter", "run_job"]
+__all__ = ["TRANSIENT", "ProgressWriter", "exclusive_lock", "run_job"]
 
 TRANSIENT: tuple[type[BaseException], ...] = (OSError, OutputError, TimeoutError, ConnectionError)
 """Errors worth a retry: storage hiccups and lost connections."""
@@ -62,7 +62,7 @@ class ProgressWriter:
 
 
 @contextmanager
-def _run_lock(path: Path) -> Iterator[bool]:
+def exclusive_lock(path: Path) -> Iterator[bool]:
     """Try to hold an exclusive flock on ``path``: yields whether this process holds it."""
     descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     try:
@@ -157,7 +157,7 @@ def run_job(*, job_id: str, settings: Settings) -> JobPublic | None:
         return None
     if job.status is JobStatus.SUCCEEDED or job.status is JobStatus.FAILED:
         return job
-    with _run_lock(store.run_lock(job_id)) as held:
+    with exclusive_lock(store.run_lock(job_id)) as held:
         if not held:
             _LOG.info("job %s is being run by another worker", job_id)
             return None

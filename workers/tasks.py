@@ -1,5 +1,8 @@
 """The Celery task ``petiq.process_job(job_id)``: a few lines around :func:`workers.job_run.run_job`.
 
+A job that succeeded with its delivery ``pending`` gets its ``petiq.deliver_job`` message on queue ``deliver``
+(:mod:`workers.delivery.task`): forwarding never holds this worker.
+
 Transient errors (:data:`workers.job_run.TRANSIENT`) are retried with exponential backoff (1, 2, 4 … s, at most
 60 s) up to ``job_max_retries`` times, the job shown ``queued`` meanwhile; then the job fails. Input errors fail
 the job at once (inside ``run_job``). The message is acknowledged after the task (``acks_late``) and handed out
@@ -12,7 +15,8 @@ import logging
 from typing import Any
 
 from service.core.config import Settings
-from service.jobs.queue import TASK_NAME
+from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
+from service.jobs.queue import TASK_NAME, CeleryJobQueue
 from service.jobs.store import JobStore
 from service.jobs.transitions import failed, requeued
 from workers.job_run import TRANSIENT, run_job
@@ -40,6 +44,17 @@ def _retry_or_fail(*, task: Any, job_id: str, error: BaseException, settings: Se
     raise task.retry(exc=error, countdown=backoff_s(retries=retries))
 
 
+def _hand_over_delivery(*, app: Any, job: JobPublic | None) -> None:
+    """Enqueue the delivery of ``job`` when it succeeded with its delivery pending (errors are logged: the
+    gateway's next start-up, or ``POST /v1/jobs/{id}/deliver``, enqueues it again)."""
+    if job is None or job.status is not JobStatus.SUCCEEDED or job.delivery.status is not DeliveryStatus.PENDING:
+        return
+    try:
+        CeleryJobQueue(app).enqueue_delivery(job_id=job.id)
+    except Exception as error:  # the broker is away
+        _LOG.error("job %s: its delivery could not be enqueued: %s", job.id, error)
+
+
 def register(*, app: Any, settings: Settings) -> Any:
     """Register ``petiq.process_job`` on the Celery ``app``, running jobs with ``settings``; returns the task."""
 
@@ -54,8 +69,10 @@ def register(*, app: Any, settings: Settings) -> Any:
     )
     def process_job(task: Any, job_id: str) -> None:
         try:
-            run_job(job_id=job_id, settings=settings)
+            job = run_job(job_id=job_id, settings=settings)
         except TRANSIENT as error:
             _retry_or_fail(task=task, job_id=job_id, error=error, settings=settings)
+            return
+        _hand_over_delivery(app=task.app, job=job)
 
     return process_job

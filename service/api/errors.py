@@ -18,6 +18,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from imaging.errors import InputError, OutputError, PetiqError
 from service.errors import (
+    ConflictError,
     MalformedRequestError,
     NotAcceptableError,
     NotFoundError,
@@ -38,6 +39,7 @@ _KINDS: dict[type[PetiqError], tuple[int, str, str]] = {
     UnsupportedMediaError: (415, "unsupported-media-type", "Unsupported media type"),
     NotAcceptableError: (406, "not-acceptable", "Not acceptable"),
     TooLargeError: (413, "too-large", "Request too large"),
+    ConflictError: (409, "conflict", "Conflict"),
     InputError: (400, "invalid-input", "Invalid input"),
     OutputError: (500, "storage-failure", "Storage failure"),
     PetiqError: (500, "internal-error", "Internal error"),

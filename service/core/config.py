@@ -14,10 +14,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
-__all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "get_settings"]
+__all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "check_forward_url", "get_settings"]
 
 DEFAULT_SPLIT_PATTERN = (
     r"(?<![a-z0-9])(?:split|half)(?:[\s_-]*counts?)?[\s_-]*(?:a|b|1|2)(?:\s*/\s*(?:a|b|1|2))?(?![a-z0-9])"
@@ -26,6 +26,23 @@ DEFAULT_SPLIT_PATTERN = (
 "wb_split_b", "sim osem 100% split a r0" (the simulator's names); not "splitting", "half body" or "A split"."""
 
 _GIB = 1024**3
+_MIB = 1024**2
+_HTTP_URL = re.compile(r"^https?://[^/@\s]+(/\S*)?$")
+
+
+def check_forward_url(*, value: str, name: str) -> str:
+    """``value`` as a DICOMweb base URL: absolute http(s), no credentials in it, no trailing slash.
+
+    Raises:
+        ValueError: naming ``name``, when ``value`` is not such a URL.
+    """
+    value = value.strip()
+    if not _HTTP_URL.match(value):
+        raise ValueError(
+            f"Argument '{name}' should be an absolute http(s) URL without credentials (send those as the "
+            "Authorization value), e.g. 'https://pacs.example/dicom-web'."
+        )
+    return value.rstrip("/")
 
 
 class Settings(BaseSettings):
@@ -56,6 +73,16 @@ class Settings(BaseSettings):
             ``models/weights/dncnn`` when unset.
         scorer_weights: the quality scorer's folder (``PETIQ_SCORER_WEIGHTS``), e.g. a site calibration written by
             ``petiq iqa-calibrate``; the shipped scorer ``models/weights/iqa`` when unset.
+        forward_url: the DICOMweb base URL (``…/dicom-web``) every succeeded job's derived series and SR are
+            STOW-RSed to, unless the job names its own destination; no forwarding when unset.
+        forward_auth: the ``Authorization`` header value sent to ``forward_url`` (e.g. ``Bearer abc``); a secret:
+            never logged, never in a manifest, and never sent to any other destination.
+        forward_max_retries: retries of a delivery after a transient failure (connection, 5xx, 408, 429), with
+            exponential backoff; then the job shows ``delivery: failed``.
+        forward_backoff_s: delay before the first retry of a delivery, s; doubled at each retry (at most 10 min,
+            at least the destination's ``Retry-After``).
+        forward_timeout_s: timeout of one STOW-RS request to the destination (connect, each read/write), s.
+        forward_max_request_bytes: largest STOW-RS request body sent; a bigger series goes in several requests.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
@@ -78,6 +105,12 @@ class Settings(BaseSettings):
     adapt_max_seconds: float = Field(default=90.0, gt=0)
     denoiser_weights: Path | None = None
     scorer_weights: Path | None = None
+    forward_url: str | None = None
+    forward_auth: SecretStr | None = None
+    forward_max_retries: int = Field(default=5, ge=0)
+    forward_backoff_s: float = Field(default=5.0, gt=0)
+    forward_timeout_s: float = Field(default=60.0, gt=0)
+    forward_max_request_bytes: int = Field(default=64 * _MIB, gt=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -95,10 +128,20 @@ class Settings(BaseSettings):
             raise ValueError(f"Setting 'split_description_pattern' should be a regular expression: {error}") from error
         return value
 
-    @field_validator("broker_url")
+    @field_validator("broker_url", "forward_url")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
+
+    @field_validator("forward_url")
+    @classmethod
+    def _forward_url(cls, value: str | None) -> str | None:
+        return check_forward_url(value=value, name="forward_url") if value is not None else None
+
+    @field_validator("forward_auth")
+    @classmethod
+    def _empty_auth_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
+        return value if value is not None and value.get_secret_value().strip() else None
 
     @field_validator("base_url")
     @classmethod

@@ -12,6 +12,7 @@ import uuid
 from imaging.errors import InputError, SeriesError
 from service.core.config import Settings
 from service.errors import NotFoundError
+from service.jobs.forwarding import initial_delivery
 from service.jobs.models import (
     AdaptOption,
     JobBase,
@@ -86,11 +87,17 @@ def new_job(*, layout: Layout, request: JobCreate, settings: Settings) -> JobPub
     options = JobOptions(
         adapt=request.adapt or AdaptOption(settings.default_adapt),
         score=settings.default_score if request.score is None else request.score,
+        forward=request.forward.public if request.forward is not None else None,
     )
     if options.adapt is AdaptOption.N2N_SPLIT and splits is None:
         raise InputError("Adaptation 'n2n-split' needs arguments 'split_a' and 'split_b'.", check="adapt_splits")
     base = JobBase(study_uid=study_uid, series_uid=series_uid, splits=splits, options=options)
-    return JobPublic(**base.model_dump(), id=job_id(base=base), timings=JobTimings(created=utc_now()))
+    return JobPublic(
+        **base.model_dump(),
+        id=job_id(base=base),
+        timings=JobTimings(created=utc_now()),
+        delivery=initial_delivery(options=options, settings=settings),
+    )
 
 
 def submit(*, store: JobStore, job: JobPublic, queue: JobQueue) -> tuple[JobPublic, bool]:

@@ -2,6 +2,9 @@
 
 The manifest is the source of truth for a job; the broker only carries its id. ``result`` is the job's
 ``result.json`` document (DESIGN.md §3) once it succeeded, ``error`` an RFC 9457 problem detail once it failed.
+``delivery`` tracks the forwarding of the result to a DICOMweb destination (STOW-RS), apart from ``status``: a
+job whose delivery failed has still succeeded (its result can be pulled by WADO-RS). A destination's
+Authorization value is write-only: it is kept beside the manifest (:mod:`service.jobs.forwarding`), never in it.
 """
 
 from __future__ import annotations
@@ -10,10 +13,16 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+
+from service.core.config import check_forward_url
 
 __all__ = [
     "AdaptOption",
+    "Delivery",
+    "DeliveryStatus",
+    "ForwardDestination",
+    "ForwardRequest",
     "JobBase",
     "JobCreate",
     "JobOptions",
@@ -62,14 +71,65 @@ class SplitPair(BaseModel):
     b: str
 
 
+class ForwardDestination(BaseModel):
+    """A DICOMweb destination the job's result is STOW-RSed to, as shown in the manifest (no credentials)."""
+
+    model_config = ConfigDict(frozen=True)
+
+    url: str = Field(description="DICOMweb base URL, e.g. https://pacs.example/dicom-web")
+
+    @field_validator("url")
+    @classmethod
+    def _url(cls, value: str) -> str:
+        return check_forward_url(value=value, name="url")
+
+
+class ForwardRequest(ForwardDestination):
+    """A destination as a request gives it: its URL and, optionally, the Authorization header value to send."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    auth: SecretStr | None = Field(
+        default=None, description="Authorization header value sent to the destination (write-only: never returned)"
+    )
+
+    @property
+    def public(self) -> ForwardDestination:
+        """The destination without its credentials."""
+        return ForwardDestination(url=self.url)
+
+
 class JobOptions(BaseModel):
-    """How the job runs. ``forward`` (a destination to send the result to) is reserved and always null."""
+    """How the job runs; ``forward`` is the job's own destination (null: the server's, ``PETIQ_FORWARD_URL``)."""
 
     model_config = ConfigDict(frozen=True)
 
     adapt: AdaptOption = AdaptOption.AUTO
     score: bool = True
-    forward: None = None
+    forward: ForwardDestination | None = None
+
+
+class DeliveryStatus(StrEnum):
+    """Where the forwarding of a job's result is: ``pending`` → ``delivering`` → ``delivered`` | ``failed``;
+    ``not_requested`` when the job has no destination."""
+
+    NOT_REQUESTED = "not_requested"
+    PENDING = "pending"
+    DELIVERING = "delivering"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+
+
+class Delivery(BaseModel):
+    """The forwarding of the job's derived series and SR: destination URL, attempts, instances the destination
+    stored, and the reason of the last failure (kept when a retry is scheduled; cleared once delivered)."""
+
+    status: DeliveryStatus = DeliveryStatus.NOT_REQUESTED
+    destination: str | None = None
+    attempts: int = 0
+    instances_sent: int = 0
+    last_error: str | None = None
+    updated: datetime | None = None
 
 
 class JobTimings(BaseModel):
@@ -101,6 +161,9 @@ class JobCreate(BaseModel):
     split_b: str | None = Field(default=None, description="half-count split B (SeriesInstanceUID, same study)")
     adapt: AdaptOption | None = Field(default=None, description="adaptation mode (server default when omitted)")
     score: bool | None = Field(default=None, description="run the quality scorer (server default when omitted)")
+    forward: ForwardRequest | None = Field(
+        default=None, description="where to STOW-RS the result (PETIQ_FORWARD_URL when omitted, if set)"
+    )
 
 
 class JobPublic(JobBase):
@@ -114,3 +177,4 @@ class JobPublic(JobBase):
     attempts: int = 0
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
+    delivery: Delivery = Delivery()

@@ -1,7 +1,9 @@
 """Enqueueing jobs by the task's name, so the gateway never imports the worker code (nor torch).
 
 ``TASK_NAME`` on queue ``QUEUE`` with the job id as its only argument: the message is the job id, the manifest
-holds everything else. :class:`CeleryJobQueue` also measures the queue depth and pings the broker.
+holds everything else. The forwarding of a succeeded job's result is a task of its own, ``DELIVER_TASK_NAME`` on
+queue ``DELIVER_QUEUE``, so a slow or dead destination never holds a GPU worker. :class:`CeleryJobQueue` also
+measures the queue depth and pings the broker.
 """
 
 from __future__ import annotations
@@ -14,6 +16,8 @@ from celery import Celery  # type: ignore[import-untyped]
 from service.core.config import Settings
 
 __all__ = [
+    "DELIVER_QUEUE",
+    "DELIVER_TASK_NAME",
     "EMBEDDED_BROKER",
     "QUEUE",
     "TASK_NAME",
@@ -26,6 +30,8 @@ __all__ = [
 
 TASK_NAME = "petiq.process_job"
 QUEUE = "gpu"
+DELIVER_TASK_NAME = "petiq.deliver_job"
+DELIVER_QUEUE = "deliver"
 EMBEDDED_BROKER = "memory://localhost/"
 
 
@@ -33,6 +39,8 @@ class JobQueue(Protocol):
     """Where jobs are sent to be run."""
 
     def enqueue(self, *, job_id: str) -> None: ...
+
+    def enqueue_delivery(self, *, job_id: str) -> None: ...
 
     def depth(self) -> int | None: ...
 
@@ -49,6 +57,7 @@ def producer_app(*, settings: Settings, name: str = "petiq-gateway") -> Celery:
     app = Celery(name, broker=broker_url(settings=settings), set_as_current=False)
     app.conf.update(
         task_default_queue=QUEUE,
+        task_routes={TASK_NAME: {"queue": QUEUE}, DELIVER_TASK_NAME: {"queue": DELIVER_QUEUE}},
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
         broker_transport_options=transport_options(visibility_timeout_s=settings.broker_visibility_timeout_s),
@@ -77,6 +86,10 @@ class CeleryJobQueue:
     def enqueue(self, *, job_id: str) -> None:
         """Send ``petiq.process_job(job_id)`` to queue ``gpu``."""
         self.app.send_task(TASK_NAME, args=(job_id,), queue=QUEUE, ignore_result=True)
+
+    def enqueue_delivery(self, *, job_id: str) -> None:
+        """Send ``petiq.deliver_job(job_id)`` to queue ``deliver``."""
+        self.app.send_task(DELIVER_TASK_NAME, args=(job_id,), queue=DELIVER_QUEUE, ignore_result=True)
 
     def depth(self) -> int | None:
         """Messages waiting in queue ``gpu`` (not those a worker holds); None when the broker cannot say.

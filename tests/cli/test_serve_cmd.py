@@ -26,3 +26,17 @@ def test_worker_without_a_broker_says_so(monkeypatch: pytest.MonkeyPatch, capsys
     finally:
         get_settings.cache_clear()
     assert "PETIQ_BROKER_URL" in capsys.readouterr().err
+
+
+def test_worker_with_an_unknown_queue_says_so(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from service.core.config import get_settings
+
+    monkeypatch.setenv("PETIQ_BROKER_URL", "redis://127.0.0.1:1/0")
+    get_settings.cache_clear()
+    try:
+        assert main(["worker", "--queues", "gpu,cpu"]) == 2
+    finally:
+        get_settings.cache_clear()
+    assert "Argument 'queues' should name some of ['gpu', 'deliver']" in capsys.readouterr().err

@@ -14,14 +14,19 @@ from tests.service.helpers import AUTH, RELATED, related_body
 
 @dataclass
 class RecordingQueue:
-    """A :class:`service.jobs.queue.JobQueue` that records the job ids it is given; ``reachable`` for ping."""
+    """A :class:`service.jobs.queue.JobQueue` that records the job ids it is given (jobs, deliveries);
+    ``reachable`` for ping."""
 
     enqueued: list[str] = field(default_factory=list)
+    deliveries: list[str] = field(default_factory=list)
     reachable: bool = True
     waiting: int | None = 3
 
     def enqueue(self, *, job_id: str) -> None:
         self.enqueued.append(job_id)
+
+    def enqueue_delivery(self, *, job_id: str) -> None:
+        self.deliveries.append(job_id)
 
     def depth(self) -> int | None:
         return self.waiting

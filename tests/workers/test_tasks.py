@@ -12,13 +12,22 @@ import pytest
 from models.bundle import BundleInfo
 from service.core.config import Settings
 from service.jobs.models import JobPublic, JobStatus
-from service.jobs.queue import QUEUE, TASK_NAME, CeleryJobQueue, producer_app, transport_options
+from service.jobs.queue import (
+    DELIVER_QUEUE,
+    DELIVER_TASK_NAME,
+    QUEUE,
+    TASK_NAME,
+    CeleryJobQueue,
+    producer_app,
+    transport_options,
+)
 from service.jobs.store import JobStore
 from service.readiness import check_broker
 from tests.workers.processes import free_port
 from tests.workers.service_builders import queued_job
 from workers import job_run
 from workers.celery_app import make_celery, worker_arguments
+from workers.delivery.task import delivery_backoff_s
 from workers.embedded import EmbeddedWorker
 from workers.tasks import backoff_s
 
@@ -42,9 +51,30 @@ def test_celery_app_configuration(tmp_path: Path) -> None:
     assert transport_options(visibility_timeout_s=5.0)["unacked_restore_interval"] == 2.5
 
 
-def test_worker_arguments_consume_queue_gpu_one_at_a_time() -> None:
+def test_worker_arguments_consume_queues_gpu_and_deliver_one_at_a_time() -> None:
     arguments = worker_arguments(loglevel="WARNING", hostname="w1@%h")
-    assert {"worker", "--queues=gpu", "--concurrency=1", "--pool=prefork", "--hostname=w1@%h"} <= set(arguments)
+    assert {"worker", "--queues=gpu,deliver", "--concurrency=1", "--pool=prefork", "--hostname=w1@%h"} <= set(arguments)
+    assert "--queues=deliver" in worker_arguments(queues=("deliver",))
+    with pytest.raises(ValueError, match="Argument 'queues'"):
+        worker_arguments(queues=("gpu", "cpu"))
+    with pytest.raises(ValueError, match="Argument 'queues'"):
+        worker_arguments(queues=())
+
+
+def test_deliver_task_is_registered_on_its_own_queue(tmp_path: Path) -> None:
+    app = make_celery(settings=Settings(storage_dir=tmp_path, forward_max_retries=7))
+    task = app.tasks[DELIVER_TASK_NAME]
+    assert (task.acks_late, task.reject_on_worker_lost, task.max_retries) == (True, True, 7)
+    assert app.amqp.router.route({}, DELIVER_TASK_NAME)["queue"].name == DELIVER_QUEUE
+    assert app.amqp.router.route({}, TASK_NAME)["queue"].name == QUEUE
+
+
+def test_delivery_backoff_doubles_honours_retry_after_and_is_bounded() -> None:
+    assert [delivery_backoff_s(retries=n, base_s=5.0) for n in (0, 1, 2, 3)] == [5.0, 10.0, 20.0, 40.0]
+    assert delivery_backoff_s(retries=0, base_s=5.0, retry_after_s=30.0) == 30.0
+    assert delivery_backoff_s(retries=3, base_s=5.0, retry_after_s=1.0) == 40.0
+    assert delivery_backoff_s(retries=100, base_s=5.0) == delivery_backoff_s(retries=0, base_s=5.0, retry_after_s=1e9)
+    assert delivery_backoff_s(retries=100, base_s=5.0) == 600.0
 
 
 def test_backoff_doubles_up_to_a_minute() -> None:

@@ -1,21 +1,27 @@
-"""The job API: ``POST /v1/jobs``, ``GET /v1/jobs/{id}``, ``GET /v1/jobs?study_uid=``.
+"""The job API: ``POST /v1/jobs``, ``GET /v1/jobs/{id}``, ``GET /v1/jobs?study_uid=``,
+``POST /v1/jobs/{id}/deliver``.
 
 ``POST`` answers 202 Accepted with ``Location: /v1/jobs/{id}`` when it queued the job (new, or a failed one
 retried), 200 with the same ``Location`` when that job exists already (same series, splits and options); 404
 when the series is not stored, 400 for a body that does not validate. The job's state is in the manifest; the
 client polls ``GET /v1/jobs/{id}``.
+
+``POST /v1/jobs/{id}/deliver`` forwards a succeeded job's result again (to the destination in the body, or the
+job's): 202 with the manifest, its delivery ``pending``; 409 when the job has not succeeded. A destination's
+``auth`` is write-only: it is never in a response.
 """
 
 from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
 
 from service.api.deps import LayoutDep, SettingsDep
 from service.api.errors import problem_responses
 from service.jobs.create import new_job, submit
-from service.jobs.models import JobCreate, JobPublic
+from service.jobs.forwarding import redeliver, save_auth
+from service.jobs.models import ForwardRequest, JobCreate, JobPublic
 from service.jobs.queue import JobQueue
 from service.jobs.store import JobStore
 from service.storage.layout import check_uid
@@ -49,7 +55,11 @@ def create_job(
     body: JobCreate, response: Response, settings: SettingsDep, layout: LayoutDep, store: StoreDep, queue: QueueDep
 ) -> JobPublic:
     """Queue a job for a stored PT series (with its split pair for N2N adaptation, if any)."""
-    job, created = submit(store=store, job=new_job(layout=layout, request=body, settings=settings), queue=queue)
+    job = new_job(layout=layout, request=body, settings=settings)
+    if body.forward is not None and body.forward.auth is not None:  # kept before a worker may look for it
+        store.job_dir(job.id).mkdir(parents=True, exist_ok=True)
+        save_auth(store=store, job_id=job.id, auth=body.forward.auth)
+    job, created = submit(store=store, job=job, queue=queue)
     response.status_code = 202 if created else 200
     response.headers["Location"] = f"/v1/jobs/{job.id}"
     return job
@@ -71,3 +81,27 @@ def list_jobs(
         check_uid(value=study_uid, name="study_uid")
     jobs = [job for job in store.all() if study_uid is None or job.study_uid == study_uid]
     return sorted(jobs, key=lambda job: (job.timings.created, job.id))
+
+
+_DELIVER: dict[int | str, dict[str, Any]] = {
+    202: {"description": "Delivery queued; the manifest shows it pending", "model": JobPublic},
+    **problem_responses(400, 401, 404, 409),
+}
+
+
+@router.post(
+    "/{job_id}/deliver", operation_id="deliver_job", status_code=202, response_model=JobPublic, responses=_DELIVER
+)
+def deliver_job(
+    job_id: Annotated[str, Path(description="The job's id")],
+    settings: SettingsDep,
+    store: StoreDep,
+    queue: QueueDep,
+    forward: Annotated[
+        ForwardRequest | None, Body(description="Another destination (the job's own when omitted)")
+    ] = None,
+) -> JobPublic:
+    """Forward a succeeded job's derived series and SR again (STOW-RS), e.g. after ``delivery: failed``."""
+    job = redeliver(store=store, settings=settings, job_id=job_id, forward=forward)
+    queue.enqueue_delivery(job_id=job.id)
+    return job

@@ -1,0 +1,125 @@
+"""Where a job's result is forwarded, and the destination's credentials kept out of the manifest.
+
+The destination of a job is, in order: the one a ``POST /v1/jobs/{id}/deliver`` gave, the job's own
+(``options.forward``), the server's ``PETIQ_FORWARD_URL``; it is recorded as ``delivery.destination`` when the
+job is created or its delivery asked for again. Its Authorization value:
+
+- a job's own value lives in ``jobs/<id>/forward-auth`` (mode 0600), written by the gateway, read by the worker;
+  the manifest and the API never show it;
+- ``PETIQ_FORWARD_AUTH`` is sent only to ``PETIQ_FORWARD_URL`` itself, never to a destination a job names.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from pydantic import SecretStr
+
+from imaging.errors import InputError, OutputError
+from service.core.config import Settings
+from service.errors import ConflictError
+from service.jobs.delivery import requested
+from service.jobs.models import (
+    Delivery,
+    DeliveryStatus,
+    ForwardRequest,
+    JobOptions,
+    JobPublic,
+    JobStatus,
+    utc_now,
+)
+from service.jobs.store import JobStore
+
+__all__ = ["AUTH_NAME", "Destination", "destination_of", "initial_delivery", "redeliver", "save_auth"]
+
+AUTH_NAME = "forward-auth"
+
+
+@dataclass(frozen=True)
+class Destination:
+    """A DICOMweb base URL and the Authorization header value to send there (never in ``repr``)."""
+
+    url: str
+    authorization: str | None = field(default=None, repr=False)
+
+
+def initial_delivery(*, options: JobOptions, settings: Settings) -> Delivery:
+    """The delivery of a new job: ``pending`` to its own or the server's destination, else ``not_requested``."""
+    url = options.forward.url if options.forward is not None else settings.forward_url
+    if url is None:
+        return Delivery()
+    return Delivery(status=DeliveryStatus.PENDING, destination=url, updated=utc_now())
+
+
+def _auth_path(*, store: JobStore, job_id: str) -> Path:
+    return store.job_dir(job_id) / AUTH_NAME
+
+
+def save_auth(*, store: JobStore, job_id: str, auth: SecretStr | None) -> None:
+    """Keep ``auth`` as the job's own Authorization value (owner-only file); None removes it.
+
+    Raises:
+        OutputError: the file could not be written.
+    """
+    path = _auth_path(store=store, job_id=job_id)
+    if auth is None:
+        with contextlib.suppress(FileNotFoundError):
+            path.unlink()
+        return
+    temporary = path.with_name(f".{AUTH_NAME}.tmp")
+    try:
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(auth.get_secret_value())
+        os.replace(temporary, path)
+    except OSError as error:
+        raise OutputError(f"Could not keep the destination's credentials: {error.strerror}.") from error
+
+
+def destination_of(*, job: JobPublic, settings: Settings, store: JobStore) -> Destination | None:
+    """Where the result of ``job`` goes and with which Authorization value (module docstring); None: nowhere."""
+    url = job.delivery.destination
+    if url is None:
+        url = job.options.forward.url if job.options.forward is not None else settings.forward_url
+    if url is None:
+        return None
+    try:
+        own: str | None = _auth_path(store=store, job_id=job.id).read_text(encoding="utf-8")
+    except FileNotFoundError:
+        own = None
+    if own is not None:
+        return Destination(url=url, authorization=own)
+    server = settings.forward_auth if url == settings.forward_url else None
+    return Destination(url=url, authorization=server.get_secret_value() if server is not None else None)
+
+
+def redeliver(*, store: JobStore, settings: Settings, job_id: str, forward: ForwardRequest | None) -> JobPublic:
+    """Ask for the delivery of a succeeded job's result again, to ``forward`` (which replaces the job's own
+    credentials, none when it has none) or to the destination it has; returns the pending manifest.
+
+    Raises:
+        NotFoundError: no such job.
+        ConflictError: the job has not succeeded.
+        InputError: no ``forward`` given and the job has no destination (none of its own, no server default).
+    """
+    job = store.get(job_id)
+    if job.status is not JobStatus.SUCCEEDED:
+        raise ConflictError(
+            f"Only a succeeded job's result can be delivered; this job is {job.status.value}.", check="job_status"
+        )
+    if forward is not None:
+        save_auth(store=store, job_id=job_id, auth=forward.auth)
+        url: str | None = forward.url
+    else:
+        target = destination_of(job=job, settings=settings, store=store)
+        url = target.url if target is not None else None
+    if url is None:
+        raise InputError(
+            "Argument 'url' is needed: the job has no destination and PETIQ_FORWARD_URL is not set.",
+            check="forward_url",
+        )
+    destination = url
+    return store.update(job_id, lambda current: requested(current, destination=destination))
