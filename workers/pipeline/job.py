@@ -1,5 +1,8 @@
 """The whole job in one process: load → [adapt] → denoise → qc → [score] → write, each stage timed.
 
+The write stage writes the derived series, then the scores SR built from the result document (timings aside,
+the document is final by then), then result.json with the final timings.
+
 :func:`run_process` is what ``petiq process`` and the worker's task call. Order matters for the user: the output
 folder is checked first and the weights second (both cheap), before the series is read; nothing is written
 until every stage has run, and then all at once (:func:`workers.pipeline.write.staged_output`).
@@ -24,6 +27,7 @@ from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, adapt_denois
 from workers.pipeline.denoise import denoise, open_denoiser
 from workers.pipeline.load import load_series
 from workers.pipeline.qc import quality_control
+from workers.pipeline.report_sr import new_sr_uid, write_scores_sr
 from workers.pipeline.result import SCORING_UNAVAILABLE, STAGES, JobRecord, result_document
 from workers.pipeline.write import (
     DENOISED_DIR,
@@ -45,7 +49,8 @@ class ProcessRequest:
 
     Attributes:
         input_dir: folder holding one PET series.
-        out_dir: output folder: must not exist or be empty; gets ``denoised/`` and ``result.json``.
+        out_dir: output folder: must not exist or be empty; gets ``denoised/``, ``scores-sr.dcm`` and
+            ``result.json``.
         weights_dir: the denoiser's weight bundle (``dncnn.json``, ``dncnn.onnx``, ``dncnn.pt``).
         adapt: per-study adaptation mode (:class:`workers.pipeline.adapt.AdaptMode`).
         split_a, split_b: the two half-count reconstructions for ``n2n-split`` (both or neither).
@@ -130,17 +135,25 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             with clock.stage("write"):
                 datasets = derived_datasets(series=series, denoised=denoised, bundle=bundle)
                 write_series(datasets=datasets, directory=staging / DENOISED_DIR)
-            record = JobRecord(
-                input_series_uid=series.volume.uids.series_uid,
-                n_slices=series.volume.shape[0],
-                output_series_uid=str(datasets[0].SeriesInstanceUID),
-                bundle=bundle,
-                engine=denoiser.engine.name,
-                qc=qc,
-                timings_s=clock.timings,
-                notes=notes,
-                adaptation=adaptation,
-            )
+                record = JobRecord(
+                    input_series_uid=series.volume.uids.series_uid,
+                    n_slices=series.volume.shape[0],
+                    output_series_uid=str(datasets[0].SeriesInstanceUID),
+                    bundle=bundle,
+                    engine=denoiser.engine.name,
+                    qc=qc,
+                    timings_s=clock.timings,  # read when the document is made: final after this stage
+                    notes=notes,
+                    adaptation=adaptation,
+                    sr_uid=new_sr_uid(),
+                )
+                write_scores_sr(
+                    series=series,
+                    derived=datasets,
+                    result=result_document(record=record),
+                    bundle=bundle,
+                    directory=staging,
+                )
             result = result_document(record=record)
             write_json_atomic(path=staging / RESULT_NAME, value=result)
             if adaptation is not None and request.save_adapted_model is not None:

@@ -10,8 +10,9 @@
      "timings_s": {load, adapt, denoise, qc, score, write},
      "notes": [str, ...]}
 
-The quality scorer and the scores SR are not part of this version: ``scores``, ``sr_uid`` and ``scorer`` are
-null, and a note says so when scoring was asked for. ``sha256`` is the ONNX weights' digest, from which the
+``sr_uid`` is the SOP Instance UID of the scores SR written beside the derived series (null when there is none).
+The quality scorer is not part of this version: ``scores`` and ``scorer`` are null, and a note says so when
+scoring was asked for. ``sha256`` is the ONNX weights' digest, from which the
 DeviceUID is derived.
 """
 
@@ -52,6 +53,7 @@ class JobRecord:
         timings_s: seconds per stage (:data:`STAGES`), 0.0 for skipped stages.
         notes: remarks for the reader of the result.
         adaptation: the ``adaptation`` section, None when no adaptation ran.
+        sr_uid: SOP Instance UID of the scores SR, None when none is written.
     """
 
     input_series_uid: str
@@ -63,6 +65,7 @@ class JobRecord:
     timings_s: Mapping[str, float]
     notes: Sequence[str] = ()
     adaptation: Mapping[str, Any] | None = None
+    sr_uid: str | None = None
 
 
 def result_document(*, record: JobRecord) -> dict[str, Any]:
@@ -70,7 +73,7 @@ def result_document(*, record: JobRecord) -> dict[str, Any]:
     bundle = record.bundle
     return {
         "input": {"series_uid": record.input_series_uid, "n_slices": record.n_slices, "scores": None},
-        "output": {"series_uid": record.output_series_uid, "sr_uid": None, "scores": None},
+        "output": {"series_uid": record.output_series_uid, "sr_uid": record.sr_uid, "scores": None},
         "qc": dict(record.qc),
         "adaptation": dict(record.adaptation) if record.adaptation is not None else None,
         "provenance": {
