@@ -23,7 +23,8 @@ _CHECK = "sr_input"
 
 @dataclass(frozen=True, kw_only=True)
 class SeriesScores:
-    """The scores of one series: ratings (0.5 grid), unrounded predictions (None when absent), their standard
+    """The scores of one series: ratings (0.5 grid, 0-3), unrounded predictions (None when absent; any finite
+    number, as a regression head need not stay inside 0-3), their standard
     deviation over the image patches (same units), the calibration text and the number of patches (or None)."""
 
     values: Mapping[ScoreName, float]
@@ -86,7 +87,7 @@ def parse_scores(*, value: object, name: str) -> SeriesScores | None:
         raise _error(name, "a mapping or null", value)
     values = _triple(value, name=name, low=SCORE_RANGE[0], high=SCORE_RANGE[1])
     raw = value.get("raw")
-    unrounded = None if raw is None else _triple(raw, name=f"{name}['raw']", low=SCORE_RANGE[0], high=SCORE_RANGE[1])
+    unrounded = None if raw is None else _triple(raw, name=f"{name}['raw']", low=-math.inf, high=math.inf)
     spread = section(parent=value, key="uncertainty", name=name)
     uncertainty = _triple(spread, name=f"{name}['uncertainty']", low=0.0, high=math.inf)
     calibration = _text(section(parent=value, key="calibration", name=name), name=f"{name}['calibration']")

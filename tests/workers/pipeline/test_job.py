@@ -9,12 +9,15 @@ import numpy as np
 import pytest
 
 from imaging.dicom.reader import read_pet_series
+from imaging.dicom.sr.codes import QC_GROUP, QC_MEASURES
 from imaging.errors import InputError, NotDicomError, OutputError
 from models.bundle import BundleInfo
+from tests.imaging.dicom.sr_helpers import group_of, qc_values, read_sr, referenced_uids
 from workers.pipeline import job
 from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
 from workers.pipeline.qc import body_mask
 from workers.pipeline.result import SCORING_UNAVAILABLE, STAGES
+from workers.pipeline.write import DENOISED_DIR, SR_NAME
 
 
 def _request(*, series: Path, out: Path, bundle: BundleInfo, score: bool = True) -> ProcessRequest:
@@ -51,7 +54,7 @@ def test_random_network_writes_a_valid_series(
     assert derived.volume.geometry == read_pet_series(source=small_series_dir).volume.geometry
     assert derived.datasets[0].ContributingEquipmentSequence[-1].DeviceUID == random_bundle_info.device_uid
     assert random_bundle_info.onnx_sha256[:12] in derived.datasets[0].DerivationDescription
-    assert sorted(path.name for path in out.iterdir()) == ["denoised", "result.json"]
+    assert sorted(path.name for path in out.iterdir()) == ["denoised", "result.json", "scores-sr.dcm"]
     assert list(dict.fromkeys(stage for stage, _ in stages)) == ["load", "denoise", "qc", "write"]
     assert dict(stages) == {"load": 1.0, "denoise": 1.0, "qc": 1.0, "write": 1.0}  # each one's last report
     assert 0.0 < [f for stage, f in stages if stage == "denoise"][1] <= 1.0  # per batch of slices
@@ -63,7 +66,7 @@ def test_result_keys_and_types(small_series_dir: Path, random_bundle_info: Bundl
     result = run_process(request=_request(series=small_series_dir, out=tmp_path / "o", bundle=random_bundle_info))
     assert list(result) == ["input", "output", "qc", "adaptation", "provenance", "timings_s", "notes"]
     assert result["input"]["n_slices"] == 12 and result["input"]["scores"] is None
-    assert result["output"]["sr_uid"] is None and result["output"]["scores"] is None
+    assert isinstance(result["output"]["sr_uid"], str) and result["output"]["scores"] is None
     assert result["adaptation"] is None
     provenance = result["provenance"]
     assert provenance["scorer"] is None and provenance["device_uid"] == random_bundle_info.device_uid
@@ -75,6 +78,31 @@ def test_result_keys_and_types(small_series_dir: Path, random_bundle_info: Bundl
     for key in ("suvmax_in", "suvmax_out", "suvmean_ratio_body", "noise_cov_in", "noise_cov_out"):
         assert isinstance(result["qc"][key], float), key
     assert result["notes"] == [SCORING_UNAVAILABLE]
+
+
+def test_scores_sr_holds_the_result_and_references_both_series(
+    small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = run_process(request=_request(series=small_series_dir, out=out, bundle=random_bundle_info, score=False))
+    document = read_sr(out / SR_NAME)
+    assert document.SOPInstanceUID == result["output"]["sr_uid"]
+    source_uids = {str(ds.SOPInstanceUID) for ds in read_pet_series(source=small_series_dir).datasets}
+    derived_uids = {str(ds.SOPInstanceUID) for ds in read_pet_series(source=out / DENOISED_DIR).datasets}
+    qc = group_of(document, label=QC_GROUP)
+    assert referenced_uids(qc) == source_uids | derived_uids
+    expected = {
+        measure.key: pytest.approx(result["qc"][measure.key] * measure.factor)
+        for measure in QC_MEASURES
+        if result["qc"].get(measure.key) is not None
+    }
+    assert {key: value for key, (value, _) in qc_values(qc).items()} == expected
+    assert len(expected) >= 5  # SUVmax in/out, Bq/ml max in/out, body ratio, CoV in/out of the small study
+    (study,) = document.CurrentRequestedProcedureEvidenceSequence
+    assert {str(item.SeriesInstanceUID) for item in study.ReferencedSeriesSequence} == {
+        result["input"]["series_uid"],
+        result["output"]["series_uid"],
+    }
 
 
 def test_no_score_adds_no_note_and_adapt_off_is_accepted(
