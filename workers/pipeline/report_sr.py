@@ -11,9 +11,9 @@ from pathlib import Path
 from typing import Any
 
 import highdicom as hd
-from pydicom import Dataset
+from pydicom import Dataset, dcmwrite
 
-from imaging.dicom.files import write_dataset
+from imaging.atomic import write_atomic
 from imaging.dicom.reader import PetSeries
 from imaging.dicom.sr import build_scores_sr
 from models.bundle import BundleInfo
@@ -44,10 +44,13 @@ def scores_sr(
 def write_scores_sr(
     *, series: PetSeries, derived: Sequence[Dataset], result: Mapping[str, Any], bundle: BundleInfo, directory: Path
 ) -> Path:
-    """Build the scores SR (:func:`scores_sr`) and write it as ``directory / SR_NAME``; returns the path.
+    """Build the scores SR (:func:`scores_sr`) and write it as ``directory / SR_NAME`` (atomically, mode 0644, like
+    result.json); returns the path.
 
     Raises:
         OutputError: the file could not be written.
     """
     dataset = scores_sr(series=series, derived=derived, result=result, bundle=bundle)
-    return write_dataset(dataset=dataset, path=Path(directory) / SR_NAME)
+    path = Path(directory) / SR_NAME
+    write_atomic(path=path, write=lambda handle: dcmwrite(handle, dataset, enforce_file_format=True))
+    return path

@@ -18,6 +18,7 @@ series (1 when neither has one).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
@@ -44,6 +45,7 @@ COMPREHENSIVE_3D_SR = "1.2.840.10008.5.1.4.1.1.88.34"
 """SOP Class UID of Comprehensive 3D SR Storage."""
 SERIES_DESCRIPTION = "petiq quality scores"
 _IS_MAX = 2**31 - 1
+_PERSON_NAME_WARNING = r"The string .* is unlikely to represent the intended person name"
 
 
 def _one_series(*, datasets: Sequence[Dataset], name: str) -> tuple[str, str]:
@@ -157,12 +159,38 @@ def build_scores_sr(
         procedure_reported=PROCEDURE_PET,
         imaging_measurements=_groups(sources=sources, derived=derived, result=result, algorithm=algorithm),
     )
-    document = hd.sr.Comprehensive3DSR(
+    number = _series_number(requested=series_number, datasets=[*sources, *derived])
+    uid = _instance_uid(instance_uid=instance_uid, result=result)
+    with warnings.catch_warnings():  # the source's Patient Name is copied as is, even a one-component "STS_001"
+        warnings.filterwarnings("ignore", message=_PERSON_NAME_WARNING, category=UserWarning)
+        return _document(
+            sources=sources,
+            derived=derived,
+            report=report,
+            algorithm=algorithm,
+            series_number=number,
+            instance_uid=uid,
+            moment=moment,
+        )
+
+
+def _document(
+    *,
+    sources: Sequence[Dataset],
+    derived: Sequence[Dataset],
+    report: hd.sr.MeasurementReport,
+    algorithm: AlgorithmIdentity,
+    series_number: int,
+    instance_uid: str,
+    moment: datetime,
+) -> hd.sr.Comprehensive3DSR:
+    """The Comprehensive 3D SR holding ``report`` (header: module docstring)."""
+    return hd.sr.Comprehensive3DSR(
         evidence=[*sources, *derived],
         content=report,
         series_instance_uid=hd.UID(),
-        series_number=_series_number(requested=series_number, datasets=[*sources, *derived]),
-        sop_instance_uid=_instance_uid(instance_uid=instance_uid, result=result),
+        series_number=series_number,
+        sop_instance_uid=instance_uid,
         instance_number=1,
         manufacturer=algorithm.manufacturer,
         manufacturer_model_name="petiq",
@@ -176,4 +204,3 @@ def build_scores_sr(
         series_time=moment.time(),
         specific_character_set="ISO_IR 192",
     )
-    return document

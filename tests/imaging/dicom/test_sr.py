@@ -157,6 +157,17 @@ def test_unscored_result_keeps_qc_and_the_algorithm(
     assert [item.value for item in observer] == ["petiq"]
 
 
+def test_one_component_patient_name_is_copied_as_is(series: tuple[list[Dataset], list[Dataset]]) -> None:
+    """Scanners write names such as "STS_001"; highdicom's warning about them is no reason to fail a job."""
+    sources, derived = ([copy.deepcopy(ds) for ds in part] for part in series)
+    for ds in (*sources, *derived):
+        ds.PatientName = "STS_001"
+    built = build_scores_sr(
+        sources=sources, derived=derived, result=make_result(sources=sources, derived=derived), algorithm=_algorithm()
+    )
+    assert str(built.PatientName) == "STS_001"
+
+
 def test_instance_uid_comes_from_the_argument_or_the_result(series: tuple[list[Dataset], list[Dataset]]) -> None:
     sources, derived = series
     uid = hd.UID()

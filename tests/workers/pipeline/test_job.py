@@ -86,6 +86,7 @@ def test_scores_sr_holds_the_result_and_references_both_series(
     out = tmp_path / "out"
     result = run_process(request=_request(series=small_series_dir, out=out, bundle=random_bundle_info, score=False))
     document = read_sr(out / SR_NAME)
+    assert (out / SR_NAME).stat().st_mode & 0o777 == 0o644  # readable like result.json, not a private temp file
     assert document.SOPInstanceUID == result["output"]["sr_uid"]
     source_uids = {str(ds.SOPInstanceUID) for ds in read_pet_series(source=small_series_dir).datasets}
     derived_uids = {str(ds.SOPInstanceUID) for ds in read_pet_series(source=out / DENOISED_DIR).datasets}
