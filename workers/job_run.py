@@ -35,7 +35,7 @@ from workers.job_io import clear_staging, snapshot_series, store_derived
 from workers.pipeline.adapt import AdaptMode
 from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
-from workers.pipeline.write import DENOISED_DIR, RESULT_NAME
+from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
 
 __all__ = ["TRANSIENT", "ProgressWriter", "exclusive_lock", "run_job"]
 
@@ -107,7 +107,8 @@ def _pipeline(*, job: JobPublic, settings: Settings, store: JobStore) -> None:
 def _finish(*, job: JobPublic, settings: Settings, store: JobStore) -> JobPublic:
     output = store.output_dir(job.id)
     result: dict[str, Any] = json.loads((output / RESULT_NAME).read_text())
-    store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid)
+    sr_path = output / SR_NAME if result["output"].get("sr_uid") else None  # the result says whether there is one
+    store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid, sr_path=sr_path)
     clear_staging(job_dir=store.job_dir(job.id))
     return store.update(job.id, lambda current: succeeded(current, result=result))
 

@@ -31,7 +31,7 @@ def series_indices(*, layout: Layout, study_uid: str) -> list[SeriesIndex]:
 
 def _order(item: tuple[str, InstanceRecord]) -> tuple[int, float, str]:
     sop, record = item
-    return (record.instance_number or 0, record.image_position[2], sop)
+    return (record.instance_number or 0, record.image_position[2] if record.image_position else 0.0, sop)
 
 
 def instance_files(

@@ -1,8 +1,13 @@
 """Read one received file and validate what the storage needs before keeping it.
 
-Accepted: PET Image Storage (1.2.840.10008.5.1.4.1.1.128) with Modality PT, Implicit or Explicit VR Little
-Endian, the identifying UIDs, the image plane (position, orientation, spacing, rows, columns) and complete native
-Pixel Data. Every refusal is an :class:`InstanceRejectedError` carrying its PS3.18 Failure Reason.
+Accepted from STOW-RS (:data:`STOW_SOP_CLASSES`): PET Image Storage (1.2.840.10008.5.1.4.1.1.128) with Modality
+PT, Implicit or Explicit VR Little Endian, the identifying UIDs, the image plane (position, orientation, spacing,
+rows, columns) and complete native Pixel Data. Every refusal is an :class:`InstanceRejectedError` carrying its
+PS3.18 Failure Reason; any other SOP Class is refused with 0x0122 (SOP Class not supported).
+
+The worker storing a job's output also passes :data:`JOB_OUTPUT_SOP_CLASSES`, which adds petiq's own scores SR:
+Comprehensive 3D SR Storage (1.2.840.10008.5.1.4.1.1.88.34) with Modality SR and the identifying UIDs (an SR has
+no image plane and no Pixel Data; its series is recorded without image attributes).
 
 A part holding File Meta Information but no preamble and ``DICM`` prefix (what pydicom writes without
 ``enforce_file_format``, and so what ``dicomweb-client`` sends) is rewritten as a PS3.10 file by
@@ -19,7 +24,12 @@ from pathlib import Path
 from pydicom import dcmread, dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian, PositronEmissionTomographyImageStorage
+from pydicom.uid import (
+    Comprehensive3DSRStorage,
+    ExplicitVRLittleEndian,
+    ImplicitVRLittleEndian,
+    PositronEmissionTomographyImageStorage,
+)
 
 from imaging.atomic import write_atomic
 from service.errors import InstanceRejectedError
@@ -27,9 +37,20 @@ from service.storage.layout import is_uid
 from service.storage.models import InstanceHeader, InstanceRecord, SeriesAttributes, StudyAttributes
 from service.storage.status import FailureReason
 
-__all__ = ["STORABLE_TRANSFER_SYNTAXES", "normalise_part10", "read_instance"]
+__all__ = [
+    "JOB_OUTPUT_SOP_CLASSES",
+    "STORABLE_TRANSFER_SYNTAXES",
+    "STOW_SOP_CLASSES",
+    "normalise_part10",
+    "read_instance",
+]
 
 STORABLE_TRANSFER_SYNTAXES = frozenset({ImplicitVRLittleEndian, ExplicitVRLittleEndian})
+STOW_SOP_CLASSES = frozenset({str(PositronEmissionTomographyImageStorage)})
+"""What STOW-RS stores: PET Image Storage only."""
+JOB_OUTPUT_SOP_CLASSES = frozenset({*STOW_SOP_CLASSES, str(Comprehensive3DSRStorage)})
+"""What a worker stores as a job's output: the derived PET series and the scores SR (Comprehensive 3D SR)."""
+_MODALITIES = {str(PositronEmissionTomographyImageStorage): "PT", str(Comprehensive3DSRStorage): "SR"}
 _DEFER_BYTES = 1024  # pixel data and other large values stay on disk while the header is checked
 _PREAMBLE_BYTES = 128
 _READ_ERRORS = (InvalidDicomError, EOFError, ValueError, KeyError, TypeError, AttributeError, OSError)
@@ -85,16 +106,18 @@ def _read(path: Path) -> Dataset:
         raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
 
 
-def _check_identity(ds: Dataset) -> None:
+def _check_identity(ds: Dataset, sop_classes: frozenset[str]) -> None:
     for keyword in ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID"):
         if not is_uid(_raw_text(ds, keyword)):
             reason = FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS
             raise _reject(f"Attribute '{keyword}' should be a UID.", reason, "attribute", ds)
-    if str(ds.SOPClassUID) != PositronEmissionTomographyImageStorage:
-        message = f"SOP Class {ds.SOPClassUID} is not stored: petiq accepts PET Image Storage only."
+    sop_class = str(ds.SOPClassUID)
+    if sop_class not in sop_classes or sop_class not in _MODALITIES:
+        message = f"SOP Class {sop_class} is not stored: petiq accepts PET Image Storage only."
         raise _reject(message, FailureReason.SOP_CLASS_NOT_SUPPORTED, "sop_class", ds)
-    if ds.get("Modality") != "PT":
-        message = f"Attribute 'Modality' should be 'PT' for PET Image Storage, got {ds.get('Modality')!r}."
+    modality = _MODALITIES[sop_class]
+    if ds.get("Modality") != modality:
+        message = f"Attribute 'Modality' should be {modality!r} for SOP Class {sop_class}, got {ds.get('Modality')!r}."
         raise _reject(message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "modality", ds)
     meta_uid = ds.file_meta.get("MediaStorageSOPInstanceUID")
     if meta_uid is not None and str(meta_uid) != str(ds.SOPInstanceUID):
@@ -161,52 +184,56 @@ def _study(ds: Dataset) -> StudyAttributes:
     )
 
 
-def _series(ds: Dataset) -> SeriesAttributes:
-    orientation = _numbers(ds, "ImageOrientationPatient", 6)
-    spacing = _numbers(ds, "PixelSpacing", 2)
+def _series(ds: Dataset, *, images: bool) -> SeriesAttributes:
+    """The series attributes; without the image ones (None) when ``images`` is False (an SR)."""
+    orientation = _numbers(ds, "ImageOrientationPatient", 6) if images else None
+    spacing = _numbers(ds, "PixelSpacing", 2) if images else None
     return SeriesAttributes(
         series_uid=str(ds.SeriesInstanceUID),
         modality=_text(ds, "Modality"),
         series_number=_integer(ds, "SeriesNumber"),
         series_description=_text(ds, "SeriesDescription"),
         frame_of_reference_uid=_text(ds, "FrameOfReferenceUID"),
-        rows=int(ds.Rows),
-        columns=int(ds.Columns),
-        image_orientation=(
-            orientation[0],
-            orientation[1],
-            orientation[2],
-            orientation[3],
-            orientation[4],
-            orientation[5],
-        ),
-        pixel_spacing=(spacing[0], spacing[1]),
+        rows=int(ds.Rows) if images else None,
+        columns=int(ds.Columns) if images else None,
+        image_orientation=None if orientation is None else _six(orientation),
+        pixel_spacing=None if spacing is None else (spacing[0], spacing[1]),
         number_of_slices=_integer(ds, "NumberOfSlices"),
     )
 
 
-def read_instance(*, path: Path, sha256: str, size: int) -> InstanceHeader:
+def _six(values: tuple[float, ...]) -> tuple[float, float, float, float, float, float]:
+    return (values[0], values[1], values[2], values[3], values[4], values[5])
+
+
+def read_instance(
+    *, path: Path, sha256: str, size: int, sop_classes: frozenset[str] = STOW_SOP_CLASSES
+) -> InstanceHeader:
     """Read the file at ``path`` (pixel data left on disk) and validate it for storage.
 
     Args:
         path: a received part, a DICOM PS3.10 file.
         sha256: hex digest of the file's bytes; size: its length in bytes (both computed while spooling).
+        sop_classes: the SOP Classes accepted: :data:`STOW_SOP_CLASSES`, or :data:`JOB_OUTPUT_SOP_CLASSES` when
+            a worker stores a job's output.
 
     Raises:
         InstanceRejectedError: the file cannot be stored; ``reason`` is its PS3.18 Failure Reason.
     """
     ds = _read(path)
-    _check_identity(ds)
-    _check_pixels(ds, path)
-    position = _numbers(ds, "ImagePositionPatient", 3)
-    series = _series(ds)
+    _check_identity(ds, sop_classes)
+    images = str(ds.SOPClassUID) == PositronEmissionTomographyImageStorage
+    if images:
+        _check_pixels(ds, path)
+    position = _numbers(ds, "ImagePositionPatient", 3) if images else None
+    series = _series(ds, images=images)
     record = InstanceRecord(
         sop_class_uid=str(ds.SOPClassUID),
         transfer_syntax_uid=str(ds.file_meta.TransferSyntaxUID),
         sha256=sha256,
         size=size,
         instance_number=_integer(ds, "InstanceNumber"),
-        image_position=(position[0], position[1], position[2]),
+        image_position=None if position is None else (position[0], position[1], position[2]),
         acquisition=_text(ds, "AcquisitionDate") + _text(ds, "AcquisitionTime"),
     )
     return InstanceHeader(sop_instance_uid=str(ds.SOPInstanceUID), study=_study(ds), series=series, record=record)

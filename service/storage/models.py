@@ -29,7 +29,11 @@ class StudyAttributes(BaseModel):
 
 
 class SeriesAttributes(BaseModel):
-    """Series level attributes; ``image_orientation`` (6 direction cosines), ``pixel_spacing`` (row, column) mm."""
+    """Series level attributes; ``image_orientation`` (6 direction cosines), ``pixel_spacing`` (row, column) mm.
+
+    The image attributes (``rows`` ... ``pixel_spacing``) are None for a series without images: petiq's own
+    scores SR (see :data:`service.storage.instances.JOB_OUTPUT_SOP_CLASSES`).
+    """
 
     model_config = ConfigDict(frozen=True)
 
@@ -38,18 +42,18 @@ class SeriesAttributes(BaseModel):
     series_number: int | None = None
     series_description: str = ""
     frame_of_reference_uid: str = ""
-    rows: int
-    columns: int
-    image_orientation: tuple[float, float, float, float, float, float]
-    pixel_spacing: tuple[float, float]
+    rows: int | None
+    columns: int | None
+    image_orientation: tuple[float, float, float, float, float, float] | None
+    pixel_spacing: tuple[float, float] | None
     number_of_slices: int | None = None
 
 
 class InstanceRecord(BaseModel):
-    """One stored instance: ``image_position`` mm (patient coordinates), ``acquisition`` = AcquisitionDate +
-    AcquisitionTime as written (``""`` when absent), ``sha256`` and ``size`` (bytes) of the part as received
-    (the stored file is those bytes, unless the part lacked its PS3.10 preamble and was completed, see
-    :func:`service.storage.instances.normalise_part10`)."""
+    """One stored instance: ``image_position`` mm (patient coordinates; None for an SR), ``acquisition`` =
+    AcquisitionDate + AcquisitionTime as written (``""`` when absent), ``sha256`` and ``size`` (bytes) of the part
+    as received (the stored file is those bytes, unless the part lacked its PS3.10 preamble and was completed,
+    see :func:`service.storage.instances.normalise_part10`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -58,7 +62,7 @@ class InstanceRecord(BaseModel):
     sha256: str
     size: int
     instance_number: int | None = None
-    image_position: tuple[float, float, float]
+    image_position: tuple[float, float, float] | None
     acquisition: str = ""
 
 

@@ -9,8 +9,9 @@ petiq uses a documented rule. Series S is a split of series P of the same study 
    (within 1e-3 mm) and the same slice positions along the slice normal (same count, each within 0.01 mm);
 3. their earliest AcquisitionDate + AcquisitionTime are present and equal (the same acquisition).
 
-When several series qualify as P, the one whose description equals S's with the matched words removed (case and
-spacing ignored) wins; if that does not single one out, S is left unpaired (a job never guesses its N2N pair).
+Only series of images qualify, as S or as P (never an SR). When several series qualify as P, the one whose
+description equals S's with the matched words removed (case and spacing ignored) wins; if that does not single
+one out, S is left unpaired (a job never guesses its N2N pair).
 """
 
 from __future__ import annotations
@@ -31,6 +32,8 @@ _POSITION_TOLERANCE_MM = 0.01
 
 def slice_positions_mm(*, index: SeriesIndex) -> np.ndarray:
     """Sorted positions of the series' slices along the slice normal, ``(n,) float64``, mm."""
+    if index.series.image_orientation is None:
+        raise ValueError("Argument 'index' should be a series of images (with ImageOrientationPatient).")
     orientation = np.asarray(index.series.image_orientation, dtype=np.float64)
     normal = np.cross(orientation[:3], orientation[3:])
     positions = np.asarray([record.image_position for record in index.instances.values()], dtype=np.float64)
@@ -43,6 +46,8 @@ def _acquisition(index: SeriesIndex) -> str:
 
 def _same_grid(first: SeriesIndex, second: SeriesIndex) -> bool:
     a, b = first.series, second.series
+    if a.image_orientation is None or b.image_orientation is None or a.pixel_spacing is None or b.pixel_spacing is None:
+        return False  # a series without images (an SR)
     return (
         a.frame_of_reference_uid == b.frame_of_reference_uid
         and (a.rows, a.columns) == (b.rows, b.columns)

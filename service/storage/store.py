@@ -19,7 +19,7 @@ from service.errors import InstanceRejectedError, TooLargeError
 from service.storage.catalog import series_indices
 from service.storage.completion import is_complete
 from service.storage.index import read_index, series_lock, write_index
-from service.storage.instances import normalise_part10, read_instance
+from service.storage.instances import STOW_SOP_CLASSES, normalise_part10, read_instance
 from service.storage.layout import Layout
 from service.storage.models import InstanceHeader, SeriesIndex
 from service.storage.outcomes import InstanceOutcome, SeriesKey, StoreReport
@@ -49,9 +49,9 @@ def _outcome(
     )
 
 
-def _validate(file: SpooledFile, study_uid: str | None) -> InstanceHeader:
+def _validate(file: SpooledFile, study_uid: str | None, sop_classes: frozenset[str]) -> InstanceHeader:
     normalise_part10(path=file.path)
-    header = read_instance(path=file.path, sha256=file.sha256, size=file.size)
+    header = read_instance(path=file.path, sha256=file.sha256, size=file.size, sop_classes=sop_classes)
     if study_uid is not None and header.study.study_uid != study_uid:
         raise InstanceRejectedError(
             f"The instance belongs to study {header.study.study_uid}, not to {study_uid} of the request URL.",
@@ -145,13 +145,13 @@ def _commit_series(
 
 
 def _read_all(
-    files: Sequence[SpooledFile], study_uid: str | None
+    files: Sequence[SpooledFile], study_uid: str | None, sop_classes: frozenset[str]
 ) -> tuple[dict[int, InstanceOutcome], dict[SeriesKey, list[_Item]]]:
     outcomes: dict[int, InstanceOutcome] = {}
     groups: dict[SeriesKey, list[_Item]] = {}
     for position, file in enumerate(files):
         try:
-            header = _validate(file, study_uid)
+            header = _validate(file, study_uid, sop_classes)
         except InstanceRejectedError as error:
             outcomes[position] = InstanceOutcome(
                 sop_instance_uid=error.uid,
@@ -171,6 +171,7 @@ def store_instances(
     study_uid: str | None,
     max_instances_per_series: int,
     split_pattern: re.Pattern[str],
+    sop_classes: frozenset[str] = STOW_SOP_CLASSES,
 ) -> StoreReport:
     """Validate and store spooled parts; the caller deletes what is left of ``files`` afterwards.
 
@@ -180,12 +181,14 @@ def store_instances(
         study_uid: the study of the request URL (``/studies/{study}``), None for ``/studies``.
         max_instances_per_series: the limit a series may not exceed.
         split_pattern: compiled ``split_description_pattern``.
+        sop_classes: the SOP Classes stored (others fail with 0x0122): STOW-RS keeps the default, PET Image
+            Storage; a worker storing a job's output passes ``JOB_OUTPUT_SOP_CLASSES`` (adds the scores SR).
 
     Raises:
         TooLargeError: a series would exceed ``max_instances_per_series``; nothing of the request is stored.
     """
     layout = Layout(root)
-    outcomes, groups = _read_all(files, study_uid)
+    outcomes, groups = _read_all(files, study_uid, sop_classes)
     _check_limits(layout=layout, groups=groups, limit=max_instances_per_series)
     completed: list[SeriesKey] = []
     for key, items in groups.items():

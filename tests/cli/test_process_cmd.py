@@ -20,6 +20,7 @@ from tests.imaging.dicom.dciodvfy import dciodvfy_errors, requires_dciodvfy
 from tests.workers.builders import identity_bundle, random_bundle, small_study
 from workers.pipeline.qc import body_mask
 from workers.pipeline.settings import WEIGHTS_ENV
+from workers.pipeline.write import SR_NAME
 
 
 @pytest.fixture(scope="module")
@@ -62,6 +63,9 @@ def test_process_writes_series_and_result(
     assert derived.volume.uids.series_uid == result["output"]["series_uid"] != source.volume.uids.series_uid
     assert abs(_body_activity_ratio(series_dir, out / "denoised") - 1.0) < 0.02
     assert result["notes"] and result["provenance"]["denoiser"]["name"] == "test-identity"
+    report = pydicom.dcmread(out / SR_NAME)
+    assert report.SOPInstanceUID == result["output"]["sr_uid"] and report.Modality == "SR"
+    assert report.StudyInstanceUID == source.volume.uids.study_uid
 
 
 def test_process_with_random_network_no_score_and_env_weights(
@@ -194,6 +198,14 @@ def test_dciodvfy_derived_adds_no_error(series_dir: Path, bundles: dict[str, Bun
         assert dciodvfy_errors(path) <= dciodvfy_errors(sources[reference]), path.name
 
 
+@pytest.mark.e2e
+@requires_dciodvfy
+def test_dciodvfy_scores_sr_has_no_error(series_dir: Path, bundles: dict[str, BundleInfo], tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    assert _process(series_dir, out, bundles["random"].directory, "--no-score") == 0
+    assert dciodvfy_errors(out / SR_NAME) == set()
+
+
 @pytest.fixture(scope="module")
 def real_ge_out(real_ge_dir: Path, bundles: dict[str, BundleInfo], tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("real") / "out"
@@ -220,3 +232,10 @@ def test_real_ge_derived_adds_no_dciodvfy_error(real_ge_dir: Path, real_ge_out: 
     for path in (derived[0], derived[len(derived) // 2], derived[-1]):
         reference = pydicom.dcmread(path, stop_before_pixels=True).SourceImageSequence[0].ReferencedSOPInstanceUID
         assert dciodvfy_errors(path) <= dciodvfy_errors(sources[reference]), path.name
+
+
+@pytest.mark.slow
+@pytest.mark.e2e
+@requires_dciodvfy
+def test_real_ge_scores_sr_has_no_dciodvfy_error(real_ge_out: Path) -> None:
+    assert dciodvfy_errors(real_ge_out / SR_NAME) == set()

@@ -176,7 +176,11 @@ def test_killed_worker_job_finishes_once_with_the_same_result(
     assert job["status"] == "succeeded", job["error"]
     assert job["attempts"] == 2
     output_uid = job["result"]["output"]["series_uid"]
-    assert _study_series(cluster, study) == before | {output_uid}  # exactly one derived series more
+    added = _study_series(cluster, study) - before  # exactly one derived series and one scores SR more
+    (report_uid,) = added - {output_uid}
+    assert output_uid in added and len(added) == 2
+    sr_search = _client(cluster).search_for_series(study_instance_uid=study, search_filters={"Modality": "SR"})
+    assert report_uid in {pydicom.Dataset.from_json(item).SeriesInstanceUID for item in sr_search}
     assert job["result"]["adaptation"]["steps"] == ADAPT_STEPS
     derived = _retrieved_volume(cluster, study, output_uid, tmp_path / "wado")
     expected = _petiq_process(

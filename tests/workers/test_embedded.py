@@ -79,7 +79,9 @@ def test_stow_to_derived_series_round_trip(
     assert (job["progress"], job["attempts"]) == (100.0, 1)
     output_uid = job["result"]["output"]["series_uid"]
     found = client.get(f"/dicomweb/studies/{source.uids.study_uid}/series", headers=AUTH).json()
-    assert {item["0020000E"]["Value"][0] for item in found} == {source.uids.series_uid, output_uid}
+    modalities = {item["0020000E"]["Value"][0]: item["00080060"]["Value"][0] for item in found}
+    (report_uid,) = set(modalities) - {source.uids.series_uid, output_uid}  # and the scores SR
+    assert modalities == {source.uids.series_uid: "PT", output_uid: "PT", report_uid: "SR"}
     derived = read_pet_series(source=_retrieve(client, source.uids.study_uid, output_uid, tmp_path / "wado")).volume
     reference = tmp_path / "reference"
     run_process(

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import fcntl
+import io
 import json
 import os
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import pydicom
 import pytest
 
 from imaging.dicom.reader import read_pet_series
@@ -18,8 +20,10 @@ from service.core.config import Settings
 from service.jobs.models import JobStatus
 from service.jobs.store import JobStore
 from service.jobs.transitions import started
+from service.main import create_app
 from service.storage.catalog import instance_files, series_indices
 from service.storage.layout import Layout
+from tests.service.conftest import TestClient
 from tests.workers.service_builders import queued_job
 from workers import job_run
 from workers.job_run import ProgressWriter, run_job
@@ -47,7 +51,10 @@ def test_job_runs_stores_the_derived_series_and_succeeds(
     assert done.timings.stages_s == done.result["timings_s"]
     output_uid = done.result["output"]["series_uid"]
     indices = series_indices(layout=Layout(settings.storage_dir), study_uid=job.study_uid)
-    assert sorted(index.series.series_uid for index in indices) == sorted([job.series_uid, output_uid])
+    (report,) = [index for index in indices if index.series.modality == "SR"]
+    assert list(report.instances) == [done.result["output"]["sr_uid"]]
+    expected_series = [job.series_uid, output_uid, report.series.series_uid]
+    assert sorted(index.series.series_uid for index in indices) == sorted(expected_series)
     reference = tmp_path / "reference"
     run_process(
         request=ProcessRequest(input_dir=small_series_dir, out_dir=reference, weights_dir=random_bundle_info.directory)
@@ -61,12 +68,34 @@ def test_job_runs_stores_the_derived_series_and_succeeds(
     ]
 
 
+def test_stored_scores_sr_is_retrieved_by_wado_rs(settings: Settings, small_series_dir: Path) -> None:
+    job = queued_job(settings=settings, folder=small_series_dir)
+    done = run_job(job_id=job.id, settings=settings)
+    assert done is not None and done.result is not None
+    sr_uid = done.result["output"]["sr_uid"]
+    (report,) = [
+        index
+        for index in series_indices(layout=Layout(settings.storage_dir), study_uid=job.study_uid)
+        if index.series.modality == "SR"
+    ]
+    url = f"/dicomweb/studies/{job.study_uid}/series/{report.series.series_uid}/instances/{sr_uid}"
+    keyed = settings.model_copy(update={"api_keys": frozenset({"worker-test-key"})})
+    with TestClient(create_app(settings=keyed)) as client:
+        response = client.get(url, headers={"Authorization": "Bearer worker-test-key"})
+    assert response.status_code == 200
+    start = response.content.index(b"DICM") - 128  # the one part's payload: preamble, "DICM", dataset
+    received = pydicom.dcmread(io.BytesIO(response.content[start:]))
+    assert received.SOPInstanceUID == sr_uid and received.Modality == "SR"
+    evidence = received.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence
+    assert {item.SeriesInstanceUID for item in evidence} == {job.series_uid, done.result["output"]["series_uid"]}
+
+
 def test_a_finished_job_is_left_alone(settings: Settings, small_series_dir: Path) -> None:
     job = queued_job(settings=settings, folder=small_series_dir)
     first = run_job(job_id=job.id, settings=settings)
     again = run_job(job_id=job.id, settings=settings)
     assert again == first
-    assert len(series_indices(layout=Layout(settings.storage_dir), study_uid=job.study_uid)) == 2
+    assert len(series_indices(layout=Layout(settings.storage_dir), study_uid=job.study_uid)) == 3  # + the SR
 
 
 def _no_pipeline(**_: Any) -> None:

@@ -2,7 +2,7 @@
 
 ::
 
-    load (read + validate the series) → [adapt] → denoise → qc → [score] → write (derived series + result.json)
+    load (read + validate the series) → [adapt] → denoise → qc → [score] → write (derived series + SR + result.json)
 
 - :mod:`.settings`: where the denoiser's weights are (``PETIQ_DENOISER_WEIGHTS``, else the shipped bundle).
 - :mod:`.load`: the input series as a :class:`~imaging.dicom.reader.PetSeries`.
@@ -10,6 +10,7 @@
 - :mod:`.qc`: pure quantitative checks (SUVmax, body activity, noise in a uniform region).
 - :mod:`.result`: the ``result.json`` document (DESIGN.md §3).
 - :mod:`.write`: the derived DICOM series and the all-or-nothing output folder.
+- :mod:`.report_sr`: the scores SR (``scores-sr.dcm``, :mod:`imaging.dicom.sr`) built from the result document.
 - :mod:`.job`: the request and the job that runs the stages, timed.
 
 None of these modules imports celery.

@@ -1,5 +1,8 @@
 """The whole job in one process: load → [adapt] → denoise → qc → [score] → write, each stage timed.
 
+The write stage writes the derived series, then the scores SR built from the result document (timings aside,
+the document is final by then), then result.json with the final timings.
+
 :func:`run_process` is what ``petiq process`` and the worker's task call. Order matters for the user: the output
 folder is checked first and the weights second (both cheap), before the series is read; nothing is written
 until every stage has run, and then all at once (:func:`workers.pipeline.write.staged_output`).
@@ -11,13 +14,15 @@ import tempfile
 import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from imaging.atomic import write_atomic, write_json_atomic
 from imaging.dicom.files import write_series
+from imaging.dicom.reader import PetSeries
 from imaging.errors import InputError
+from imaging.volume import PetVolume
 from models.adaptation.online import AdaptationSettings
 from models.bundle import STATE_NAME, BundleInfo, load_bundle_info
 from models.engines import Backend
@@ -26,6 +31,7 @@ from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, adapt_denois
 from workers.pipeline.denoise import denoise, open_denoiser
 from workers.pipeline.load import load_series
 from workers.pipeline.qc import quality_control
+from workers.pipeline.report_sr import new_sr_uid, write_scores_sr
 from workers.pipeline.result import STAGES, JobRecord, result_document
 from workers.pipeline.score import open_scorer, score_pair
 from workers.pipeline.write import (
@@ -48,7 +54,8 @@ class ProcessRequest:
 
     Attributes:
         input_dir: folder holding one PET series.
-        out_dir: output folder: must not exist or be empty; gets ``denoised/`` and ``result.json``.
+        out_dir: output folder: must not exist or be empty; gets ``denoised/``, ``scores-sr.dcm`` and
+            ``result.json``.
         weights_dir: the denoiser's weight bundle (``dncnn.json``, ``dncnn.onnx``, ``dncnn.pt``).
         adapt: per-study adaptation mode (:class:`workers.pipeline.adapt.AdaptMode`).
         split_a, split_b: the two half-count reconstructions for ``n2n-split`` (both or neither).
@@ -133,31 +140,44 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
         if scorer is not None:
             with clock.stage("score"):
                 scores_in, scores_out = score_pair(scorer=scorer, before=series.volume, after=denoised)
-        notes = []
-        if mode is AdaptMode.SINGLE:
-            notes.append(SINGLE_APPROXIMATION)
-        with staged_output(out_dir=request.out_dir) as staging:
-            with clock.stage("write"):
-                datasets = derived_datasets(series=series, denoised=denoised, bundle=bundle)
-                write_series(datasets=datasets, directory=staging / DENOISED_DIR)
-            record = JobRecord(
-                input_series_uid=series.volume.uids.series_uid,
-                n_slices=series.volume.shape[0],
-                output_series_uid=str(datasets[0].SeriesInstanceUID),
-                bundle=bundle,
-                engine=denoiser.engine.name,
-                qc=qc,
-                timings_s=clock.timings,
-                notes=notes,
-                adaptation=adaptation,
-                scores_in=scores_in,
-                scores_out=scores_out,
-                scorer=scorer.info.provenance() if scorer is not None else None,
+        record = JobRecord(
+            input_series_uid=series.volume.uids.series_uid,
+            n_slices=series.volume.shape[0],
+            output_series_uid="",  # the derived series' UID, set when it is made
+            bundle=bundle,
+            engine=denoiser.engine.name,
+            qc=qc,
+            timings_s=clock.timings,  # read when the document is made: final after the write stage
+            notes=[SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else [],
+            adaptation=adaptation,
+            sr_uid=new_sr_uid(),
+            scores_in=scores_in,
+            scores_out=scores_out,
+            scorer=scorer.info.provenance() if scorer is not None else None,
+        )
+        return _write(request=request, series=series, denoised=denoised, record=record, clock=clock)
+
+
+def _write(
+    *, request: ProcessRequest, series: PetSeries, denoised: PetVolume, record: JobRecord, clock: _Clock
+) -> dict[str, Any]:
+    """Stage ``write``: the derived series, the scores SR and result.json, staged and renamed into place."""
+    with staged_output(out_dir=request.out_dir) as staging:
+        with clock.stage("write"):
+            datasets = derived_datasets(series=series, denoised=denoised, bundle=record.bundle)
+            write_series(datasets=datasets, directory=staging / DENOISED_DIR)
+            record = replace(record, output_series_uid=str(datasets[0].SeriesInstanceUID))
+            write_scores_sr(
+                series=series,
+                derived=datasets,
+                result=result_document(record=record),
+                bundle=record.bundle,
+                directory=staging,
             )
-            result = result_document(record=record)
-            write_json_atomic(path=staging / RESULT_NAME, value=result)
-            if adaptation is not None and request.save_adapted_model is not None:
-                _save_state(bundle=bundle, path=request.save_adapted_model)
+        result = result_document(record=record)
+        write_json_atomic(path=staging / RESULT_NAME, value=result)
+        if record.adaptation is not None and request.save_adapted_model is not None:
+            _save_state(bundle=record.bundle, path=request.save_adapted_model)
     return result
 
 

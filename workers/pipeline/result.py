@@ -10,6 +10,7 @@
      "timings_s": {load, adapt, denoise, qc, score, write},
      "notes": [str, ...]}
 
+``sr_uid`` is the SOP Instance UID of the scores SR written beside the derived series (null when there is none).
 ``scores`` (:meth:`models.iqa.scoring.SeriesScores.to_dict`) and ``provenance.scorer`` are null when scoring was
 off. ``sha256`` is the ONNX weights' digest, from which the DeviceUID is derived.
 """
@@ -51,6 +52,7 @@ class JobRecord:
         adaptation: the ``adaptation`` section, None when no adaptation ran.
         scores_in, scores_out: the input's and the output's ``scores`` sections, None when scoring was off.
         scorer: the ``provenance.scorer`` section, None when scoring was off.
+        sr_uid: SOP Instance UID of the scores SR, None when none is written.
     """
 
     input_series_uid: str
@@ -62,6 +64,7 @@ class JobRecord:
     timings_s: Mapping[str, float]
     notes: Sequence[str] = ()
     adaptation: Mapping[str, Any] | None = None
+    sr_uid: str | None = None
     scores_in: Mapping[str, Any] | None = None
     scores_out: Mapping[str, Any] | None = None
     scorer: Mapping[str, Any] | None = None
@@ -80,7 +83,7 @@ def result_document(*, record: JobRecord) -> dict[str, Any]:
             "n_slices": record.n_slices,
             "scores": _copy(record.scores_in),
         },
-        "output": {"series_uid": record.output_series_uid, "sr_uid": None, "scores": _copy(record.scores_out)},
+        "output": {"series_uid": record.output_series_uid, "sr_uid": record.sr_uid, "scores": _copy(record.scores_out)},
         "qc": dict(record.qc),
         "adaptation": dict(record.adaptation) if record.adaptation is not None else None,
         "provenance": {

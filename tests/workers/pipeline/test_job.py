@@ -9,13 +9,24 @@ import numpy as np
 import pytest
 
 from imaging.dicom.reader import read_pet_series
+from imaging.dicom.sr.codes import INPUT_GROUP, OUTPUT_GROUP, QC_GROUP, QC_MEASURES
 from imaging.errors import InputError, NotDicomError, OutputError
 from models.bundle import BundleInfo
 from models.iqa.bundle import ScorerInfo
+from tests.imaging.dicom.sr_helpers import (
+    group_of,
+    qc_values,
+    read_sr,
+    referenced_uids,
+    score_values,
+    text_value,
+    uncertainty_values,
+)
 from workers.pipeline import job
 from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
 from workers.pipeline.qc import body_mask
 from workers.pipeline.result import STAGES
+from workers.pipeline.write import DENOISED_DIR, SR_NAME
 
 
 def _request(*, series: Path, out: Path, bundle: BundleInfo, score: bool = False) -> ProcessRequest:
@@ -52,7 +63,7 @@ def test_random_network_writes_a_valid_series(
     assert derived.volume.geometry == read_pet_series(source=small_series_dir).volume.geometry
     assert derived.datasets[0].ContributingEquipmentSequence[-1].DeviceUID == random_bundle_info.device_uid
     assert random_bundle_info.onnx_sha256[:12] in derived.datasets[0].DerivationDescription
-    assert sorted(path.name for path in out.iterdir()) == ["denoised", "result.json"]
+    assert sorted(path.name for path in out.iterdir()) == ["denoised", "result.json", "scores-sr.dcm"]
     assert list(dict.fromkeys(stage for stage, _ in stages)) == ["load", "denoise", "qc", "write"]
     assert dict(stages) == {"load": 1.0, "denoise": 1.0, "qc": 1.0, "write": 1.0}  # each one's last report
     assert 0.0 < [f for stage, f in stages if stage == "denoise"][1] <= 1.0  # per batch of slices
@@ -72,12 +83,18 @@ def test_result_keys_and_types(
     stages: list[str] = []
     result = run_process(request=request, progress=lambda stage, _: stages.append(stage))
     assert list(result) == ["input", "output", "qc", "adaptation", "provenance", "timings_s", "notes"]
-    assert result["input"]["n_slices"] == 12 and result["output"]["sr_uid"] is None
+    assert result["input"]["n_slices"] == 12 and isinstance(result["output"]["sr_uid"], str)
     for side in ("input", "output"):
         scores = result[side]["scores"]
         assert set(scores) == {"gqr", "pr", "dc", "raw", "uncertainty", "calibration", "n_patches", "seed"}
         assert scores["calibration"] == random_scorer_info.calibration and scores["n_patches"] > 0
     assert result["adaptation"] is None and "score" in stages
+    document = read_sr(tmp_path / "o" / SR_NAME)
+    for label, side in ((INPUT_GROUP, "input"), (OUTPUT_GROUP, "output")):
+        group = group_of(document, label=label)
+        assert score_values(group) == {m: result[side]["scores"][m] for m in ("gqr", "pr", "dc")}
+        assert uncertainty_values(group) == pytest.approx(result[side]["scores"]["uncertainty"], abs=1e-6)
+        assert text_value(group) == random_scorer_info.calibration
     provenance = result["provenance"]
     assert provenance["scorer"] == random_scorer_info.provenance()
     assert provenance["device_uid"] == random_bundle_info.device_uid
@@ -98,6 +115,32 @@ def test_scoring_without_a_scorer_is_refused_before_reading(random_bundle_info: 
     with pytest.raises(InputError) as caught:
         run_process(request=request)
     assert caught.value.check == "scorer_weights" and not (tmp_path / "out").exists()
+
+
+def test_scores_sr_holds_the_result_and_references_both_series(
+    small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    result = run_process(request=_request(series=small_series_dir, out=out, bundle=random_bundle_info, score=False))
+    document = read_sr(out / SR_NAME)
+    assert (out / SR_NAME).stat().st_mode & 0o777 == 0o644  # readable like result.json, not a private temp file
+    assert document.SOPInstanceUID == result["output"]["sr_uid"]
+    source_uids = {str(ds.SOPInstanceUID) for ds in read_pet_series(source=small_series_dir).datasets}
+    derived_uids = {str(ds.SOPInstanceUID) for ds in read_pet_series(source=out / DENOISED_DIR).datasets}
+    qc = group_of(document, label=QC_GROUP)
+    assert referenced_uids(qc) == source_uids | derived_uids
+    expected = {
+        measure.key: pytest.approx(result["qc"][measure.key] * measure.factor)
+        for measure in QC_MEASURES
+        if result["qc"].get(measure.key) is not None
+    }
+    assert {key: value for key, (value, _) in qc_values(qc).items()} == expected
+    assert len(expected) >= 5  # SUVmax in/out, Bq/ml max in/out, body ratio, CoV in/out of the small study
+    (study,) = document.CurrentRequestedProcedureEvidenceSequence
+    assert {str(item.SeriesInstanceUID) for item in study.ReferencedSeriesSequence} == {
+        result["input"]["series_uid"],
+        result["output"]["series_uid"],
+    }
 
 
 def test_no_score_leaves_scores_null_and_adapt_off_is_accepted(
