@@ -14,7 +14,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Annotated, Literal
 
-from pydantic import Field, field_validator, model_validator
+from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 __all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "get_settings"]
@@ -54,6 +54,9 @@ class Settings(BaseSettings):
         adapt_max_steps, adapt_max_seconds: the budget of a job's per-study adaptation (steps, wall-clock s).
         denoiser_weights: the denoiser's weight bundle folder (``PETIQ_DENOISER_WEIGHTS``); the shipped bundle
             ``models/weights/dncnn`` when unset.
+        report_secret: the key signing report links (``PETIQ_REPORT_SECRET``); derived from ``api_keys`` when unset
+            (changing the keys then revokes every link). Set it to one value on every gateway.
+        report_link_ttl_s: how long a signed report link stays valid, seconds.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
@@ -75,6 +78,8 @@ class Settings(BaseSettings):
     adapt_max_steps: int = Field(default=300, ge=1)
     adapt_max_seconds: float = Field(default=90.0, gt=0)
     denoiser_weights: Path | None = None
+    report_secret: SecretStr | None = None
+    report_link_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -96,6 +101,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
+
+    @field_validator("report_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("base_url")
     @classmethod
