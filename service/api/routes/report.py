@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
+from http import HTTPStatus
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -26,7 +27,7 @@ from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import BaseUrlDep, BearerDep, LayoutDep, SettingsDep, require_key
-from service.api.errors import problem_responses
+from service.api.errors import PROBLEM_JSON, problem_responses
 from service.core.config import Settings
 from service.jobs.models import utc_now
 from service.jobs.store import JobStore
@@ -47,12 +48,17 @@ REPORT_HEADERS = {
     "X-Content-Type-Options": "nosniff",
 }
 _JOB_ID = Path(description="The job's id")
+_PROBLEM_SCHEMA = {"schema": {"$ref": "#/components/schemas/Problem"}}
 _HTML: dict[int | str, dict[str, Any]] = {
     200: {
         "description": "The report page (or, for a job that has not succeeded, its status page)",
         "content": {"text/html": {"schema": {"type": "string"}}},
     },
-    **problem_responses(401, 404),
+    # errors stay problem+json: spelled out, as a ``model`` would be documented under the route's text/html
+    **{
+        status: {"description": HTTPStatus(status).phrase, "content": {PROBLEM_JSON: _PROBLEM_SCHEMA}}
+        for status in (401, 404, 500)
+    },
 }
 
 
@@ -103,7 +109,8 @@ async def get_job_report(
     expires: Annotated[int | None, Query(description="Signed link: expiry, Unix seconds")] = None,
     signature: Annotated[str | None, Query(description="Signed link: hex HMAC-SHA256")] = None,
 ) -> HTMLResponse:
-    """The job's report for the radiologist: before/after images, scores, QC, provenance and timings."""
+    """The job's report for the radiologist: before/after images, scores, QC, provenance and timings. Open with
+    a bearer key, or without one through the signed link of ``GET /v1/jobs/{id}/report-link``."""
     if credentials is not None or (expires is None and signature is None):
         require_key(settings, credentials)
     else:
