@@ -72,7 +72,7 @@ def scores_section(*, result: Mapping[str, Any]) -> Markup:
             "± is the spread of the model's prediction over the image patches it scored."
         )
     else:
-        note = "Quality scoring was not run for this job: there are no scores."
+        note = "No quality scores for this job: scoring was switched off or is not available (see the notes below)."
     content = join(
         [
             tag("p", note, id="calibration-note", class_="note"),
