@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
@@ -173,3 +174,13 @@ def test_an_explicit_secret_replaces_the_derived_one(settings: Settings) -> None
         assert client.get(stale).status_code == 401
         fresh = client.get(f"/v1/jobs/{done.id}/report-link", headers=AUTH).json()["path"]
         assert client.get(fresh).status_code == 200
+
+
+def test_an_anonymous_gateway_needs_no_link(tmp_path: Path) -> None:
+    anonymous = Settings(storage_dir=tmp_path / "anonymous", allow_anonymous=True)
+    with TestClient(create_app(settings=anonymous, job_queue=RecordingQueue())) as client:
+        done = _stored_job(client, anonymous, number=113)
+        link = client.get(f"/v1/jobs/{done.id}/report-link").json()
+        assert (link["path"], link["expires"]) == (f"/v1/jobs/{done.id}/report", None)
+        assert client.get(link["path"]).status_code == 200
+        assert client.get(link["path"], params={"expires": 1, "signature": "0" * 64}).status_code == 200

@@ -9,9 +9,10 @@ A browser cannot send a bearer key, so the report also accepts a signed, expirin
 ``{url, path, expires, expires_at}``; the URL opens the report without a key until it expires
 (``PETIQ_REPORT_LINK_TTL_S``). A request with a bearer key is judged by the key alone; without one, by the
 link: a missing, tampered or expired signature is 401 problem+json (check ``report_link`` or
-``report_link_expired``). The page is sent with ``Cache-Control: no-store``, a Content-Security-Policy that
-allows no script and no fetch (only inline styles and ``data:`` images) and ``Referrer-Policy: no-referrer``, so
-the signed URL does not leak to other sites.
+``report_link_expired``). An anonymous gateway (PETIQ_ALLOW_ANONYMOUS, no keys) needs neither. The page is sent
+with ``Cache-Control: no-store``, a Content-Security-Policy that allows no script and no fetch (only inline
+styles and ``data:`` images) and ``Referrer-Policy: no-referrer``, so the signed URL does not leak to other
+sites.
 """
 
 from __future__ import annotations
@@ -111,12 +112,11 @@ async def get_job_report(
 ) -> HTMLResponse:
     """The job's report for the radiologist: before/after images, scores, QC, provenance and timings. Open with
     a bearer key, or without one through the signed link of ``GET /v1/jobs/{id}/report-link``."""
-    if credentials is not None or (expires is None and signature is None):
-        require_key(settings, credentials)
+    secret = signing_secret(settings)
+    if credentials is None and secret is not None and (expires is not None or signature is not None):
+        check_link(secret=secret, job_id=job_id, expires=expires, signature=signature, now=time.time())
     else:
-        check_link(
-            secret=signing_secret(settings), job_id=job_id, expires=expires, signature=signature, now=time.time()
-        )
+        require_key(settings, credentials)
     job = JobStore(settings.storage_dir).get(job_id)
     page = await run_in_threadpool(lambda: build_report(layout=layout, job=job, generated=utc_now()))
     return HTMLResponse(page, headers=REPORT_HEADERS)
