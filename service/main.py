@@ -17,7 +17,7 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import SeriesStoredHook, require_key
 from service.api.errors import install_error_handlers, problem_responses
-from service.api.routes import health, jobs, qido, ready, stow, wado
+from service.api.routes import health, jobs, qido, ready, report, stow, wado
 from service.api.schema import install_openapi
 from service.core.config import Settings
 from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
@@ -73,5 +73,6 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     for router in (stow.router, wado.router, qido.router):
         app.include_router(router, prefix="/dicomweb", dependencies=secured)
     app.include_router(jobs.router, dependencies=secured)
+    app.include_router(report.router)  # a bearer key or a signed link: checked by its routes
     install_openapi(app)
     return app

@@ -14,12 +14,15 @@ from service.errors import UnauthorizedError
 from service.storage.layout import Layout
 from service.storage.outcomes import StoreReport
 
-__all__ = ["BaseUrlDep", "HooksDep", "LayoutDep", "SeriesStoredHook", "SettingsDep", "require_key"]
+__all__ = ["BaseUrlDep", "BearerDep", "HooksDep", "LayoutDep", "SeriesStoredHook", "SettingsDep", "require_key"]
 
 SeriesStoredHook = Callable[[StoreReport], None]
 """Called after each STOW-RS request that stored something (``app.state.on_series_stored``); must be idempotent."""
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from PETIQ_API_KEYS.")
+
+BearerDep = Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+"""The ``Authorization: Bearer`` credentials of the request, None when it has none (checked by the route)."""
 
 
 def _settings(request: Request) -> Settings:

@@ -83,6 +83,9 @@ class Settings(BaseSettings):
             at least the destination's ``Retry-After``).
         forward_timeout_s: timeout of one STOW-RS request to the destination (connect, each read/write), s.
         forward_max_request_bytes: largest STOW-RS request body sent; a bigger series goes in several requests.
+        report_secret: the key signing report links (``PETIQ_REPORT_SECRET``); derived from ``api_keys`` when unset
+            (changing the keys then revokes every link). Set it to one value on every gateway.
+        report_link_ttl_s: how long a signed report link stays valid, seconds.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
@@ -111,6 +114,8 @@ class Settings(BaseSettings):
     forward_backoff_s: float = Field(default=5.0, gt=0)
     forward_timeout_s: float = Field(default=60.0, gt=0)
     forward_max_request_bytes: int = Field(default=64 * _MIB, gt=0)
+    report_secret: SecretStr | None = None
+    report_link_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -143,9 +148,15 @@ class Settings(BaseSettings):
     def _empty_auth_is_unset(cls, value: SecretStr | None) -> SecretStr | None:
         return value if value is not None and value.get_secret_value().strip() else None
 
+    @field_validator("report_secret", mode="before")
+    @classmethod
+    def _blank_secret_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
     @field_validator("base_url")
     @classmethod
     def _absolute(cls, value: str | None) -> str | None:
+        value = value.strip() or None if value is not None else None  # blank (compose's ${VAR:-}) is unset
         if value is not None and not re.match(r"^https?://[^/]+", value):
             raise ValueError("Setting 'base_url' should be an absolute http(s) URL.")
         return value.rstrip("/") if value else None

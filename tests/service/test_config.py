@@ -95,3 +95,9 @@ def test_bad_job_settings_are_refused() -> None:
         Settings(job_soft_time_limit_s=100.0, job_time_limit_s=50.0)
     with pytest.raises(ValidationError):
         Settings(default_adapt="sometimes")  # type: ignore[arg-type]
+
+
+def test_a_blank_base_url_is_unset() -> None:
+    from service.core.config import Settings
+
+    assert Settings(base_url="  ").base_url is None

@@ -1,0 +1,50 @@
+"""A job's report page from its manifest and the storage volume: the one function the route calls.
+
+Reads the input series and the derived series (``result.output.series_uid``) from the storage; when either cannot
+be read (removed, or not a valid series any more) the page is still made, saying why the images are missing.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from imaging.dicom.reader import PetSeries
+from imaging.errors import PetiqError
+from service.jobs.models import JobPublic, JobStatus
+from service.report.figures import Figures, report_figures
+from service.report.load import StudyHeader, read_stored_series, study_header
+from service.report.page import report_page, status_page
+from service.report.sections import output_series_uid
+from service.storage.layout import Layout
+
+__all__ = ["build_report"]
+
+
+def _read(*, layout: Layout, job: JobPublic, series_uid: str | None, role: str) -> PetSeries:
+    if series_uid is None:
+        raise PetiqError(f"the job's result names no {role} series", check="report")
+    return read_stored_series(layout=layout, study_uid=job.study_uid, series_uid=series_uid)
+
+
+def _pictures(*, layout: Layout, job: JobPublic) -> tuple[StudyHeader | None, Figures | None, str | None]:
+    output_uid = output_series_uid(result=job.result)
+    before: PetSeries | None = None
+    after: PetSeries | None = None
+    missing: str | None = None
+    try:
+        before = _read(layout=layout, job=job, series_uid=job.series_uid, role="input")
+        after = _read(layout=layout, job=job, series_uid=output_uid, role="output")
+        figures = report_figures(before=before.volume, after=after.volume)
+    except (PetiqError, ValueError) as error:
+        reason = error.message if isinstance(error, PetiqError) else str(error)
+        figures, missing = None, reason
+    header = study_header(before=before.datasets[0] if before else None, after=after.datasets[0] if after else None)
+    return header if before else None, figures, missing
+
+
+def build_report(*, layout: Layout, job: JobPublic, generated: datetime) -> str:
+    """The HTML page of ``job``: its report when it succeeded, else its status page."""
+    if job.status is not JobStatus.SUCCEEDED:
+        return status_page(job=job, generated=generated)
+    header, figures, missing = _pictures(layout=layout, job=job)
+    return report_page(job=job, header=header, figures=figures, missing=missing, generated=generated)

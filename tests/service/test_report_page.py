@@ -1,0 +1,130 @@
+"""The report page as HTML (pure): sections, images, scores with uncertainty or "not scored", QC, escaping, and
+the status pages of jobs that have not succeeded."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from service.jobs.models import JobStatus
+from service.report.figures import report_figures
+from service.report.load import StudyHeader
+from service.report.page import REFRESH_S, report_page, status_page
+from tests.service.report_dom import parse_page, png_of
+from tests.service.report_helpers import CALIBRATION, CREATED, job, result_document, volume
+
+SPACING = (4.0, 10.0, 10.0)
+HEADER = StudyHeader(
+    patient_name="Doe^Jane",
+    patient_id="P1",
+    study_date="20261102",
+    study_description="PET WB",
+    input_description="WB <script>alert('x')</script> & more",
+    output_description="WB [petiq denoised]",
+)
+
+
+def _page(*, scored: bool, header: StudyHeader = HEADER) -> str:
+    rng = np.random.default_rng(5)
+    before = rng.uniform(0.0, 1000.0, size=(6, 10, 12)).astype(np.float32)
+    figures = report_figures(
+        before=volume(voxels=before, spacing=SPACING, factor=0.001),
+        after=volume(voxels=before * 0.9, spacing=SPACING, factor=0.001),
+    )
+    result = result_document(input_uid="1.2.3", output_uid="1.2.4", scored=scored)
+    done = job(number=1, status=JobStatus.SUCCEEDED, study_uid="1.2", series_uid="1.2.3", result=result)
+    return report_page(job=done, header=header, figures=figures, missing=None, generated=CREATED)
+
+
+def test_the_page_has_every_section_and_the_four_images_at_their_grid() -> None:
+    page = parse_page(_page(scored=True))
+    for element in ("header", "images", "scores", "scores-table", "calibration-note", "qc", "qc-table"):
+        assert element in page.ids
+    assert {"provenance", "timings", "timings-table"} <= page.ids.keys()
+    shapes = {image["id"]: png_of(image["src"]).shape for image in page.images}
+    assert shapes == {"axial-input": (10, 12), "axial-output": (10, 12), "mip-input": (6, 12), "mip-output": (6, 12)}
+    for image in page.images:
+        assert image["alt"] and image["class"] == "pet-view"
+        assert int(image["width"]) == 360  # the x extent, at one mm scale for all four
+        rows = int(image["data-rows"])
+        expected = rows * (SPACING[0] if image["id"].startswith("mip") else SPACING[1]) * 360 / (12 * SPACING[2])
+        assert int(image["height"]) == round(expected)
+    assert "SUVbw" in page.text["images"]
+
+
+def test_the_output_is_shown_at_the_input_window() -> None:
+    images = {image["id"]: png_of(image["src"]) for image in parse_page(_page(scored=True)).images}
+    for view in ("axial", "mip"):  # output = 0.9 x input: paler (inverted grey) everywhere, never darker
+        before, after = images[f"{view}-input"].astype(int), images[f"{view}-output"].astype(int)
+        assert np.all(after >= before) and after.mean() > before.mean()
+
+
+def test_scores_show_uncertainty_and_the_calibration_note() -> None:
+    page = parse_page(_page(scored=True))
+    table = page.tables["scores-table"]
+    assert table[0] == ["Score", "Input", "Output"]
+    gqr = next(row for row in table if row[0].startswith("Global quality rating"))
+    assert gqr[1].startswith("1.5 ± 0.42") and gqr[2].startswith("2.5 ± 0.31") and "unrounded 2.41" in gqr[2]
+    note = page.text["calibration-note"]
+    assert "not a clinician" in note and CALIBRATION in note
+
+
+def test_null_scores_read_not_scored() -> None:
+    page = parse_page(_page(scored=False))
+    cells = [cell for row in page.tables["scores-table"][1:] for cell in row[1:]]
+    assert cells == ["not scored"] * 6
+    assert page.text["calibration-note"].startswith("No quality scores")
+    assert "quality scoring is not available" in page.text["notes"]
+
+
+def test_qc_table_and_details() -> None:
+    page = parse_page(_page(scored=True))
+    rows = {row[0]: row[1:] for row in page.tables["qc-table"]}
+    assert rows["SUVmax (SUVbw)"] == ["8", "7.2", "0.900"]
+    assert rows["Noise CoV in a uniform region (%)"] == ["25", "10", "0.400"]
+    assert rows["Mean activity in the body"][-1] == "0.9987"
+    details = page.text["qc-details"]
+    assert "centre voxel (z, y, x) [2, 4, 4]" in details and "future_metric" in details
+
+
+def test_provenance_and_timings() -> None:
+    page = parse_page(_page(scored=True))
+    provenance = page.text["provenance"]
+    assert "petiq-dncnn 1.0.0" in provenance and "cd" * 32 in provenance and "2.25.1234" in provenance
+    assert "petiq-iqa" in provenance and "Adaptation" in provenance
+    timings = {row[0]: row[1] for row in page.tables["timings-table"][1:]}
+    assert timings["denoise"] == "1.250" and timings["total"] == "2.250"
+    assert "Run time (s)" in page.text["job-clock"]
+
+
+def test_header_text_is_escaped_never_markup() -> None:
+    html = _page(scored=True)
+    assert "<script" not in html.lower()
+    page = parse_page(html)
+    assert "script" not in page.tags
+    assert "WB <script>alert('x')</script> & more" in page.text["header"]
+
+
+def test_missing_images_say_why() -> None:
+    result = result_document(input_uid="1.2.3", output_uid="1.2.4", scored=False)
+    done = job(number=2, status=JobStatus.SUCCEEDED, study_uid="1.2", series_uid="1.2.3", result=result)
+    html = report_page(job=done, header=None, figures=None, missing="No such series is stored.", generated=CREATED)
+    page = parse_page(html)
+    assert not page.images and "No such series is stored." in page.text["images"]
+    assert "scores-table" in page.ids and "qc-table" in page.ids
+
+
+@pytest.mark.parametrize("status", [JobStatus.QUEUED, JobStatus.RUNNING])
+def test_an_unfinished_job_gets_a_status_page_that_reloads(status: JobStatus) -> None:
+    html = status_page(job=job(number=3, status=status, study_uid="1.2", series_uid="1.2.3"), generated=CREATED)
+    page = parse_page(html)
+    assert f'<meta http-equiv="refresh" content="{REFRESH_S}">' in html
+    assert f"The job is {status.value}" in page.text["status"] and not page.images
+
+
+def test_a_failed_job_shows_its_error_escaped_and_does_not_reload() -> None:
+    error = {"title": "The job's input cannot be processed", "detail": "Modality is <b>CT</b>, not PT."}
+    failed = job(number=4, status=JobStatus.FAILED, study_uid="1.2", series_uid="1.2.3", error=error)
+    html = status_page(job=failed, generated=CREATED)
+    assert "refresh" not in html and "<b>" not in html
+    assert "Modality is <b>CT</b>, not PT." in parse_page(html).text["status"]
