@@ -70,7 +70,7 @@ def test_redis_persists_append_only_and_is_checked(project: dict[str, Any]) -> N
 
 def test_gateway_and_worker_start_once_redis_is_healthy(project: dict[str, Any]) -> None:
     services = project["services"]
-    assert set(services) == {"redis", "gateway", "worker"}
+    assert set(services) == {"redis", "gateway", "worker", "deliver"}
     for name in ("gateway", "worker"):
         assert services[name]["depends_on"]["redis"]["condition"] == "service_healthy"
         assert services[name]["healthcheck"]["test"][0] == "CMD"
@@ -78,6 +78,16 @@ def test_gateway_and_worker_start_once_redis_is_healthy(project: dict[str, Any])
         assert services[name]["build"]["dockerfile"] == f"docker/Dockerfile.{name}"
     assert "/healthz" in " ".join(services["gateway"]["healthcheck"]["test"])
     assert [port["target"] for port in services["gateway"]["ports"]] == [8000]
+
+
+def test_the_gpu_worker_and_the_delivery_worker_take_separate_queues(project: dict[str, Any]) -> None:
+    worker, deliver = project["services"]["worker"], project["services"]["deliver"]
+    assert worker["command"][worker["command"].index("--queues") + 1] == "gpu"
+    assert deliver["command"][deliver["command"].index("--queues") + 1] == "deliver"
+    assert "deploy" not in deliver and deliver["image"] == worker["image"]  # no GPU; the worker image has torch
+    assert deliver["depends_on"]["redis"]["condition"] == "service_healthy"
+    assert {(v["source"], v["target"]) for v in deliver["volumes"]} == {("storage", "/data")}
+    assert "PETIQ_FORWARD_AUTH" in deliver["environment"] and "PETIQ_FORWARD_AUTH" not in worker["environment"]
 
 
 def test_one_gpu_per_worker_and_one_shared_storage(project: dict[str, Any]) -> None:
