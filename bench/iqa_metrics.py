@@ -6,10 +6,12 @@ from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+import torch
 
 from models.iqa.bundle import Scorer
 from models.iqa.dataset import StudyPatches
 from models.iqa.labels import round_to_grid
+from models.iqa.network import IqaNet
 from models.iqa.scoring import predict_patches
 from models.iqa.site_fit import SiteSample
 
@@ -17,24 +19,23 @@ __all__ = ["image_predictions", "monotonic_violations", "site_labels", "site_sam
 
 
 def image_predictions(
-    *, scorer: Scorer, study: StudyPatches
+    *, scorer: Scorer, pretext: IqaNet | None, study: StudyPatches
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64]]:
     """Per image of ``study``: the series score (mean of the clipped patch scores, as :func:`score_volume` does)
-    ``(v, 3)`` and the mean pretext prediction (log10 count level) ``(v,)``."""
+    ``(v, 3)`` and the stage-1 network's mean count-level prediction (log10) ``(v,)`` (NaN without one)."""
     scores, levels = [], []
     for image in range(len(study.levels)):
         patches = study.patches[study.image == image].astype(np.float32)
         scores.append(np.clip(predict_patches(scorer=scorer, patches=patches), 0.0, 3.0).mean(axis=0))
-        levels.append(_pretext(scorer=scorer, patches=patches))
+        levels.append(_count_level(net=pretext, patches=patches))
     return np.asarray(scores), np.asarray(levels)
 
 
-def _pretext(*, scorer: Scorer, patches: npt.NDArray[np.float32]) -> float:
-    import torch
-
+def _count_level(*, net: IqaNet | None, patches: npt.NDArray[np.float32]) -> float:
+    if net is None:
+        return float("nan")
     with torch.no_grad():
-        x = torch.from_numpy(patches[:, None])
-        return float(scorer.net.count_level(x).mean())
+        return float(net.count_level(torch.from_numpy(patches[:, None])).mean())
 
 
 def monotonic_violations(*, levels: npt.NDArray[np.float64], scores: npt.NDArray[np.float64]) -> int:

@@ -3,7 +3,7 @@
 1. Held-out torso and brain patients (seeds from 7000, never seen in training) at the seven count levels; the
    observer labels them with the scorer's own calibration anchors. Per metric: MAE, % exact, % within ±0.5 and
    Spearman of the scorer against the observer, overall and per family.
-2. The pretext: mean |log10 count level error| of the stage-1 head.
+2. The pretext: mean |log10 count level error| of the stage-1 network (``iqa-pretext.pt``) on the held-out images.
 3. Spearman(GQR, count level); per patient, how often a rounded score rises as the count level falls.
 4. Seconds to score one series on the CPU (a 64×128×128 torso and a 127×344×344 volume).
 5. A site calibration on a small held-out labelled set: simulated clinicians who score GQR 0.5 lower than the
@@ -25,7 +25,7 @@ import numpy as np
 from bench.iqa_metrics import image_predictions, monotonic_violations, site_labels, site_samples
 from bench.quality_tables import format_table
 from models.iqa.agreement import agreement, spearman
-from models.iqa.bundle import Scorer, load_scorer
+from models.iqa.bundle import Scorer, load_pretext, load_scorer
 from models.iqa.dataset import StudyPatches, load_or_simulate, patients
 from models.iqa.labels import METRICS, ObserverCalibration
 from models.iqa.run import observer_labels
@@ -97,7 +97,8 @@ def main() -> None:
     calibration = ObserverCalibration.from_dict(scorer.info.document["calibration"])
     studies = load_or_simulate(specs=patients(torso=args.torso, brain=args.brain, first_seed=7000), work=args.work)
     reference = observer_labels(calibration=calibration, studies=studies)
-    predictions = [image_predictions(scorer=scorer, study=study) for study in studies]
+    pretext = load_pretext(info=scorer.info)
+    predictions = [image_predictions(scorer=scorer, pretext=pretext, study=study) for study in studies]
     predicted = np.concatenate([p[0] for p in predictions])
     log_levels = np.concatenate([p[1] for p in predictions])
     levels = np.concatenate([study.levels for study in studies])

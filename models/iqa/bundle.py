@@ -1,4 +1,5 @@
-"""The scorer's weights on disk: a folder with ``iqa.pt`` (torch state dict) and ``iqa.json`` (what it is).
+"""The scorer's weights on disk: a folder with ``iqa.pt`` (torch state dict) and ``iqa.json`` (what it is), and
+optionally ``iqa-pretext.pt``, the network after stage 1 (its count-level head is what the evaluation measures).
 
 ``iqa.json``::
 
@@ -27,11 +28,22 @@ from imaging.errors import InputError
 from models.iqa.network import IqaConfig, IqaNet
 from models.iqa.patches import MEAN_FRACTION, PATCH_SIZE, PATCHES_PER_PLANE
 
-__all__ = ["FORMAT", "INFO_NAME", "STATE_NAME", "Scorer", "ScorerInfo", "load_scorer", "save_scorer"]
+__all__ = [
+    "FORMAT",
+    "INFO_NAME",
+    "PRETEXT_NAME",
+    "STATE_NAME",
+    "Scorer",
+    "ScorerInfo",
+    "load_pretext",
+    "load_scorer",
+    "save_scorer",
+]
 
 FORMAT = "petiq-iqa/1"
 STATE_NAME = "iqa.pt"
 INFO_NAME = "iqa.json"
+PRETEXT_NAME = "iqa-pretext.pt"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -60,6 +72,15 @@ class Scorer:
     info: ScorerInfo
 
 
+def _write_state(*, path: Path, state: Mapping[str, torch.Tensor]) -> str:
+    """Write a state dict atomically; returns its sha256."""
+    buffer = io.BytesIO()
+    torch.save({key: value.detach().cpu() for key, value in state.items()}, buffer)
+    data = buffer.getvalue()
+    write_atomic(path=path, write=lambda handle: handle.write(data))
+    return hashlib.sha256(data).hexdigest()
+
+
 def save_scorer(
     *,
     net: IqaNet,
@@ -68,18 +89,19 @@ def save_scorer(
     version: str,
     calibration: Mapping[str, Any],
     training: Mapping[str, Any],
+    pretext_state: Mapping[str, torch.Tensor] | None = None,
 ) -> ScorerInfo:
-    """Write ``net`` and its description into ``directory`` (created), each file atomically."""
+    """Write ``net`` (and the stage-1 ``pretext_state``) with its description into ``directory`` (created), each
+    file atomically."""
     directory.mkdir(parents=True, exist_ok=True)
-    buffer = io.BytesIO()
-    torch.save({key: value.detach().cpu() for key, value in net.state_dict().items()}, buffer)
-    state = buffer.getvalue()
-    write_atomic(path=directory / STATE_NAME, write=lambda handle: handle.write(state))
+    digest = _write_state(path=directory / STATE_NAME, state=net.state_dict())
+    pretext = _write_state(path=directory / PRETEXT_NAME, state=pretext_state) if pretext_state else None
     document = {
         "format": FORMAT,
         "name": name,
         "version": version,
-        "sha256": hashlib.sha256(state).hexdigest(),
+        "sha256": digest,
+        "pretext_sha256": pretext,
         "config": net.config.to_dict(),
         "calibration": dict(calibration),
         "patches": {
@@ -137,3 +159,21 @@ def load_scorer(*, directory: Path) -> Scorer:
     net.load_state_dict(torch.load(io.BytesIO(state_bytes), map_location="cpu", weights_only=True))
     net.eval()
     return Scorer(net=net, info=info)
+
+
+def load_pretext(*, info: ScorerInfo) -> IqaNet | None:
+    """The stage-1 network of the scorer ``info`` (eval mode, CPU), None when the folder has none.
+
+    Raises:
+        InputError: its file does not match the sha256 in ``iqa.json`` (check ``scorer_weights``).
+    """
+    path = info.directory / PRETEXT_NAME
+    recorded = info.document.get("pretext_sha256")
+    if not recorded or not path.is_file():
+        return None
+    data = path.read_bytes()
+    if hashlib.sha256(data).hexdigest() != recorded:
+        raise _refuse(info.directory, f"{PRETEXT_NAME} does not match the sha256 in {INFO_NAME}")
+    net = IqaNet(info.config)
+    net.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
+    return net.eval()

@@ -39,7 +39,7 @@ METRICS = ("gqr", "pr", "dc")
 ANCHOR_SCORES: Mapping[float, float] = {0.005: 0.5, 0.01: 1.0, 0.05: 1.5, 0.1: 2.0, 0.25: 2.5, 0.5: 3.0}
 """Count level (fraction of the full dose) → the score its median patient gets."""
 
-OBSERVER_LABEL = "model-observer-sim/1: a model observer on simulated studies, not clinician scores"
+OBSERVER_LABEL = "model-observer-sim/2: a model observer on simulated studies, not clinician scores"
 """The calibration label of the shipped scorer."""
 
 

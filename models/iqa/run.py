@@ -61,6 +61,8 @@ def _pretext(
         return
     settings = StageSettings(steps=config.pretext_steps, batch=config.batch, lr=config.lr)
     fit_stage(net=net, table=table, targets=np.log10(table.levels), settings=settings, rng=rng, pretext=True, log=log)
+    _, _, level = predict_images(net=net, table=table)
+    log(f"pretext fit: mean |log10 count-level error| {np.abs(level - np.log10(table.levels)).mean():.3f}")
     buffer = io.BytesIO()
     torch.save(net.state_dict(), buffer)
     write_atomic(path=path, write=lambda handle: handle.write(buffer.getvalue()))
@@ -71,7 +73,6 @@ def train_scorer(*, config: ScorerTrainConfig, out: Path, log: Log) -> ScorerInf
     out.mkdir(parents=True, exist_ok=True)
     write_json_atomic(path=out / "train-config.json", value=asdict(config))
     torch.manual_seed(config.seed)
-    rng = np.random.default_rng(config.seed)
     specs = patients(torso=config.torso, brain=config.brain, first_seed=config.first_seed)
     log(f"data: {len(specs)} patients × 7 count levels (cached in {out / 'data'})")
     studies = load_or_simulate(specs=specs, work=out / "data", per_plane=config.per_plane)
@@ -82,17 +83,22 @@ def train_scorer(*, config: ScorerTrainConfig, out: Path, log: Log) -> ScorerInf
     labels = observer_labels(calibration=calibration, studies=studies)
     log(f"data: {len(table.patches)} patches of {len(table.levels)} images")
     net = IqaNet(IqaConfig(width=config.width, frozen_units=config.frozen_units))
-    _pretext(net=net, config=config, out=out, table=table, rng=rng, log=log)
+    _pretext(net=net, config=config, out=out, table=table, rng=np.random.default_rng(config.seed), log=log)
+    pretext_state = {key: value.clone() for key, value in net.state_dict().items()}
+    torch.manual_seed(config.seed + 1)  # stage 2 draws its own numbers: a resumed run equals an uninterrupted one
     settings = StageSettings(steps=config.score_steps, batch=config.batch, lr=config.lr / 2)
+    rng = np.random.default_rng(config.seed + 1)
     fit_stage(net=net, table=table, targets=labels, settings=settings, rng=rng, pretext=False, log=log)
-    mean, _, level = predict_images(net=net, table=table)
+    mean, _, _ = predict_images(net=net, table=table)
     mae = np.abs(mean - labels).mean(axis=0)
-    level_error = float(np.abs(level - np.log10(table.levels)).mean())
-    log(
-        f"training fit: MAE gqr/pr/dc {mae[0]:.3f}/{mae[1]:.3f}/{mae[2]:.3f}, "
-        f"pretext |log10 level error| {level_error:.3f}"
-    )
+    log(f"training fit: series MAE gqr/pr/dc {mae[0]:.3f}/{mae[1]:.3f}/{mae[2]:.3f}")
     training = {"config": asdict(config), "patients": [s.spec.patient_id for s in studies], "train_mae": mae.tolist()}
     return save_scorer(
-        net=net, directory=out, name="petiq-iqa", version="1", calibration=calibration.to_dict(), training=training
+        net=net,
+        directory=out,
+        name="petiq-iqa",
+        version="2",
+        calibration=calibration.to_dict(),
+        training=training,
+        pretext_state=pretext_state,
     )

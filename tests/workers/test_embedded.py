@@ -85,7 +85,9 @@ def test_stow_to_derived_series_round_trip(
     derived = read_pet_series(source=_retrieve(client, source.uids.study_uid, output_uid, tmp_path / "wado")).volume
     reference = tmp_path / "reference"
     run_process(
-        request=ProcessRequest(input_dir=small_series_dir, out_dir=reference, weights_dir=random_bundle_info.directory)
+        request=ProcessRequest(
+            input_dir=small_series_dir, out_dir=reference, weights_dir=random_bundle_info.directory, score=False
+        )
     )
     expected = read_pet_series(source=reference / "denoised").volume
     assert derived.geometry == expected.geometry == source.geometry

@@ -57,7 +57,9 @@ def test_job_runs_stores_the_derived_series_and_succeeds(
     assert sorted(index.series.series_uid for index in indices) == sorted(expected_series)
     reference = tmp_path / "reference"
     run_process(
-        request=ProcessRequest(input_dir=small_series_dir, out_dir=reference, weights_dir=random_bundle_info.directory)
+        request=ProcessRequest(
+            input_dir=small_series_dir, out_dir=reference, weights_dir=random_bundle_info.directory, score=False
+        )
     )
     expected = read_pet_series(source=reference / "denoised").volume.voxels
     assert np.array_equal(_derived_volume(settings, job.study_uid, output_uid), expected)

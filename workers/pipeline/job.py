@@ -21,7 +21,6 @@ from typing import Any
 from imaging.atomic import write_atomic, write_json_atomic
 from imaging.dicom.files import write_series
 from imaging.dicom.reader import PetSeries
-from imaging.errors import InputError
 from imaging.volume import PetVolume
 from models.adaptation.online import AdaptationSettings
 from models.bundle import STATE_NAME, BundleInfo, load_bundle_info
@@ -34,6 +33,7 @@ from workers.pipeline.qc import quality_control
 from workers.pipeline.report_sr import new_sr_uid, write_scores_sr
 from workers.pipeline.result import STAGES, JobRecord, result_document
 from workers.pipeline.score import open_scorer, score_pair
+from workers.pipeline.settings import resolve_scorer_dir
 from workers.pipeline.write import (
     DENOISED_DIR,
     RESULT_NAME,
@@ -62,7 +62,8 @@ class ProcessRequest:
         adaptation: budget and hyper-parameters of the adaptation.
         save_adapted_model: where to write the adapted torch state dict (same keys as the shipped one).
         score: run the quality scorer on the input and the output.
-        scorer_dir: the quality scorer's folder (``iqa.json``, ``iqa.pt``); required when ``score``.
+        scorer_dir: the quality scorer's folder (``iqa.json``, ``iqa.pt``); None: ``$PETIQ_SCORER_WEIGHTS``, else
+            the shipped scorer.
         backend: inference runtime.
     """
 
@@ -185,11 +186,7 @@ def _scorer(request: ProcessRequest) -> Scorer | None:
     """The scorer when scoring is asked for (loaded before the series is read: a bad folder fails fast)."""
     if not request.score:
         return None
-    if request.scorer_dir is None:
-        raise InputError(
-            "Argument 'scorer_dir' should name the quality scorer when scoring is on.", check="scorer_weights"
-        )
-    return open_scorer(directory=request.scorer_dir)
+    return open_scorer(directory=resolve_scorer_dir(override=request.scorer_dir))
 
 
 def _save_state(*, bundle: BundleInfo, path: Path) -> None:

@@ -108,9 +108,12 @@ def test_result_keys_and_types(
     assert result["notes"] == []
 
 
-def test_scoring_without_a_scorer_is_refused_before_reading(random_bundle_info: BundleInfo, tmp_path: Path) -> None:
+def test_a_missing_scorer_is_refused_before_reading(random_bundle_info: BundleInfo, tmp_path: Path) -> None:
     request = ProcessRequest(
-        input_dir=tmp_path / "no-such-series", out_dir=tmp_path / "out", weights_dir=random_bundle_info.directory
+        input_dir=tmp_path / "no-such-series",
+        out_dir=tmp_path / "out",
+        weights_dir=random_bundle_info.directory,
+        scorer_dir=tmp_path / "no-scorer",
     )
     with pytest.raises(InputError) as caught:
         run_process(request=request)
