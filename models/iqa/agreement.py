@@ -26,15 +26,17 @@ def spearman(a: npt.ArrayLike, b: npt.ArrayLike) -> float:
 def agreement(
     *, predicted: npt.NDArray[np.floating], reference: npt.NDArray[np.floating]
 ) -> dict[str, dict[str, float]]:
-    """Per metric of ``(n, 3)`` unrounded ``predicted`` against ``(n, 3)`` ``reference`` scores (on the 0.5 grid
-    or not): ``mae`` (of the rounded prediction), ``exact`` and ``within_half`` (%, rounded against the reference
-    rounded), ``spearman`` (raw prediction)."""
+    """Per metric of ``(n, 3)`` unrounded ``predicted`` against ``(n, 3)`` ``reference`` scores.
+
+    The reference is a label on the 0.5 grid (a clinician's score, or the observer's rounded as its labels are);
+    the prediction is compared as reported, rounded to the grid: ``mae``, ``exact`` (%) and ``within_half`` (%)
+    of the rounded prediction against the rounded reference; ``spearman`` of the unrounded values."""
     rounded, truth = round_to_grid(predicted), round_to_grid(reference)
     result = {}
     for i, metric in enumerate(METRICS):
         error = np.abs(rounded[:, i] - truth[:, i])
         result[metric] = {
-            "mae": float(np.abs(rounded[:, i] - np.asarray(reference)[:, i]).mean()),
+            "mae": float(error.mean()),
             "exact": float(100.0 * np.mean(error < 1e-9)),
             "within_half": float(100.0 * np.mean(error <= 0.5 + 1e-9)),
             "spearman": spearman(predicted[:, i], np.asarray(reference)[:, i]),

@@ -17,6 +17,7 @@ import numpy.typing as npt
 import torch
 
 from imaging.atomic import write_atomic, write_json_atomic
+from models.iqa.agreement import agreement
 from models.iqa.bundle import ScorerInfo, save_scorer
 from models.iqa.dataset import StudyPatches, load_or_simulate, patients
 from models.iqa.labels import ObserverCalibration, fit_calibration
@@ -32,14 +33,14 @@ PRETEXT_NAME = "pretext.pt"
 class ScorerTrainConfig:
     """One run: ``torso`` and ``brain`` patients with seeds from ``first_seed``; the two stages' steps."""
 
-    torso: int = 24
+    torso: int = 40
     brain: int = 24
     first_seed: int = 5000
     per_plane: int = 100
     width: int = 16
     frozen_units: int = 3
     pretext_steps: int = 3000
-    score_steps: int = 2000
+    score_steps: int = 3000
     batch: int = 64
     lr: float = 2e-3
     seed: int = 0
@@ -90,9 +91,10 @@ def train_scorer(*, config: ScorerTrainConfig, out: Path, log: Log) -> ScorerInf
     rng = np.random.default_rng(config.seed + 1)
     fit_stage(net=net, table=table, targets=labels, settings=settings, rng=rng, pretext=False, log=log)
     mean, _, _ = predict_images(net=net, table=table)
-    mae = np.abs(mean - labels).mean(axis=0)
-    log(f"training fit: series MAE gqr/pr/dc {mae[0]:.3f}/{mae[1]:.3f}/{mae[2]:.3f}")
-    training = {"config": asdict(config), "patients": [s.spec.patient_id for s in studies], "train_mae": mae.tolist()}
+    figures = agreement(predicted=mean, reference=labels)
+    log("training fit (series, 0.5 grid): " + ", ".join(f"{m} MAE {f['mae']:.2f}" for m, f in figures.items()))
+    mae = [figures[m]["mae"] for m in figures]
+    training = {"config": asdict(config), "patients": [s.spec.patient_id for s in studies], "train_mae": mae}
     return save_scorer(
         net=net,
         directory=out,

@@ -122,13 +122,14 @@ def fit_stage(
 def predict_images(
     *, net: IqaNet, table: PatchTable, batch: int = 256
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.float64], npt.NDArray[np.float64]]:
-    """Per image: mean and std over its patches of the scores ``(v, 3)``, and the mean pretext ``(v,)``."""
+    """Per image: mean and std over its patches of the scores ``(v, 3)`` (each patch's clipped to [0, 3], as
+    :func:`models.iqa.scoring.score_volume` does), and the mean pretext ``(v,)``."""
     net.eval()
     scores, levels = [], []
     for start in range(0, len(table.patches), batch):
         x = torch.from_numpy(table.patches[start : start + batch].astype(np.float32)[:, None])
         features = net.features(x)
-        scores.append(net.head(features).numpy())
+        scores.append(net.head(features).clamp(0.0, 3.0).numpy())
         levels.append(net.pretext(features).squeeze(1).numpy())
     per_patch, per_level = np.concatenate(scores).astype(np.float64), np.concatenate(levels).astype(np.float64)
     count = len(table.levels)

@@ -62,7 +62,12 @@ def test_process_writes_series_and_result(
     assert derived.volume.geometry == source.volume.geometry
     assert derived.volume.uids.series_uid == result["output"]["series_uid"] != source.volume.uids.series_uid
     assert abs(_body_activity_ratio(series_dir, out / "denoised") - 1.0) < 0.02
-    assert result["notes"] and result["provenance"]["denoiser"]["name"] == "test-identity"
+    assert result["notes"] == [] and result["provenance"]["denoiser"]["name"] == "test-identity"
+    scorer = result["provenance"]["scorer"]  # the shipped scorer, by default
+    assert scorer["name"] == "petiq-iqa" and "not clinician scores" in scorer["calibration"]
+    for side in ("input", "output"):
+        assert {"gqr", "pr", "dc", "uncertainty", "calibration"} <= set(result[side]["scores"])
+    assert (out / "scores-sr.dcm").is_file()
     report = pydicom.dcmread(out / SR_NAME)
     assert report.SOPInstanceUID == result["output"]["sr_uid"] and report.Modality == "SR"
     assert report.StudyInstanceUID == source.volume.uids.study_uid

@@ -48,7 +48,7 @@ def test_forward_urls_are_validated() -> None:
             Settings(forward_url=bad)
         with pytest.raises(ValidationError, match="Argument 'url'"):
             ForwardRequest(url=bad)
-    assert "secret" not in repr(Settings(forward_auth=SecretStr("secret")))
+    assert "hunter2" not in repr(Settings(forward_auth=SecretStr("hunter2")))
 
 
 def test_stow_started_job_is_pending_to_the_server_destination(settings: Settings) -> None:

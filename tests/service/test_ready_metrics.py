@@ -44,7 +44,19 @@ def test_ready_when_all_checks_pass_and_open_without_a_key(tmp_path: Path) -> No
         "broker": True,
         "storage": True,
         "weights": True,
+        "scorer": True,  # the shipped scorer (jobs are scored by default)
     }
+
+
+def test_a_missing_scorer_is_not_ready_unless_jobs_are_unscored(tmp_path: Path) -> None:
+    settings = _settings(tmp_path, weights=_fake_bundle(tmp_path / "bundle"))
+    missing = settings.model_copy(update={"scorer_weights": tmp_path / "no-scorer"})
+    with TestClient(create_app(settings=missing, job_queue=RecordingQueue())) as client:
+        response = client.get("/readyz")
+    assert response.status_code == 503 and "scorer" in response.text
+    unscored = missing.model_copy(update={"default_score": False})
+    with TestClient(create_app(settings=unscored, job_queue=RecordingQueue())) as client:
+        assert client.get("/readyz").json()["checks"]["scorer"]["ok"] is True
 
 
 def test_not_ready_is_503_problem_naming_the_failed_checks(tmp_path: Path) -> None:
