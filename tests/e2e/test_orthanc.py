@@ -1,6 +1,6 @@
 """Orthanc as the hospital's PACS, end to end: Orthanc STOW-RSes a study to petiq, petiq processes it and
-forwards the result back to Orthanc, which then holds the derived series (and the scores SR, when the job
-makes one) in the same study, referencing the originals.
+forwards the result back to Orthanc, which then holds the derived series and the scores SR in the same study,
+referencing the originals.
 
 Debian's ``orthanc`` with ``orthanc-dicomweb`` (``.ci/run`` installs both); skipped when they are absent.
 """
@@ -150,12 +150,11 @@ def test_orthanc_sends_a_study_and_gets_the_result_back(site: Site, tmp_path: Pa
         source_sops
     )
     sr_uid = job["result"]["output"]["sr_uid"]
-    expected = len(originals) + (1 if sr_uid else 0)
-    assert job["delivery"]["instances_sent"] == expected
-    if sr_uid:  # the scores SR, when the job makes one: same study, referencing both series
-        sr_series = [item for uid, item in series.items() if item["MainDicomTags"].get("Modality") == "SR"]
-        (sr_item,) = sr_series
-        (sr,) = [_dataset(site.orthanc, instance) for instance in sr_item["Instances"]]
-        assert sr_uid in (sr.SOPInstanceUID, sr.SeriesInstanceUID)
-        assert sr.StudyInstanceUID == study_uid
-        assert {source_uid, derived_uid} <= _referenced_series(sr)
+    assert isinstance(sr_uid, str) and job["delivery"]["instances_sent"] == len(originals) + 1
+    # the scores SR: same study, referencing both series, holding the scores of result.json
+    sr_series = [item for uid, item in series.items() if item["MainDicomTags"].get("Modality") == "SR"]
+    (sr_item,) = sr_series
+    (sr,) = [_dataset(site.orthanc, instance) for instance in sr_item["Instances"]]
+    assert sr.SOPInstanceUID == sr_uid and sr.StudyInstanceUID == study_uid
+    assert {source_uid, derived_uid} <= _referenced_series(sr)
+    assert job["result"]["input"]["scores"]["calibration"] in str(sr.ContentSequence)
