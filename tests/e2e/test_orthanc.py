@@ -157,4 +157,5 @@ def test_orthanc_sends_a_study_and_gets_the_result_back(site: Site, tmp_path: Pa
     (sr,) = [_dataset(site.orthanc, instance) for instance in sr_item["Instances"]]
     assert sr.SOPInstanceUID == sr_uid and sr.StudyInstanceUID == study_uid
     assert {source_uid, derived_uid} <= _referenced_series(sr)
-    assert job["result"]["input"]["scores"]["calibration"] in str(sr.ContentSequence)
+    texts = {str(element.value) for element in sr.iterall() if element.keyword == "TextValue"}
+    assert job["result"]["input"]["scores"]["calibration"] in texts
