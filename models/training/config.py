@@ -37,6 +37,8 @@ class TrainConfig:
         clip_norm: gradient-norm clip.
         contrast_weight, contrast_sigma: λ and σ (voxels) of the lesion-weighted loss
             (:mod:`models.training.loss`); λ = 0 is plain MSE.
+        level_balance: divide each patch's loss by its noisy input's own error (:mod:`models.training.loss`), so
+            that every count level counts alike; the training loss is then relative (1.0 = no better than the input).
         gain_range: each training patch (input and target) is multiplied by a gain drawn log-uniformly in
             ``[1/g, g]``, so the network does not depend on the normalisation landing exactly on 1.
     """
@@ -58,6 +60,7 @@ class TrainConfig:
     gain_range: float = 1.25
     contrast_weight: float = 4.0
     contrast_sigma: float = 3.0
+    level_balance: bool = False
 
     def __post_init__(self) -> None:
         positive = ("width", "depth", "steps", "batch", "val_every_nth_study", "val_patches", "eval_every")

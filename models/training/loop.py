@@ -99,7 +99,10 @@ def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnC
 
 def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torch.Tensor, config: TrainConfig) -> float:
     optimizer.zero_grad(set_to_none=True)
-    loss = weighted_mse(prediction=model(x), target=y, strength=config.contrast_weight, sigma=config.contrast_sigma)
+    noisy = x[:, 1:2] if config.level_balance else None
+    loss = weighted_mse(
+        prediction=model(x), target=y, strength=config.contrast_weight, sigma=config.contrast_sigma, noisy=noisy
+    )
     loss.backward()  # type: ignore[no-untyped-call]
     torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
     optimizer.step()

@@ -8,6 +8,12 @@ weight of each target voxel is
 
 so a voxel standing above its surroundings (a lesion at 4:1 in the liver: w ≈ 1 + 2.5 λ) counts more, while flat
 regions keep weight 1. The loss is ``mean(w · (ŷ − y)²)``; λ = 0 gives plain MSE.
+
+**Count-level balance** (optional): each patch's loss is divided by its noisy input's own squared error
+``mean((x − y)²)``, so the loss is the error left relative to the error the input had. Without it the squared
+errors of the 0.5–1 % patches are tens of times those of the 50 % patches and decide what the network learns: it
+smooths everything as the noisiest levels need, and erodes lesions even in a noise-free input (measured on the
+first shipped network: −22 to −36 % lesion mean on the noise-free reconstruction).
 """
 
 from __future__ import annotations
@@ -17,6 +23,9 @@ import math
 import torch
 
 __all__ = ["contrast_weights", "weighted_mse"]
+
+_BALANCE_FLOOR = 1e-6
+"""Smallest input error a patch is divided by (a noise-free input patch)."""
 
 
 def _gaussian_kernel(*, sigma: float, device: torch.device) -> torch.Tensor:
@@ -38,8 +47,22 @@ def contrast_weights(*, target: torch.Tensor, strength: float, sigma: float) -> 
     return 1.0 + strength * torch.clamp(target - blurred, min=0.0)
 
 
-def weighted_mse(*, prediction: torch.Tensor, target: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
-    """``mean(w · (prediction − target)²)`` with :func:`contrast_weights` of the target (no gradient through w)."""
+def weighted_mse(
+    *,
+    prediction: torch.Tensor,
+    target: torch.Tensor,
+    strength: float,
+    sigma: float,
+    noisy: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """``mean(w · (prediction − target)²)`` with :func:`contrast_weights` of the target (no gradient through w);
+    with ``noisy`` (the input's centre slice, ``(n, 1, h, w)``) each patch's term is divided by its
+    ``mean((noisy − target)²)`` (count-level balance, module docstring)."""
     with torch.no_grad():
         weights = contrast_weights(target=target, strength=strength, sigma=sigma)
-    return torch.mean(weights * (prediction - target) ** 2)
+    per_patch = torch.mean(weights * (prediction - target) ** 2, dim=(1, 2, 3))
+    if noisy is None:
+        return torch.mean(per_patch)
+    with torch.no_grad():
+        scale = torch.clamp(torch.mean((noisy - target) ** 2, dim=(1, 2, 3)), min=_BALANCE_FLOOR)
+    return torch.mean(per_patch / scale)

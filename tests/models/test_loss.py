@@ -33,3 +33,18 @@ def test_flattening_a_lesion_costs_more_than_under_plain_mse() -> None:
     plain = weighted_mse(prediction=flattened, target=target, strength=0.0, sigma=3.0)
     weighted = weighted_mse(prediction=flattened, target=target, strength=8.0, sigma=3.0)
     assert float(weighted) > 10.0 * float(plain)
+
+
+def test_level_balance_makes_each_patch_count_relative_to_its_input_error() -> None:
+    target = _target()
+    noise = torch.zeros_like(target)
+    noise[0] = 0.1 * torch.randn(1, 32, 32, generator=torch.Generator().manual_seed(0))  # a 'high-count' patch
+    noise[1] = 1.0 * torch.randn(1, 32, 32, generator=torch.Generator().manual_seed(1))  # a 'low-count' patch
+    noisy = target + noise
+    half = target + noise / 2  # each patch's error halved
+    balanced = weighted_mse(prediction=half, target=target, strength=0.0, sigma=3.0, noisy=noisy)
+    torch.testing.assert_close(balanced, torch.tensor(0.25))  # each patch keeps 1/4 of its input's squared error
+    plain = weighted_mse(prediction=half, target=target, strength=0.0, sigma=3.0)
+    high_only = torch.mean((half[0] - target[0]) ** 2) / 2
+    assert float(high_only) < 0.01 * float(plain)  # unbalanced, the low-count patch is almost all of the loss
+    assert float(weighted_mse(prediction=noisy, target=target, strength=0.0, sigma=3.0, noisy=noisy)) == 1.0
