@@ -92,8 +92,12 @@ def sample_patches(
     per_plane: int = PATCHES_PER_PLANE,
     size: int = PATCH_SIZE,
     max_tries_per_patch: int = 50,
+    scale: float | None = None,
 ) -> PatchSample:
     """Draw ``per_plane`` patches from each plane of ``volume`` ``(z, y, x)`` (Bq/ml or SUV; module docstring).
+
+    ``scale`` is the volume's :func:`~imaging.intensity.activity_scale` when the caller has it already (the
+    pipeline's denoise stage computes the input's); None computes it.
 
     Raises:
         InputError: ``volume`` is not 3-D, or a plane has no patch above the mean threshold (check
@@ -103,7 +107,7 @@ def sample_patches(
         raise InputError(
             f"Argument 'volume' should be a 3D (z, y, x) array, got shape {volume.shape}.", check="iqa_patches"
         )
-    scale = activity_scale(voxels=volume)
+    scale = activity_scale(voxels=volume) if scale is None else scale
     values = np.asarray(volume, dtype=np.float32) / np.float32(scale)
     floor = float(values.mean()) * MEAN_FRACTION
     if not np.isfinite(floor) or floor <= 0:

@@ -64,13 +64,16 @@ def predict_patches(*, scorer: Scorer, patches: npt.NDArray[np.floating], batch:
     return np.concatenate(rows).astype(np.float64)
 
 
-def score_volume(*, volume: npt.NDArray[np.floating], scorer: Scorer, seed: int = DEFAULT_PATCH_SEED) -> SeriesScores:
-    """Score ``volume`` ``(z, y, x)`` (Bq/ml or SUV: the patches are normalised either way).
+def score_volume(
+    *, volume: npt.NDArray[np.floating], scorer: Scorer, seed: int = DEFAULT_PATCH_SEED, scale: float | None = None
+) -> SeriesScores:
+    """Score ``volume`` ``(z, y, x)`` (Bq/ml or SUV: the patches are normalised either way); ``scale``: its
+    activity scale when already known.
 
     Raises:
         InputError: the volume has no patch above the mean threshold (check ``iqa_patches``).
     """
-    sample = sample_patches(volume=volume, seed=seed, per_plane=scorer.info.per_plane)
+    sample = sample_patches(volume=volume, seed=seed, per_plane=scorer.info.per_plane, scale=scale)
     per_patch = np.clip(predict_patches(scorer=scorer, patches=sample.patches), 0.0, 3.0)
     raw = per_patch.mean(axis=0)
     spread = per_patch.std(axis=0)

@@ -140,7 +140,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
         scores_in = scores_out = None
         if scorer is not None:
             with clock.stage("score"):
-                scores_in, scores_out = score_pair(scorer=scorer, before=series.volume, after=denoised)
+                scores_in, scores_out = score_pair(scorer=scorer, before=series.volume, after=denoised, scale=scale)
         record = JobRecord(
             input_series_uid=series.volume.uids.series_uid,
             n_slices=series.volume.shape[0],

@@ -22,9 +22,10 @@ def open_scorer(*, directory: Path) -> Scorer:
 
 
 def score_pair(
-    *, scorer: Scorer, before: PetVolume, after: PetVolume, seed: int = DEFAULT_PATCH_SEED
+    *, scorer: Scorer, before: PetVolume, after: PetVolume, scale: float | None = None, seed: int = DEFAULT_PATCH_SEED
 ) -> tuple[dict[str, Any], dict[str, Any]]:
-    """The ``scores`` sections of the input ``before`` and the output ``after`` (``(z, y, x)`` volumes)."""
-    scores_in = score_volume(volume=before.voxels, scorer=scorer, seed=seed)
+    """The ``scores`` sections of the input ``before`` and the output ``after`` (``(z, y, x)`` volumes);
+    ``scale``: the input's activity scale when the denoise stage computed it."""
+    scores_in = score_volume(volume=before.voxels, scorer=scorer, seed=seed, scale=scale)
     scores_out = score_volume(volume=after.voxels, scorer=scorer, seed=seed)
     return scores_in.to_dict(), scores_out.to_dict()

@@ -69,3 +69,13 @@ def test_unusable_volumes_are_refused(volume: np.ndarray) -> None:
     with pytest.raises(InputError) as caught:
         sample_patches(volume=volume, seed=0, per_plane=2, max_tries_per_patch=2)
     assert caught.value.check == "iqa_patches"
+
+
+def test_a_known_scale_is_used_as_given() -> None:
+    volume = _volume()
+    computed = sample_patches(volume=volume, seed=6, per_plane=5)
+    given = sample_patches(volume=volume, seed=6, per_plane=5, scale=computed.scale)
+    np.testing.assert_array_equal(given.patches, computed.patches)
+    doubled = sample_patches(volume=volume, seed=6, per_plane=5, scale=2 * computed.scale)
+    assert doubled.scale == 2 * computed.scale
+    np.testing.assert_allclose(doubled.patches, computed.patches / 2, rtol=1e-6)
