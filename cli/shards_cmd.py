@@ -5,11 +5,13 @@ in the background.
 
     petiq simulate-shards --out DIR --studies N --seed S [--kinds brain,torso] [--protocols v1,v2]
         [--levels 0.005,0.01,0.05,0.1,0.25,0.5] [--patch 64] [--patches-per-level 16]
-        [--shape Z,Y,X] [--spacing-mm Z,Y,X] [--detach]
+        [--shape Z,Y,X] [--spacing-mm Z,Y,X] [--lesion-fraction F] [--lesions MIN,MAX] [--detach]
 
 Rerun the same command to resume. ``--detach`` checks the settings, starts the same command without it in a new
 session (output to ``DIR/shards.log``), writes its pid to ``DIR/shards.pid`` and returns at once. ``--shape`` and
 ``--spacing-mm`` shrink the phantom grid (quick runs and tests); the default is each family's own grid.
+``--lesion-fraction`` centres that fraction of each level's patches near a lesion (torsos); ``--lesions`` sets how
+many lesions each torso draws.
 """
 
 from __future__ import annotations
@@ -57,6 +59,10 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--patches-per-level", type=int, default=16, metavar="K", help="patches per level and study")
     parser.add_argument("--shape", default=None, metavar="Z,Y,X", help="phantom grid (default: the family's)")
     parser.add_argument("--spacing-mm", default=None, metavar="Z,Y,X", help="voxel size, mm (default: the family's)")
+    parser.add_argument(
+        "--lesion-fraction", type=float, default=0.0, metavar="F", help="fraction of patches centred near a lesion"
+    )
+    parser.add_argument("--lesions", default=None, metavar="MIN,MAX", help="lesions per torso (default: 1,6)")
     parser.add_argument("--detach", action="store_true", help="run in the background; progress in DIR/shards.log")
     parser.set_defaults(func=run)
 
@@ -79,6 +85,9 @@ def config_from_args(*, args: argparse.Namespace) -> ShardConfig:
             f"Arguments 'shape' and 'spacing-mm' should be 3 values Z,Y,X, got {args.shape!r} and {args.spacing_mm!r}.",
             check="shape",
         )
+    lesions = _split(text=args.lesions, name="lesions", parse=int, what="integers") if args.lesions else None
+    if lesions is not None and len(lesions) != 2:
+        raise InputError(f"Argument 'lesions' should be 2 values MIN,MAX, got {args.lesions!r}.", check="lesions")
     return ShardConfig(
         studies=args.studies,
         seed=args.seed,
@@ -89,6 +98,8 @@ def config_from_args(*, args: argparse.Namespace) -> ShardConfig:
         patches_per_level=args.patches_per_level,
         shape=(shape[0], shape[1], shape[2]) if shape else None,
         spacing_mm=(spacing[0], spacing[1], spacing[2]) if spacing else None,
+        lesion_fraction=args.lesion_fraction,
+        lesions=(lesions[0], lesions[1]) if lesions else None,
     )
 
 
@@ -102,6 +113,10 @@ def child_argv(*, out: Path, config: ShardConfig) -> list[str]:
         argv += ["--shape", ",".join(str(size) for size in config.shape)]
     if config.spacing_mm is not None:
         argv += ["--spacing-mm", ",".join(repr(size) for size in config.spacing_mm)]
+    if config.lesion_fraction:
+        argv += ["--lesion-fraction", repr(config.lesion_fraction)]
+    if config.lesions is not None:
+        argv += ["--lesions", ",".join(str(count) for count in config.lesions)]
     return argv
 
 

@@ -7,6 +7,10 @@ Pure array code around an :class:`~models.engines.Engine`:
 - slice ``z`` is denoised from slices ``z-1, z, z+1``; beyond the ends the neighbour is mirrored (``-1 → 1``,
   ``nz → nz-2``; a single-slice volume uses its slice three times), as in training;
 - ``batch`` slices at a time, so memory is the input, the output and one batch of activations;
+- activity: the output is multiplied by one factor so that its total over the input's body
+  (:func:`imaging.intensity.body_mask`) equals the input's. A denoiser moves activity around; it must not create or
+  lose it, and a network trained with a loss weighted towards hot structure gains 2–5 % without this step. The
+  factor is returned (``activity_factor``; 1.0 when preservation is off or a total is not positive);
 - negative values: PET reconstructions that contain negative voxels (some scanners store them) keep whatever
   sign the network gives; an input without any negative voxel gets an output without any (negatives set to 0).
 """
@@ -19,20 +23,22 @@ from dataclasses import dataclass
 import numpy as np
 import numpy.typing as npt
 
-from imaging.intensity import activity_scale
+from imaging.intensity import activity_scale, body_mask
 from models.engines import Engine
 
-__all__ = ["DenoisedVolume", "denoise_volume", "neighbour_indices"]
+__all__ = ["DenoisedVolume", "activity_factor", "denoise_volume", "neighbour_indices"]
 
 FloatArray = npt.NDArray[np.float32]
 
 
 @dataclass(frozen=True, kw_only=True)
 class DenoisedVolume:
-    """``voxels (z, y, x) float32`` in the input's units, and the ``scale`` (same units) used to normalise."""
+    """``voxels (z, y, x) float32`` in the input's units, the ``scale`` (same units) used to normalise, and the
+    ``activity_factor`` applied so the body's total activity equals the input's (dimensionless)."""
 
     voxels: FloatArray
     scale: float
+    activity_factor: float = 1.0
 
 
 def neighbour_indices(*, nz: int, z: npt.NDArray[np.int64], slices: int = 3) -> npt.NDArray[np.int64]:
@@ -55,6 +61,7 @@ def denoise_volume(
     batch: int = 8,
     slices: int = 3,
     progress: Callable[[int, int], None] | None = None,
+    preserve_activity: bool = True,
 ) -> DenoisedVolume:
     """Denoise ``voxels`` ``(z, y, x)`` (any activity unit, e.g. Bq/ml) with ``engine`` (module docstring).
 
@@ -74,4 +81,18 @@ def denoise_volume(
             progress(int(z[-1]) + 1, nz)
     if float(np.min(voxels)) >= 0.0:
         np.maximum(out, 0.0, out=out)
-    return DenoisedVolume(voxels=out, scale=scale)
+    factor = activity_factor(before=voxels, after=out, scale=scale) if preserve_activity else 1.0
+    if factor != 1.0:
+        out *= np.float32(factor)
+    return DenoisedVolume(voxels=out, scale=scale, activity_factor=factor)
+
+
+def activity_factor(*, before: npt.NDArray[np.floating], after: FloatArray, scale: float) -> float:
+    """``total(before) / total(after)`` over the body of ``before`` (both ``(z, y, x)``, same units), or 1.0 when
+    either total is not positive. ``scale`` is ``before``'s activity scale."""
+    body = body_mask(voxels=before, scale=scale)
+    total_before = float(np.sum(before[body], dtype=np.float64))
+    total_after = float(np.sum(after[body], dtype=np.float64))
+    if not (total_before > 0 and total_after > 0 and np.isfinite(total_before) and np.isfinite(total_after)):
+        return 1.0
+    return total_before / total_after

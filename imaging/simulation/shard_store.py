@@ -73,6 +73,10 @@ def _manifest(*, config: ShardConfig, plans: tuple[StudyPlan, ...]) -> dict[str,
     return {"format": MANIFEST_FORMAT, "config": config.to_json(), "studies": studies}
 
 
+_ADDED_SETTINGS: Mapping[str, Any] = {"lesion_fraction": 0.0, "lesions": None}
+"""Settings added to the manifest after its format was fixed, with the value older manifests meant."""
+
+
 def _differing_keys(*, found: Mapping[str, Any], wanted: Mapping[str, Any]) -> list[str]:
     return sorted(key for key in set(found) | set(wanted) if found.get(key) != wanted.get(key))
 
@@ -113,7 +117,8 @@ def prepare_directory(*, out: Path, config: ShardConfig) -> tuple[StudyPlan, ...
         write_atomic(path=path, write=lambda handle: handle.write(text))
         return plans
     wanted = {"format": MANIFEST_FORMAT, **manifest["config"]}
-    differing = _differing_keys(found={"format": found.get("format"), **found.get("config", {})}, wanted=wanted)
+    found_config = {**_ADDED_SETTINGS, **found.get("config", {})}
+    differing = _differing_keys(found={"format": found.get("format"), **found_config}, wanted=wanted)
     if differing:
         raise InputError(
             f"Argument 'out' holds shards of another configuration (differing: {', '.join(differing)}); "

@@ -13,6 +13,8 @@ One shard holds the samples of one study. Sample ``j`` is a ``P × P`` patch who
 - ``scale (n,) float32`` Bq/ml: :func:`imaging.intensity.activity_scale` of the whole noisy input volume, the
   same scale the denoiser computes at inference, so a trainer feeds ``inputs / scale`` and maps back with ``* scale``;
 - ``centre (n, 3) int32``: the patch centre ``(z, y, x)`` in voxels; the patch spans ``y - P//2 … y - P//2 + P``;
+  the first ``round(lesion_fraction · K)`` centres of each level lie in the lesion zone (see :func:`lesion_zone`)
+  when the phantom has lesions, the others anywhere in the body;
 - ``protocol``, ``kind``, ``variant`` (fixed-width unicode) and ``study_seed (n,) int64``.
 
 Seeds: study ``i`` is simulated with seed ``seed + i``; its kind, variant and protocol are drawn in study order
@@ -27,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
+from scipy import ndimage
 
 from imaging.errors import InputError
 from imaging.intensity import activity_scale
@@ -42,6 +45,7 @@ __all__ = [
     "TRAINING_VARIANTS",
     "ShardConfig",
     "StudyPlan",
+    "lesion_zone",
     "patch_rng",
     "plan_studies",
     "sample_centres",
@@ -81,6 +85,10 @@ class ShardConfig:
         patches_per_level: patches drawn per count level and study.
         shape: ``(z, y, x)`` phantom grid, None for each family's default.
         spacing_mm: ``(z, y, x)`` voxel size, mm, None for each family's default.
+        lesion_fraction: fraction of each level's patches centred in the lesion zone of a phantom with lesions
+            (0: all patches anywhere in the body). Lesions are rare in random patches; this is how a run shows the
+            network enough of them.
+        lesions: torso only: inclusive (min, max) number of lesions per torso, None for the torso's default.
     """
 
     studies: int
@@ -92,6 +100,8 @@ class ShardConfig:
     patches_per_level: int = 16
     shape: tuple[int, int, int] | None = None
     spacing_mm: tuple[float, float, float] | None = None
+    lesion_fraction: float = 0.0
+    lesions: tuple[int, int] | None = None
 
     def __post_init__(self) -> None:
         _check_counts(config=self)
@@ -112,6 +122,15 @@ def _check_counts(*, config: ShardConfig) -> None:
         raise InputError(f"Argument 'seed' should be ≥ 0, got {config.seed}.", check="seed")
     if config.shape is not None and (len(config.shape) != 3 or min(config.shape) < 2):
         raise InputError(f"Argument 'shape' should be 3 sizes ≥ 2 (z, y, x), got {config.shape}.", check="shape")
+    if not 0.0 <= config.lesion_fraction <= 1.0:
+        raise InputError(
+            f"Argument 'lesion_fraction' should be in [0, 1], got {config.lesion_fraction}.", check="lesion_fraction"
+        )
+    if config.lesions is not None and (len(config.lesions) != 2 or not 0 <= config.lesions[0] <= config.lesions[1]):
+        raise InputError(
+            f"Argument 'lesions' should be a (min, max) range with 0 ≤ min ≤ max, got {config.lesions}.",
+            check="phantom_lesions",
+        )
     if config.spacing_mm is not None and (len(config.spacing_mm) != 3 or min(config.spacing_mm) <= 0):
         raise InputError(
             f"Argument 'spacing_mm' should be 3 positive sizes (z, y, x), got {config.spacing_mm}.", check="spacing"
@@ -202,6 +221,36 @@ def sample_centres(*, body: BoolArray, patch: int, n: int, rng: np.random.Genera
     return candidates[picks].astype(np.int64)
 
 
+def lesion_zone(*, masks: Mapping[str, BoolArray], body: BoolArray, patch: int) -> BoolArray | None:
+    """Body voxels ``(z, y, x)`` within ``patch // 4`` voxels in-plane of a lesion on the same slice, or None.
+
+    A patch centred there holds the lesion (or part of it) somewhere in its central half, at a random offset.
+    ``masks`` are the phantom's masks; lesions are the ``lesion:<name>`` ones. None if there is no lesion.
+    """
+    lesions = [mask for name, mask in masks.items() if name.startswith("lesion:")]
+    if not lesions:
+        return None
+    union = np.logical_or.reduce(lesions)
+    reach = 2 * (patch // 4) + 1
+    zone: BoolArray = ndimage.maximum_filter(union, size=(1, reach, reach)) & body
+    return zone
+
+
+def _centres(
+    *, body: BoolArray, zone: BoolArray | None, patch: int, n: int, near: int, rng: np.random.Generator
+) -> IntArray:
+    """``n`` centres: ``near`` of them in ``zone`` (when it holds any patch centre), the rest in ``body``."""
+    if zone is None or near == 0:
+        return sample_centres(body=body, patch=patch, n=n, rng=rng)
+    try:
+        close = sample_centres(body=zone, patch=patch, n=near, rng=rng)
+    except InputError:
+        return sample_centres(body=body, patch=patch, n=n, rng=rng)
+    if near == n:
+        return close
+    return np.concatenate([close, sample_centres(body=body, patch=patch, n=n - near, rng=rng)])
+
+
 def _crop(*, image: FloatArray, centre: IntArray, patch: int) -> FloatArray:
     """The ``patch``-square of ``image`` ``(..., y, x)`` around ``centre`` ``(z, y, x)``."""
     y0, x0 = int(centre[1]) - patch // 2, int(centre[2]) - patch // 2
@@ -226,11 +275,13 @@ def sample_study(*, study: SimulatedStudy, plan: StudyPlan, config: ShardConfig)
     """
     by_level = {series.level: series.volume.voxels for series in study.series if series.split is None}
     body = study.phantom.masks["body"]
+    zone = lesion_zone(masks=study.phantom.masks, body=body, patch=config.patch) if config.lesion_fraction else None
+    near = round(config.lesion_fraction * config.patches_per_level)
     rng = patch_rng(study_seed=plan.seed)
     parts: list[dict[str, FloatArray]] = []
     scales: list[float] = []
     for level in config.levels:
-        centres = sample_centres(body=body, patch=config.patch, n=config.patches_per_level, rng=rng)
+        centres = _centres(body=body, zone=zone, patch=config.patch, n=config.patches_per_level, near=near, rng=rng)
         part = _level_samples(
             noisy=by_level[level], study=study, target=by_level[1.0], centres=centres, patch=config.patch
         )
@@ -252,7 +303,12 @@ def sample_study(*, study: SimulatedStudy, plan: StudyPlan, config: ShardConfig)
 def simulate_shard(*, plan: StudyPlan, config: ShardConfig) -> dict[str, npt.NDArray[Any]]:
     """Simulate the study of ``plan`` (levels 1.0 and ``config.levels``, no splits) and sample its shard."""
     phantom = make_phantom(
-        kind=plan.kind, seed=plan.seed, variant=plan.variant, shape=config.shape, spacing_mm=config.spacing_mm
+        kind=plan.kind,
+        seed=plan.seed,
+        variant=plan.variant,
+        shape=config.shape,
+        spacing_mm=config.spacing_mm,
+        n_lesions=config.lesions if plan.kind is PhantomKind.TORSO else None,
     )
     request = StudyRequest(
         kind=plan.kind,

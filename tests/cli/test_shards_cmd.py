@@ -64,7 +64,9 @@ def test_changed_settings_are_refused_naming_them(tmp_path: Path, capsys: pytest
     assert "differing: protocols, seed" in capsys.readouterr().err
 
 
-@pytest.mark.parametrize(("option", "value"), [("--levels", "0.1,x"), ("--kinds", "brain,liver"), ("--shape", "8,32")])
+@pytest.mark.parametrize(
+    ("option", "value"), [("--levels", "0.1,x"), ("--kinds", "brain,liver"), ("--shape", "8,32"), ("--lesions", "3")]
+)
 def test_unparseable_lists_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str) -> None:
     assert main([*_argv(tmp_path / "out"), option, value]) == 2
     assert f"'{option.removeprefix('--')}'" in capsys.readouterr().err
@@ -73,7 +75,7 @@ def test_unparseable_lists_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[
 def test_the_child_command_reproduces_the_configuration(tmp_path: Path) -> None:
     config = ShardConfig(
         studies=5, seed=3, kinds=(PhantomKind.TORSO,), protocols=("v2",), levels=(0.005, 1 / 3), patch=24,
-        patches_per_level=2, shape=(8, 40, 40), spacing_mm=(4.0, 7.3, 7.3),
+        patches_per_level=2, shape=(8, 40, 40), spacing_mm=(4.0, 7.3, 7.3), lesion_fraction=0.5, lesions=(3, 9),
     )  # fmt: skip
     args = build_parser().parse_args(shards_cmd.child_argv(out=tmp_path, config=config))
     assert shards_cmd.config_from_args(args=args) == config

@@ -7,8 +7,9 @@ from dataclasses import dataclass, field
 import numpy as np
 import pytest
 
+from imaging.intensity import body_mask
 from imaging.simulation.shards import slice_triplet
-from models.inference import denoise_volume, neighbour_indices
+from models.inference import activity_factor, denoise_volume, neighbour_indices
 
 
 @dataclass
@@ -65,8 +66,27 @@ def test_neighbour_indices_reflect(nz: int) -> None:
 
 def test_output_is_mapped_back_by_the_scale() -> None:
     volume = _volume()
-    result = denoise_volume(voxels=volume, engine=ShiftEngine(shift=0.1), batch=8)
+    result = denoise_volume(voxels=volume, engine=ShiftEngine(shift=0.1), batch=8, preserve_activity=False)
     np.testing.assert_allclose(result.voxels, np.maximum(volume - 0.1 * result.scale, 0), rtol=1e-5, atol=1e-2)
+    assert result.activity_factor == 1.0
+
+
+def test_the_body_keeps_its_total_activity() -> None:
+    volume = _volume()
+    raw = denoise_volume(voxels=volume, engine=ShiftEngine(shift=0.1), preserve_activity=False)
+    kept = denoise_volume(voxels=volume, engine=ShiftEngine(shift=0.1))
+    body = body_mask(voxels=volume)
+    total_in, total_raw = float(volume[body].sum()), float(raw.voxels[body].sum())
+    assert total_raw < 0.99 * total_in  # the engine lost activity ...
+    assert float(kept.voxels[body].sum()) == pytest.approx(total_in, rel=1e-5)  # ... and it was given back
+    assert kept.activity_factor == pytest.approx(total_in / total_raw, rel=1e-6)
+    np.testing.assert_allclose(kept.voxels, raw.voxels * kept.activity_factor, rtol=1e-5)
+
+
+def test_activity_factor_is_one_without_positive_totals() -> None:
+    volume = _volume()
+    assert activity_factor(before=volume, after=np.zeros_like(volume), scale=1.0) == 1.0
+    assert activity_factor(before=-volume, after=volume, scale=1.0) == 1.0
 
 
 def test_negatives_are_zeroed_only_when_the_input_had_none() -> None:

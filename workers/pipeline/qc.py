@@ -31,7 +31,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.ndimage as ndi
 
-from imaging.intensity import activity_scale
+from imaging.intensity import BODY_FRACTION, BODY_SIGMA_VOXELS, activity_scale, body_mask
 from imaging.metrics import coefficient_of_variation
 from imaging.volume import PetVolume, Units
 
@@ -50,10 +50,6 @@ __all__ = [
     "window_voxels",
 ]
 
-BODY_SIGMA_VOXELS = 2.0
-"""σ of the Gaussian that smooths the input before the body threshold, voxels."""
-BODY_FRACTION = 0.1
-"""Body threshold as a fraction of the input's activity scale."""
 WINDOW_MM = 30.0
 """Side of the uniform-region window, mm."""
 SELECTION_FWHM_MM = 12.0
@@ -96,18 +92,6 @@ class UniformRegion:
             "size_voxels": list(self.size_voxels),
             "size_mm": [round(value, 4) for value in self.size_mm],
         }
-
-
-def body_mask(*, voxels: npt.NDArray[np.floating], scale: float | None = None) -> BoolArray:
-    """``(z, y, x)`` bool body mask of ``voxels`` ``(z, y, x)`` (any activity unit): see the module docstring.
-
-    ``scale``: the volume's :func:`~imaging.intensity.activity_scale` when the caller has it already.
-    """
-    values = np.asarray(voxels, dtype=np.float64)
-    smoothed = ndi.gaussian_filter(values, BODY_SIGMA_VOXELS, mode="nearest")
-    scale = activity_scale(voxels=values) if scale is None else scale
-    mask: BoolArray = smoothed > BODY_FRACTION * scale
-    return mask
 
 
 def window_voxels(*, spacing_mm: Sequence[float], window_mm: float = WINDOW_MM) -> tuple[int, int, int]:

@@ -21,6 +21,7 @@ def make_phantom(
     ood: Collection[str] = (),
     shape: tuple[int, int, int] | None = None,
     spacing_mm: Vec3 | None = None,
+    n_lesions: tuple[int, int] | None = None,
 ) -> Phantom:
     """Draw a phantom of ``kind`` from ``seed``.
 
@@ -32,10 +33,16 @@ def make_phantom(
         ood: out-of-distribution features, torso only: ``"catheter"``, ``"bladder"``.
         shape: ``(z, y, x)`` voxels; ``None`` for the family's default.
         spacing_mm: ``(z, y, x)`` voxel size, mm; ``None`` for the family's default.
+        n_lesions: torso only: inclusive (min, max) number of hot lesions drawn; ``None`` for the torso's default.
     """
     if ood and kind is not PhantomKind.TORSO:
         raise InputError(
             f"Argument 'ood' is supported for torso phantoms only, got {sorted(ood)} for {kind}.", check="phantom_ood"
+        )
+    if n_lesions is not None and kind is not PhantomKind.TORSO:
+        raise InputError(
+            f"Argument 'n_lesions' is supported for torso phantoms only, got {n_lesions} for {kind}.",
+            check="phantom_lesions",
         )
     if kind is PhantomKind.BRAIN:
         pattern = None if variant in (None, "normal") else variant
@@ -57,6 +64,7 @@ def make_phantom(
             seed=seed,
             variant=chosen,
             ood=ood,
+            n_lesions=n_lesions or torso.DEFAULT_N_LESIONS,
             shape=shape or torso.DEFAULT_SHAPE,
             spacing_mm=spacing_mm or torso.DEFAULT_SPACING_MM,
         )

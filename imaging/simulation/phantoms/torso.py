@@ -34,7 +34,16 @@ from imaging.simulation.phantoms.tissues import (
 
 DEFAULT_SHAPE: tuple[int, int, int] = (64, 128, 128)
 DEFAULT_SPACING_MM: Vec3 = (4.0, 4.0, 4.0)
-__all__ = ["DEFAULT_SHAPE", "DEFAULT_SPACING_MM", "TORSO_VARIANTS", "Habitus", "make_torso_phantom"]
+DEFAULT_N_LESIONS: tuple[int, int] = (1, 6)
+"""Inclusive range of the number of hot lesions a torso draws by default."""
+__all__ = [
+    "DEFAULT_N_LESIONS",
+    "DEFAULT_SHAPE",
+    "DEFAULT_SPACING_MM",
+    "TORSO_VARIANTS",
+    "Habitus",
+    "make_torso_phantom",
+]
 
 TORSO_VARIANTS = ("low_bmi", "high_bmi")
 _SUV_RANGES: dict[str, tuple[float, float]] = {
@@ -226,7 +235,7 @@ def make_torso_phantom(
     variant: str = "low_bmi",
     shape: tuple[int, int, int] = DEFAULT_SHAPE,
     spacing_mm: Vec3 = DEFAULT_SPACING_MM,
-    n_lesions: tuple[int, int] = (1, 6),
+    n_lesions: tuple[int, int] = DEFAULT_N_LESIONS,
     ood: Collection[str] = (),
 ) -> Phantom:
     """A randomised FDG torso with hot lesions (sizes, positions, uptakes, habitus and dose drawn per seed).

@@ -52,6 +52,8 @@ def test_nema_is_refused_for_training() -> None:
         ({"patch": 0}, "patch"),
         ({"studies": 0}, "studies"),
         ({"shape": (1, 32, 32)}, "shape"),
+        ({"lesion_fraction": 1.5}, "lesion_fraction"),
+        ({"lesions": (4, 2)}, "lesions"),
     ],
 )
 def test_unusable_settings_name_their_argument(changes: dict[str, Any], argument: str) -> None:
@@ -96,6 +98,36 @@ def test_centres_lie_in_the_body_and_the_patch_fits() -> None:
     np.testing.assert_array_equal(centres, again)
     with pytest.raises(InputError, match="Argument 'patch'"):
         shards.sample_centres(body=body, patch=31, n=1, rng=np.random.default_rng(9))
+
+
+def test_lesion_zone_surrounds_lesions_on_their_slices() -> None:
+    body = np.ones((6, 40, 40), dtype=bool)
+    lesion = np.zeros_like(body)
+    lesion[2, 20, 20] = True
+    zone = shards.lesion_zone(masks={"body": body, "lesion:a": lesion}, body=body, patch=16)
+    assert zone is not None
+    assert zone[2].sum() == 9 * 9 and zone[2, 16:25, 16:25].all()  # ± patch // 4 in-plane
+    assert not zone[[0, 1, 3, 4, 5]].any()  # the same slice only
+    assert shards.lesion_zone(masks={"body": body}, body=body, patch=16) is None
+
+
+def test_lesion_patches_come_first_and_hold_a_lesion() -> None:
+    shape, spacing = (8, 48, 48), (4.0, 6.0, 6.0)  # room for lesions (seed 11 places 2)
+    config = _config(lesion_fraction=0.6, lesions=(3, 3), patches_per_level=5, shape=shape, spacing_mm=spacing)
+    plan = StudyPlan(index=0, seed=11, kind=PhantomKind.TORSO, variant="low_bmi", protocol="v1")
+    phantom = make_phantom(
+        kind=plan.kind, seed=plan.seed, variant=plan.variant, shape=shape, spacing_mm=spacing, n_lesions=(3, 3)
+    )
+    arrays = shards.simulate_shard(plan=plan, config=config)
+    lesions = np.logical_or.reduce([m for name, m in phantom.masks.items() if name.startswith("lesion:")])
+    half = config.patch // 2
+    held = [
+        bool(lesions[z, y - half : y - half + config.patch, x - half : x - half + config.patch].any())
+        for z, y, x in arrays["centre"]
+    ]
+    assert len(phantom.lesions) >= 1
+    per_level = np.asarray(held).reshape(len(config.levels), 5)
+    assert per_level[:, :3].all()  # round(0.6 * 5) = 3 lesion patches per level, first
 
 
 @pytest.fixture(scope="module")
@@ -180,6 +212,17 @@ def test_run_writes_every_shard_and_resumes(tmp_path: Path, monkeypatch: pytest.
     for key in before:
         np.testing.assert_array_equal(before[key], after[key])
     assert not list(tmp_path.glob(".*.tmp"))
+
+
+def test_a_manifest_from_before_lesion_settings_still_resumes(tmp_path: Path) -> None:
+    run_shards(out=tmp_path, config=_config(studies=1), log=lambda line: None)
+    path = tmp_path / "manifest.json"
+    manifest = json.loads(path.read_text())
+    del manifest["config"]["lesion_fraction"], manifest["config"]["lesions"]
+    path.write_text(json.dumps(manifest))
+    assert run_shards(out=tmp_path, config=_config(studies=1), log=lambda line: None).skipped == 1
+    with pytest.raises(InputError, match="differing: lesion_fraction"):
+        run_shards(out=tmp_path, config=_config(studies=1, lesion_fraction=0.5), log=lambda line: None)
 
 
 def test_another_configuration_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
