@@ -25,7 +25,8 @@ _ADAPTATION_KEYS = ("mode", "phi", "steps", "seconds", "trainable_kernel_fractio
 _SCALE = "0 unacceptable · 1 poor but usable · 2 acceptable · 3 good/excellent, in steps of 0.5"
 _KNOWN_QC = frozenset(
     {"units", "suv_factor", "suv_reason", "suvmax_in", "suvmax_out", "max_bqml_in", "max_bqml_out",
-     "suvmean_ratio_body", "body_voxels", "body_volume_ml", "noise_cov_in", "noise_cov_out", "uniform_region"}
+     "suvmean_ratio_body", "activity_factor", "body_voxels", "body_volume_ml", "noise_cov_in", "noise_cov_out",
+     "uniform_region"}
 )  # fmt: skip
 
 
@@ -102,6 +103,9 @@ def _qc_rows(qc: Mapping[str, Any]) -> list[tuple[object, ...]]:
     rows: list[tuple[object, ...]] = [(name, before, after, _ratio(before, after)) for name, before, after in pairs]
     body_ratio = qc.get("suvmean_ratio_body")
     rows.append(("Mean activity in the body", "", "", _number(body_ratio, ".4f")))
+    factor = qc.get("activity_factor")
+    if factor is not None:
+        rows.append(("Activity-preserving factor applied to the network's output", "", "", _number(factor, ".4f")))
     return rows
 
 

@@ -11,7 +11,7 @@ from models.bundle import BundleInfo
 from models.engines import Backend, Engine, open_engine
 from models.inference import denoise_volume
 
-__all__ = ["Denoiser", "denoise", "open_denoiser"]
+__all__ = ["Denoised", "Denoiser", "denoise", "open_denoiser"]
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -22,6 +22,17 @@ class Denoiser:
     engine: Engine
 
 
+@dataclass(frozen=True, kw_only=True)
+class Denoised:
+    """The denoised ``volume`` (its input's grid, units, UIDs and SUV), the input's activity ``scale`` (same units;
+    QC and scoring reuse it) and the ``activity_factor`` that kept the body's total activity
+    (:func:`models.inference.denoise_volume`)."""
+
+    volume: PetVolume
+    scale: float
+    activity_factor: float
+
+
 def open_denoiser(*, info: BundleInfo, backend: Backend = Backend.AUTO) -> Denoiser:
     """An engine for the bundle ``info`` (onnxruntime first, torch as the fallback; see :mod:`models.engines`)."""
     return Denoiser(info=info, engine=open_engine(info=info, backend=backend))
@@ -29,9 +40,9 @@ def open_denoiser(*, info: BundleInfo, backend: Backend = Backend.AUTO) -> Denoi
 
 def denoise(
     *, volume: PetVolume, denoiser: Denoiser, batch: int = 8, progress: Callable[[float], None] | None = None
-) -> tuple[PetVolume, float]:
-    """``volume`` with denoised voxels (``(z, y, x) float32`` in its units; geometry, UIDs and SUV kept) and the
-    input's activity scale used to normalise it (same units; QC reuses it).
+) -> Denoised:
+    """``volume`` with denoised voxels (``(z, y, x) float32`` in its units; geometry, UIDs and SUV kept), see
+    :class:`Denoised`.
 
     ``progress(fraction)`` is called after each batch of ``batch`` slices with the fraction done, 0–1.
     """
@@ -41,4 +52,8 @@ def denoise(
             progress(done / total)
 
     result = denoise_volume(voxels=volume.voxels, engine=denoiser.engine, batch=batch, progress=report)
-    return dataclasses.replace(volume, voxels=result.voxels), result.scale
+    return Denoised(
+        volume=dataclasses.replace(volume, voxels=result.voxels),
+        scale=result.scale,
+        activity_factor=result.activity_factor,
+    )

@@ -132,11 +132,11 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             bundle, adaptation = adapted.bundle, adapted.section
         with clock.stage("denoise"):
             denoiser = open_denoiser(info=bundle, backend=request.backend)
-            denoised, scale = denoise(
-                volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f)
-            )
+            output = denoise(volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f))
+            denoised, scale = output.volume, output.scale
         with clock.stage("qc"):
             qc = quality_control(before=series.volume, after=denoised, scale=scale)
+            qc["activity_factor"] = round(output.activity_factor, 6)
         scores_in = scores_out = None
         if scorer is not None:
             with clock.stage("score"):

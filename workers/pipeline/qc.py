@@ -9,6 +9,9 @@ Body mask
 Activity preservation
     ``suvmean_ratio_body = mean_body(out) / mean_body(in)``. Both means run over the same voxels, so this is also
     the ratio of the total activity in the body (a denoiser must move activity around, not create or lose it).
+    The denoiser rescales its output to keep that total (:func:`models.inference.denoise_volume`), so the ratio
+    is 1 up to rounding; the job adds ``activity_factor``, the factor that rescaling applied (the network alone
+    would have given a ratio of ``1 / activity_factor``).
     SUVmax = max over the whole volume × the SUVbw factor (null when the factor is not computable).
 
 Noise in a uniform region

@@ -116,6 +116,11 @@ QC_MEASURES: tuple[QcMeasure, ...] = (
         unit=NO_UNITS,
     ),
     QcMeasure(
+        key="activity_factor",
+        code=Code("ACTIVITY-FACTOR", PETIQ_SCHEME, "Factor applied to keep the body's total activity"),
+        unit=NO_UNITS,
+    ),
+    QcMeasure(
         key="noise_cov_in",
         code=Code("NOISECOV-IN", PETIQ_SCHEME, "Noise CoV in a uniform region, input series"),
         unit=PERCENT,

@@ -69,6 +69,9 @@ def test_random_network_writes_a_valid_series(
     assert 0.0 < [f for stage, f in stages if stage == "denoise"][1] <= 1.0  # per batch of slices
     assert all(0.0 <= fraction <= 1.0 for _, fraction in stages)
     assert result["provenance"]["denoiser"]["sha256"] == random_bundle_info.onnx_sha256
+    # an untrained network changes the body's total a lot; the output keeps it, and says by what factor
+    assert abs(result["qc"]["activity_factor"] - 1.0) > 0.02
+    assert result["qc"]["suvmean_ratio_body"] == pytest.approx(1.0, abs=1e-4)
 
 
 def test_result_keys_and_types(
@@ -103,7 +106,7 @@ def test_result_keys_and_types(
     assert list(result["timings_s"]) == list(STAGES)
     assert result["timings_s"]["adapt"] == 0.0 and result["timings_s"]["score"] > 0.0
     assert result["timings_s"]["denoise"] > 0.0
-    for key in ("suvmax_in", "suvmax_out", "suvmean_ratio_body", "noise_cov_in", "noise_cov_out"):
+    for key in ("suvmax_in", "suvmax_out", "suvmean_ratio_body", "activity_factor", "noise_cov_in", "noise_cov_out"):
         assert isinstance(result["qc"][key], float), key
     assert result["notes"] == []
 
