@@ -17,7 +17,7 @@ Every network trained here other than the v2-net (FT-net, TGD-net, TGD-N2N, N2N 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -248,16 +248,17 @@ def _online_methods(
 
     def pairs() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         rng = np.random.default_rng(settings.seed)
-        return split_batches(a=a, b=b, patch=settings.patch, batch=settings.batch, rng=rng)
+        return split_batches(
+            a=a, b=b, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share
+        )
 
     adapted, report = adapt_network(base=base, batches=pairs(), settings=settings)
     everything = layer_masks(model=base, layers=range(len(base.convs)))
-    plain = train_under_masks(
-        base=base, masks=everything, batches=pairs(), steps=report.steps, lr=settings.lr, clip_norm=settings.clip_norm
-    )
+    same_steps = replace(settings, steps=report.steps, max_seconds=1e9)
+    plain, plain_report = adapt_network(base=base, batches=pairs(), settings=same_steps, masks=everything)
     full = _series(study=study, split=None)
     found = [("input", 0, 0.0, full), ("base", 0, 0.0, denoise_all(model=base, volumes=full, device=device))]
-    for name, net, seconds in (("TGD-N2N", adapted, report.seconds), ("N2N, no masks", plain.model, plain.seconds)):
+    for name, net, seconds in (("TGD-N2N", adapted, report.seconds), ("N2N, no masks", plain, plain_report.seconds)):
         found.append((name, report.steps, seconds, denoise_all(model=net, volumes=full, device=device)))
     return found
 

@@ -19,10 +19,14 @@ import torch
 
 from imaging.errors import InputError
 from models.dncnn import DnCNN
-from models.tgd.masks import tgd_masks, trainable_kernel_fraction
+from models.tgd.masks import TgdMasks, tgd_masks, trainable_kernel_fraction
 from models.tgd.trainer import tgd_step, tgd_trainer
+from models.training.loss import input_contrast_weights
 
-__all__ = ["AdaptationReport", "AdaptationSettings", "adapt_network"]
+__all__ = ["CONTRAST_SIGMA", "AdaptationReport", "AdaptationSettings", "adapt_network"]
+
+CONTRAST_SIGMA = 3.0
+"""σ (voxels) of the surround a voxel must stand above to weigh more in the adaptation loss."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -35,6 +39,9 @@ class AdaptationSettings:
         batch, patch: patches per step and their side, voxels.
         lr: Adam learning rate; clip_norm: gradient clip.
         seed: seeds the pair sampling.
+        hot_share: share of patch centres drawn towards hot structure (:func:`models.adaptation.pairs.hot_weights`).
+        contrast_weight: λ of the loss weights from the input (:func:`models.training.loss.input_contrast_weights`,
+            σ = 3 voxels); 0 is plain MSE.
     """
 
     phi: float = 0.3
@@ -45,13 +52,17 @@ class AdaptationSettings:
     lr: float = 2e-4
     clip_norm: float = 1.0
     seed: int = 0
+    hot_share: float = 0.0
+    contrast_weight: float = 0.0
 
     def __post_init__(self) -> None:
-        if not 0 < self.phi <= 1 or self.steps < 1 or self.max_seconds <= 0 or self.batch < 1 or self.patch < 8:
+        counts = self.steps >= 1 and self.max_seconds > 0 and self.batch >= 1 and self.patch >= 8
+        if not (0 < self.phi <= 1 and counts and 0 <= self.hot_share <= 1 and self.contrast_weight >= 0):
             raise InputError(
-                "Adaptation settings need 0 < phi ≤ 1, steps ≥ 1, max_seconds > 0, batch ≥ 1 and patch ≥ 8, got "
-                f"phi={self.phi}, steps={self.steps}, max_seconds={self.max_seconds}, batch={self.batch}, "
-                f"patch={self.patch}.",
+                "Adaptation settings need 0 < phi ≤ 1, steps ≥ 1, max_seconds > 0, batch ≥ 1, patch ≥ 8, "
+                f"0 ≤ hot_share ≤ 1 and contrast_weight ≥ 0, got phi={self.phi}, steps={self.steps}, "
+                f"max_seconds={self.max_seconds}, batch={self.batch}, patch={self.patch}, "
+                f"hot_share={self.hot_share}, contrast_weight={self.contrast_weight}.",
                 check="adapt_settings",
             )
 
@@ -84,19 +95,31 @@ class AdaptationReport:
 
 
 def adapt_network(
-    *, base: DnCNN, batches: Iterator[tuple[torch.Tensor, torch.Tensor]], settings: AdaptationSettings
+    *,
+    base: DnCNN,
+    batches: Iterator[tuple[torch.Tensor, torch.Tensor]],
+    settings: AdaptationSettings,
+    masks: TgdMasks | None = None,
 ) -> tuple[DnCNN, AdaptationReport]:
-    """A TGD-adapted copy of ``base`` (left untouched) and its report. The copy is in eval mode on base's device."""
+    """A TGD-adapted copy of ``base`` (left untouched) and its report. The copy is in eval mode on base's device.
+
+    ``masks``: which kernels may move; None for the KSE masks of ``settings.phi`` (a comparison may pass others,
+    e.g. every kernel, to train without TGD under the same loss and budget).
+    """
     torch.manual_seed(settings.seed)
     model = copy.deepcopy(base).eval()
-    masks = tgd_masks(model=model, phi=settings.phi)
+    masks = tgd_masks(model=model, phi=settings.phi) if masks is None else masks
     trainer = tgd_trainer(model=model, masks=masks, lr=settings.lr)
     device = next(model.parameters()).device
     losses: list[float] = []
     start = time.perf_counter()
     while len(losses) < settings.steps and time.perf_counter() - start < settings.max_seconds:
         x, y = next(batches)
-        losses.append(tgd_step(trainer=trainer, x=x.to(device), y=y.to(device), clip_norm=settings.clip_norm))
+        x, y = x.to(device), y.to(device)
+        weights = None
+        if settings.contrast_weight > 0:
+            weights = input_contrast_weights(inputs=x, strength=settings.contrast_weight, sigma=CONTRAST_SIGMA)
+        losses.append(tgd_step(trainer=trainer, x=x, y=y, clip_norm=settings.clip_norm, weights=weights))
     report = AdaptationReport(
         settings=settings,
         steps=len(losses),

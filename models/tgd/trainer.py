@@ -78,14 +78,23 @@ def _restore_frozen(trainer: TgdTrainer) -> None:
         named[name].copy_(torch.where(trainer.masks[name], named[name], value))
 
 
-def tgd_step(*, trainer: TgdTrainer, x: torch.Tensor, y: torch.Tensor, clip_norm: float | None = None) -> float:
-    """One TGD step on ``x (n, slices, h, w)`` → target ``y (n, 1, h, w)`` (model's device); returns the MSE loss.
+def tgd_step(
+    *,
+    trainer: TgdTrainer,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    clip_norm: float | None = None,
+    weights: torch.Tensor | None = None,
+) -> float:
+    """One TGD step on ``x (n, slices, h, w)`` → target ``y (n, 1, h, w)`` (model's device); returns the loss:
+    the mean squared error, weighted per voxel by ``weights`` (shaped like ``y``) when given.
 
     ``clip_norm``: clip the (masked) gradient to this global L2 norm, or None.
     """
     model = trainer.model.eval()
     model.zero_grad(set_to_none=True)
-    loss = torch.mean((model(x) - y) ** 2)
+    squared = (model(x) - y) ** 2
+    loss = torch.mean(squared if weights is None else weights * squared)
     loss.backward()  # type: ignore[no-untyped-call]
     _mask_gradients(trainer)
     if clip_norm is not None:

@@ -22,7 +22,7 @@ import math
 
 import torch
 
-__all__ = ["contrast_weights", "weighted_mse"]
+__all__ = ["contrast_weights", "input_contrast_weights", "weighted_mse"]
 
 _BALANCE_FLOOR = 1e-6
 """Smallest input error a patch is divided by (a noise-free input patch)."""
@@ -35,16 +35,31 @@ def _gaussian_kernel(*, sigma: float, device: torch.device) -> torch.Tensor:
     return kernel / kernel.sum()
 
 
+def _blur(image: torch.Tensor, *, sigma: float) -> torch.Tensor:
+    """``image (n, 1, h, w)`` convolved in-plane with a Gaussian of ``sigma`` voxels (edges replicated)."""
+    kernel = _gaussian_kernel(sigma=sigma, device=image.device)
+    size = kernel.numel()
+    padded = torch.nn.functional.pad(image, (size // 2,) * 4, mode="replicate")
+    blurred = torch.nn.functional.conv2d(padded, kernel.view(1, 1, 1, size))
+    return torch.nn.functional.conv2d(blurred, kernel.view(1, 1, size, 1))
+
+
 def contrast_weights(*, target: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
     """``w (n, 1, h, w)`` for ``target (n, 1, h, w)`` (module docstring); all ones when ``strength`` is 0."""
     if strength == 0:
         return torch.ones_like(target)
-    kernel = _gaussian_kernel(sigma=sigma, device=target.device)
-    size = kernel.numel()
-    padded = torch.nn.functional.pad(target, (size // 2,) * 4, mode="replicate")
-    blurred = torch.nn.functional.conv2d(padded, kernel.view(1, 1, 1, size))
-    blurred = torch.nn.functional.conv2d(blurred, kernel.view(1, 1, size, 1))
-    return 1.0 + strength * torch.clamp(target - blurred, min=0.0)
+    return 1.0 + strength * torch.clamp(target - _blur(target, sigma=sigma), min=0.0)
+
+
+def input_contrast_weights(*, inputs: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
+    """:func:`contrast_weights` of the input's centre slice smoothed by σ = 1 voxel, for ``inputs (n, s, h, w)``.
+
+    For Noise2Noise pairs, whose target is as noisy as the input: weights from the target would favour its noise
+    spikes and bias the network upwards, while weights that depend on the input only leave the minimiser of the
+    loss, E[target | input], unchanged; they only decide where the network's capacity and the gradient go.
+    """
+    centre = inputs[:, inputs.shape[1] // 2 :][:, :1]
+    return contrast_weights(target=_blur(centre, sigma=1.0), strength=strength, sigma=sigma)
 
 
 def weighted_mse(

@@ -9,7 +9,8 @@ import torch
 from imaging.errors import InputError
 from imaging.intensity import activity_scale
 from models.adaptation.online import AdaptationSettings, adapt_network
-from models.adaptation.pairs import _subsample_pair, split_batches, subsample_batches
+from models.adaptation.pairs import _subsample_pair, body_centres, hot_weights, split_batches, subsample_batches
+from models.tgd.layer_masks import layer_masks
 from models.tgd.masks import tgd_masks
 from tests.models.factories import random_dncnn
 
@@ -36,6 +37,37 @@ def test_split_pairs_take_input_and_target_from_different_halves() -> None:
         assert not torch.equal(centre, target)
         directions.add(float(centre.flatten()[0]) in values_a and float(target.flatten()[0]) in values_b)
     assert len(directions) == 2  # both A→B and B→A occur
+
+
+def _hot_volumes() -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_volumes` with a small very hot spot (20× the tissue) at slice 3, (30, 30)."""
+    a, b = _volumes()
+    for volume in (a, b):
+        volume[3, 29:31, 29:31] += 20_000.0
+    return a, b
+
+
+def test_hot_weights_favour_centres_near_hot_structure() -> None:
+    a, b = _hot_volumes()
+    centres = body_centres(voxels=a + b, patch=16)
+    weights = hot_weights(voxels=(a + b) / 2, centres=centres, patch=16)
+    assert weights.shape == (len(centres),) and weights.sum() == pytest.approx(1.0)
+    near = (centres[:, 0] == 3) & (np.abs(centres[:, 1] - 30) <= 3) & (np.abs(centres[:, 2] - 30) <= 3)
+    far = (centres[:, 0] != 3) | (np.abs(centres[:, 1] - 30) > 6) | (np.abs(centres[:, 2] - 30) > 6)
+    assert weights[near].min() > 3 * weights[far].max()
+
+
+def test_hot_share_makes_patches_hold_the_hot_spot_more_often() -> None:
+    a, b = _hot_volumes()
+    scale = activity_scale(voxels=(a.astype(np.float64) + b) / 2.0)
+
+    def holding(share: float) -> float:
+        batches = split_batches(a=a, b=b, patch=16, batch=2000, rng=np.random.default_rng(6), hot_share=share)
+        x, _ = next(batches)
+        return float((x[:, 1].amax(dim=(1, 2)) > 8_000.0 / scale).float().mean())
+
+    uniform, half, hot = holding(0.0), holding(0.5), holding(1.0)
+    assert uniform < half < hot and hot > 3 * uniform
 
 
 def test_split_pairs_refuse_mismatched_halves() -> None:
@@ -80,6 +112,17 @@ def test_adaptation_moves_only_unfrozen_kernels_and_keeps_the_base() -> None:
     assert any(not torch.equal(base.convs[i].weight, adapted.convs[i].weight) for i in range(len(base.convs) - 1))
 
 
+def test_other_masks_and_a_weighted_loss_can_be_given() -> None:
+    base = random_dncnn(width=8)
+    a, b = _hot_volumes()
+    settings = AdaptationSettings(steps=3, patch=16, batch=4, contrast_weight=8.0, hot_share=0.5)
+    batches = split_batches(a=a, b=b, patch=16, batch=4, rng=np.random.default_rng(7), hot_share=0.5)
+    everything = layer_masks(model=base, layers=range(len(base.convs)))
+    adapted, report = adapt_network(base=base, batches=batches, settings=settings, masks=everything)
+    assert report.trainable_kernel_fraction == 1.0 and report.steps == 3
+    assert not torch.equal(base.convs[-1].weight, adapted.convs[-1].weight)  # the last layer moved too
+
+
 def test_the_time_budget_stops_adaptation_early() -> None:
     a, b = _volumes()
     batches = split_batches(a=a, b=b, patch=16, batch=2, rng=np.random.default_rng(5))
@@ -88,7 +131,10 @@ def test_the_time_budget_stops_adaptation_early() -> None:
     assert 1 <= report.steps < 10_000 and report.seconds < 5.0
 
 
-@pytest.mark.parametrize("overrides", [{"phi": 0.0}, {"steps": 0}, {"max_seconds": 0.0}, {"patch": 4}])
+@pytest.mark.parametrize(
+    "overrides",
+    [{"phi": 0.0}, {"steps": 0}, {"max_seconds": 0.0}, {"patch": 4}, {"hot_share": 1.5}, {"contrast_weight": -1.0}],
+)
 def test_impossible_settings_are_refused(overrides: dict[str, float]) -> None:
     with pytest.raises(InputError, match="Adaptation settings"):
         AdaptationSettings(**overrides)  # type: ignore[arg-type]

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
 import torch
 
-from models.training.loss import contrast_weights, weighted_mse
+from models.training.loss import contrast_weights, input_contrast_weights, weighted_mse
 
 
 def _target() -> torch.Tensor:
@@ -48,3 +49,16 @@ def test_level_balance_makes_each_patch_count_relative_to_its_input_error() -> N
     high_only = torch.mean((half[0] - target[0]) ** 2) / 2
     assert float(high_only) < 0.01 * float(plain)  # unbalanced, the low-count patch is almost all of the loss
     assert float(weighted_mse(prediction=noisy, target=target, strength=0.0, sigma=3.0, noisy=noisy)) == 1.0
+
+
+def test_input_weights_come_from_the_smoothed_centre_slice_only() -> None:
+    centre = _target()
+    inputs = torch.cat([torch.zeros_like(centre), centre, torch.zeros_like(centre)], dim=1)  # (2, 3, 32, 32)
+    weights = input_contrast_weights(inputs=inputs, strength=8.0, sigma=3.0)
+    assert weights.shape == (2, 1, 32, 32)
+    assert float(weights[0, 0, 16, 16]) > 5.0 and float(weights[0, 0, 2, 2]) == pytest.approx(1.0, abs=1e-5)
+    spiky = inputs.clone()
+    spiky[:, 1, 4, 4] += 4.0  # a one-voxel spike weighs far less than the 4-voxel-wide lesion after smoothing
+    spiked = input_contrast_weights(inputs=spiky, strength=8.0, sigma=3.0)
+    assert float(spiked[0, 0, 4, 4]) < 0.5 * float(weights[0, 0, 16, 16])
+    assert torch.equal(input_contrast_weights(inputs=inputs, strength=0.0, sigma=3.0), torch.ones_like(centre))

@@ -111,7 +111,9 @@ def adapt_denoiser(
         if splits is None:
             raise InputError("--adapt n2n-split needs --split-a and --split-b.", check="adapt_splits")
         a, b = splits
-        batches = split_batches(a=a.voxels, b=b.voxels, patch=settings.patch, batch=settings.batch, rng=rng)
+        batches = split_batches(
+            a=a.voxels, b=b.voxels, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share
+        )
     else:
         batches = subsample_batches(volume=volume.voxels, patch=settings.patch // 2, batch=settings.batch, rng=rng)
     base = load_torch_model(info=bundle, device=torch_device())
