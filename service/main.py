@@ -25,6 +25,7 @@ from service.jobs.recovery import requeue_unfinished
 from service.jobs.starter import JobStarter
 from service.jobs.store import JobStore
 from service.metrics import metrics_registry
+from service.report.build import PictureCache
 
 __all__ = ["create_app"]
 
@@ -64,6 +65,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     app.state.settings = settings
     app.state.job_queue = queue
     app.state.metrics_registry = metrics_registry(store=store, queue=queue)
+    app.state.report_cache = PictureCache()
     hooks: list[SeriesStoredHook] = [JobStarter(settings=settings, queue=queue)]
     app.state.on_series_stored = hooks
     install_error_handlers(app)

@@ -2,6 +2,7 @@
 
 Reads the input series and the derived series (``result.output.series_uid``) from the storage; when either cannot
 be read (removed, or not a valid series any more) the page is still made, saying why the images are missing.
+Pictures that could be made are kept in a :class:`~service.report.cache.TimedCache` when one is given.
 """
 
 from __future__ import annotations
@@ -11,13 +12,18 @@ from datetime import datetime
 from imaging.dicom.reader import PetSeries
 from imaging.errors import PetiqError
 from service.jobs.models import JobPublic, JobStatus
+from service.report.cache import TimedCache
 from service.report.figures import Figures, report_figures
 from service.report.load import StudyHeader, read_stored_series, study_header
 from service.report.page import report_page, status_page
 from service.report.sections import output_series_uid
 from service.storage.layout import Layout
 
-__all__ = ["build_report"]
+__all__ = ["PictureCache", "build_report"]
+
+Pictures = tuple[StudyHeader | None, Figures | None, str | None]
+PictureCache = TimedCache[Pictures]
+"""The header and pictures of a job's report, by ``(job id, output series UID)``."""
 
 
 def _read(*, layout: Layout, job: JobPublic, series_uid: str | None, role: str) -> PetSeries:
@@ -26,7 +32,7 @@ def _read(*, layout: Layout, job: JobPublic, series_uid: str | None, role: str) 
     return read_stored_series(layout=layout, study_uid=job.study_uid, series_uid=series_uid)
 
 
-def _pictures(*, layout: Layout, job: JobPublic) -> tuple[StudyHeader | None, Figures | None, str | None]:
+def _pictures(*, layout: Layout, job: JobPublic) -> Pictures:
     output_uid = output_series_uid(result=job.result)
     before: PetSeries | None = None
     after: PetSeries | None = None
@@ -42,9 +48,15 @@ def _pictures(*, layout: Layout, job: JobPublic) -> tuple[StudyHeader | None, Fi
     return header if before else None, figures, missing
 
 
-def build_report(*, layout: Layout, job: JobPublic, generated: datetime) -> str:
+def build_report(*, layout: Layout, job: JobPublic, generated: datetime, cache: PictureCache | None = None) -> str:
     """The HTML page of ``job``: its report when it succeeded, else its status page."""
     if job.status is not JobStatus.SUCCEEDED:
         return status_page(job=job, generated=generated)
-    header, figures, missing = _pictures(layout=layout, job=job)
+    key = (job.id, str(output_series_uid(result=job.result)))
+    pictures = cache.get(key) if cache is not None else None
+    if pictures is None:
+        pictures = _pictures(layout=layout, job=job)
+        if cache is not None and pictures[1] is not None:  # a failed read is retried on the next view
+            cache.put(key, pictures)
+    header, figures, missing = pictures
     return report_page(job=job, header=header, figures=figures, missing=missing, generated=generated)

@@ -17,6 +17,7 @@ from service.core.config import Settings
 from service.jobs.models import JobPublic, JobStatus
 from service.jobs.store import JobStore
 from service.main import create_app
+from service.report import build
 from service.report.signing import link_secret, report_path
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets, sibling_series
@@ -152,6 +153,26 @@ def test_jobs_without_a_report_get_their_status(
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     page = parse_page(response.text)
     assert says in page.text["status"] and not page.images
+
+
+def test_a_second_view_draws_from_the_cache(
+    report_client: TestClient, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    done = _stored_job(report_client, settings, number=112)
+    reads: list[str] = []
+    real = build.read_stored_series
+
+    def counted(**kwargs: Any) -> Any:
+        reads.append(kwargs["series_uid"])
+        return real(**kwargs)
+
+    monkeypatch.setattr(build, "read_stored_series", counted)
+    first = _report(report_client, done.id, headers=AUTH)
+    second = _report(report_client, done.id, headers=AUTH)
+    assert len(reads) == 2  # the input and the output, once
+    assert [image["src"] for image in parse_page(first.text).images] == [
+        image["src"] for image in parse_page(second.text).images
+    ]
 
 
 def test_a_missing_derived_series_leaves_a_page_without_images(report_client: TestClient, settings: Settings) -> None:

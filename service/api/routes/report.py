@@ -10,7 +10,8 @@ A browser cannot send a bearer key, so the report also accepts a signed, expirin
 (``PETIQ_REPORT_LINK_TTL_S``). A request with a bearer key is judged by the key alone; without one, by the
 link: a missing, tampered or expired signature is 401 problem+json (check ``report_link`` or
 ``report_link_expired``). An anonymous gateway (PETIQ_ALLOW_ANONYMOUS, no keys) needs neither. The page is sent
-with ``Cache-Control: no-store``, a Content-Security-Policy that allows no script and no fetch (only inline
+with ``Cache-Control: no-store`` (the gateway keeps the pictures itself for a while:
+:mod:`service.report.cache`), a Content-Security-Policy that allows no script and no fetch (only inline
 styles and ``data:`` images) and ``Referrer-Policy: no-referrer``, so the signed URL does not leak to other
 sites.
 """
@@ -22,7 +23,7 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
@@ -103,6 +104,7 @@ def get_job_report_link(
 
 @router.get("/{job_id}/report", operation_id="get_job_report", response_class=HTMLResponse, responses=_HTML)
 async def get_job_report(
+    request: Request,
     job_id: Annotated[str, _JOB_ID],
     settings: SettingsDep,
     layout: LayoutDep,
@@ -118,5 +120,6 @@ async def get_job_report(
     else:
         require_key(settings, credentials)
     job = JobStore(settings.storage_dir).get(job_id)
-    page = await run_in_threadpool(lambda: build_report(layout=layout, job=job, generated=utc_now()))
+    cache = getattr(request.app.state, "report_cache", None)
+    page = await run_in_threadpool(lambda: build_report(layout=layout, job=job, generated=utc_now(), cache=cache))
     return HTMLResponse(page, headers=REPORT_HEADERS)
