@@ -47,6 +47,9 @@ def register(subparsers: Any) -> None:
     denoiser.add_argument(
         "--level-balance", action="store_true", help="divide each patch's loss by its input's own error"
     )
+    denoiser.add_argument(
+        "--contrast-relative", action="store_true", help="lesion weighting relative to the surrounding activity"
+    )
     denoiser.add_argument("--eval-every", type=int, default=250, help="steps between validation and checkpoint")
     denoiser.add_argument("--detach", action="store_true", help="run in the background; progress in OUT/train.log")
     denoiser.set_defaults(func=run)
@@ -72,7 +75,8 @@ def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str
     argv = ["train", "denoiser", "--shards", *shards, "--out", str(out)]
     for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "contrast_weight", "eval_every"):
         argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
-    return argv + (["--level-balance"] if args.level_balance else [])
+    flags = (("--level-balance", args.level_balance), ("--contrast-relative", args.contrast_relative))
+    return argv + [flag for flag, on in flags if on]
 
 
 _SCORER_OPTIONS = ("torso", "brain", "first_seed", "per_plane", "pretext_steps", "score_steps", "batch", "seed")
@@ -125,6 +129,7 @@ def run(args: argparse.Namespace) -> int:
         target=Target(args.target),
         contrast_weight=args.contrast_weight,
         level_balance=args.level_balance,
+        contrast_relative=args.contrast_relative,
         eval_every=args.eval_every,
     )
     prepare_run(config=config, out=out)

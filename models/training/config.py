@@ -37,6 +37,8 @@ class TrainConfig:
         clip_norm: gradient-norm clip.
         contrast_weight, contrast_sigma: λ and σ (voxels) of the lesion-weighted loss
             (:mod:`models.training.loss`); λ = 0 is plain MSE.
+        contrast_relative: weigh a voxel's excess over its surroundings relative to them (soft-tissue lesions
+            weigh as much as liver lesions; :mod:`models.training.loss`).
         level_balance: divide each patch's loss by its noisy input's own error (:mod:`models.training.loss`), so
             that every count level counts alike; the training loss is then relative (1.0 = no better than the input).
         gain_range: each training patch (input and target) is multiplied by a gain drawn log-uniformly in
@@ -61,6 +63,7 @@ class TrainConfig:
     contrast_weight: float = 4.0
     contrast_sigma: float = 3.0
     level_balance: bool = False
+    contrast_relative: bool = False
 
     def __post_init__(self) -> None:
         positive = ("width", "depth", "steps", "batch", "val_every_nth_study", "val_patches", "eval_every")

@@ -49,8 +49,9 @@ def prepare_run(*, config: TrainConfig, out: Path) -> None:
     out.mkdir(parents=True, exist_ok=True)
     path = out / CONFIG_NAME
     if path.exists():
-        found = json.loads(path.read_text())
-        differing = sorted(k for k in set(found) | set(config.to_json()) if found.get(k) != config.to_json().get(k))
+        found = TrainConfig.from_json(json.loads(path.read_text())).to_json()  # settings added later: defaults
+        wanted = config.to_json()
+        differing = sorted(key for key in set(found) | set(wanted) if found.get(key) != wanted.get(key))
         if differing:
             raise InputError(
                 f"Argument 'out' holds a run with other settings (differing: {', '.join(differing)}); "
@@ -101,7 +102,12 @@ def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torc
     optimizer.zero_grad(set_to_none=True)
     noisy = x[:, 1:2] if config.level_balance else None
     loss = weighted_mse(
-        prediction=model(x), target=y, strength=config.contrast_weight, sigma=config.contrast_sigma, noisy=noisy
+        prediction=model(x),
+        target=y,
+        strength=config.contrast_weight,
+        sigma=config.contrast_sigma,
+        noisy=noisy,
+        relative=config.contrast_relative,
     )
     loss.backward()  # type: ignore[no-untyped-call]
     torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)

@@ -9,6 +9,12 @@ weight of each target voxel is
 so a voxel standing above its surroundings (a lesion at 4:1 in the liver: w ≈ 1 + 2.5 λ) counts more, while flat
 regions keep weight 1. The loss is ``mean(w · (ŷ − y)²)``; λ = 0 gives plain MSE.
 
+**Relative contrast** (optional): ``w = 1 + λ · max(0, y − G_σ * y) / max(G_σ * y, 0.25)``, the excess over the
+surroundings as a fraction of them. With the absolute excess a 4:1 lesion in soft tissue (a background about a
+third of the liver's) weighs a third of the same lesion in the liver, and the network trained that way flattens
+soft-tissue lesions by a third even at full counts; relative, both weigh alike. The floor (a quarter of the
+typical tissue) keeps air and lung edges from dominating.
+
 **Count-level balance** (optional): each patch's loss is divided by its noisy input's own squared error
 ``mean((x − y)²)``, so the loss is the error left relative to the error the input had. Without it the squared
 errors of the 0.5–1 % patches are tens of times those of the 50 % patches and decide what the network learns: it
@@ -24,6 +30,8 @@ import torch
 
 __all__ = ["contrast_weights", "input_contrast_weights", "weighted_mse"]
 
+_RELATIVE_FLOOR = 0.25
+"""Smallest surrounding activity (normalised units) a relative excess is divided by."""
 _BALANCE_FLOOR = 1e-6
 """Smallest input error a patch is divided by (a noise-free input patch)."""
 
@@ -44,11 +52,16 @@ def _blur(image: torch.Tensor, *, sigma: float) -> torch.Tensor:
     return torch.nn.functional.conv2d(blurred, kernel.view(1, 1, size, 1))
 
 
-def contrast_weights(*, target: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
-    """``w (n, 1, h, w)`` for ``target (n, 1, h, w)`` (module docstring); all ones when ``strength`` is 0."""
+def contrast_weights(*, target: torch.Tensor, strength: float, sigma: float, relative: bool = False) -> torch.Tensor:
+    """``w (n, 1, h, w)`` for ``target (n, 1, h, w)`` (module docstring; ``relative``: the excess over the
+    surroundings as a fraction of them); all ones when ``strength`` is 0."""
     if strength == 0:
         return torch.ones_like(target)
-    return 1.0 + strength * torch.clamp(target - _blur(target, sigma=sigma), min=0.0)
+    surround = _blur(target, sigma=sigma)
+    excess = torch.clamp(target - surround, min=0.0)
+    if relative:
+        excess = excess / torch.clamp(surround, min=_RELATIVE_FLOOR)
+    return 1.0 + strength * excess
 
 
 def input_contrast_weights(*, inputs: torch.Tensor, strength: float, sigma: float) -> torch.Tensor:
@@ -69,12 +82,14 @@ def weighted_mse(
     strength: float,
     sigma: float,
     noisy: torch.Tensor | None = None,
+    relative: bool = False,
 ) -> torch.Tensor:
-    """``mean(w · (prediction − target)²)`` with :func:`contrast_weights` of the target (no gradient through w);
+    """``mean(w · (prediction − target)²)`` with :func:`contrast_weights` of the target (no gradient through w;
+    ``relative`` as there);
     with ``noisy`` (the input's centre slice, ``(n, 1, h, w)``) each patch's term is divided by its
     ``mean((noisy − target)²)`` (count-level balance, module docstring)."""
     with torch.no_grad():
-        weights = contrast_weights(target=target, strength=strength, sigma=sigma)
+        weights = contrast_weights(target=target, strength=strength, sigma=sigma, relative=relative)
     per_patch = torch.mean(weights * (prediction - target) ** 2, dim=(1, 2, 3))
     if noisy is None:
         return torch.mean(per_patch)

@@ -53,3 +53,20 @@ def test_other_settings_in_the_same_folder_exit_2(
 def test_a_missing_shard_folder_exits_2(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert _train(tmp_path / "nowhere", tmp_path / "run") == 2
     assert "manifest" in capsys.readouterr().err
+
+
+def test_a_run_recorded_before_a_setting_existed_still_resumes(
+    shard_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    out = tmp_path / "run"
+    assert _train(shard_dir, out, "--contrast-relative") == 0
+    assert json.loads((out / "train-config.json").read_text())["contrast_relative"] is True
+    older = tmp_path / "older"
+    assert _train(shard_dir, older) == 0
+    path = older / "train-config.json"
+    recorded = json.loads(path.read_text())
+    del recorded["contrast_relative"]
+    path.write_text(json.dumps(recorded))
+    assert _train(shard_dir, older) == 0  # resumes (nothing left to do) instead of refusing
+    assert _train(shard_dir, older, "--contrast-relative") == 2
+    assert "differing: contrast_relative" in capsys.readouterr().err

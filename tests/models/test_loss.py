@@ -62,3 +62,14 @@ def test_input_weights_come_from_the_smoothed_centre_slice_only() -> None:
     spiked = input_contrast_weights(inputs=spiky, strength=8.0, sigma=3.0)
     assert float(spiked[0, 0, 4, 4]) < 0.5 * float(weights[0, 0, 16, 16])
     assert torch.equal(input_contrast_weights(inputs=inputs, strength=0.0, sigma=3.0), torch.ones_like(centre))
+
+
+def test_relative_weights_treat_a_lesion_alike_whatever_its_background() -> None:
+    liver = _target()  # 4:1 on a background of 1
+    soft = _target() * 0.3  # the same contrast on a background of 0.3
+    absolute = [contrast_weights(target=t, strength=8.0, sigma=3.0)[0, 0, 16, 16] for t in (liver, soft)]
+    relative = [contrast_weights(target=t, strength=8.0, sigma=3.0, relative=True)[0, 0, 16, 16] for t in (liver, soft)]
+    assert float(absolute[1]) < 0.5 * float(absolute[0])
+    assert float(relative[1]) == pytest.approx(float(relative[0]), rel=1e-4)
+    flat = contrast_weights(target=torch.full((1, 1, 16, 16), 0.01), strength=8.0, sigma=3.0, relative=True)
+    torch.testing.assert_close(flat, torch.ones_like(flat))  # no excess, weight 1 even below the floor
