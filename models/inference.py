@@ -39,6 +39,8 @@ class DenoisedVolume:
     voxels: FloatArray
     scale: float
     activity_factor: float = 1.0
+    body: npt.NDArray[np.bool_] | None = None
+    """the input's body mask ``(z, y, x)`` when activity preservation computed it (QC reuses it), else None"""
 
 
 def neighbour_indices(*, nz: int, z: npt.NDArray[np.int64], slices: int = 3) -> npt.NDArray[np.int64]:
@@ -81,16 +83,23 @@ def denoise_volume(
             progress(int(z[-1]) + 1, nz)
     if float(np.min(voxels)) >= 0.0:
         np.maximum(out, 0.0, out=out)
-    factor = activity_factor(before=voxels, after=out, scale=scale) if preserve_activity else 1.0
+    body = body_mask(voxels=voxels, scale=scale) if preserve_activity else None
+    factor = activity_factor(before=voxels, after=out, body=body) if body is not None else 1.0
     if factor != 1.0:
         out *= np.float32(factor)
-    return DenoisedVolume(voxels=out, scale=scale, activity_factor=factor)
+    return DenoisedVolume(voxels=out, scale=scale, activity_factor=factor, body=body)
 
 
-def activity_factor(*, before: npt.NDArray[np.floating], after: FloatArray, scale: float) -> float:
-    """``total(before) / total(after)`` over the body of ``before`` (both ``(z, y, x)``, same units), or 1.0 when
-    either total is not positive. ``scale`` is ``before``'s activity scale."""
-    body = body_mask(voxels=before, scale=scale)
+def activity_factor(
+    *,
+    before: npt.NDArray[np.floating],
+    after: FloatArray,
+    scale: float | None = None,
+    body: npt.NDArray[np.bool_] | None = None,
+) -> float:
+    """``total(before) / total(after)`` over ``body`` (default: :func:`~imaging.intensity.body_mask` of ``before``,
+    whose activity scale is ``scale``; all ``(z, y, x)``, same units), or 1.0 when either total is not positive."""
+    body = body_mask(voxels=before, scale=scale) if body is None else body
     total_before = float(np.sum(before[body], dtype=np.float64))
     total_after = float(np.sum(after[body], dtype=np.float64))
     if not (total_before > 0 and total_after > 0 and np.isfinite(total_before) and np.isfinite(total_after)):

@@ -6,6 +6,9 @@ import dataclasses
 from collections.abc import Callable
 from dataclasses import dataclass
 
+import numpy as np
+import numpy.typing as npt
+
 from imaging.volume import PetVolume
 from models.bundle import BundleInfo
 from models.engines import Backend, Engine, open_engine
@@ -31,6 +34,8 @@ class Denoised:
     volume: PetVolume
     scale: float
     activity_factor: float
+    body: npt.NDArray[np.bool_] | None = None
+    """the input's body mask ``(z, y, x)``, computed once here and reused by QC"""
 
 
 def open_denoiser(*, info: BundleInfo, backend: Backend = Backend.AUTO) -> Denoiser:
@@ -56,4 +61,5 @@ def denoise(
         volume=dataclasses.replace(volume, voxels=result.voxels),
         scale=result.scale,
         activity_factor=result.activity_factor,
+        body=result.body,
     )

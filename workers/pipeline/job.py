@@ -135,7 +135,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             output = denoise(volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f))
             denoised, scale = output.volume, output.scale
         with clock.stage("qc"):
-            qc = quality_control(before=series.volume, after=denoised, scale=scale)
+            qc = quality_control(before=series.volume, after=denoised, scale=scale, body=output.body)
             qc["activity_factor"] = round(output.activity_factor, 6)
         scores_in = scores_out = None
         if scorer is not None:

@@ -214,15 +214,18 @@ def _noise(*, before: PetVolume, after: PetVolume, body: BoolArray, scale: float
     }
 
 
-def quality_control(*, before: PetVolume, after: PetVolume, scale: float | None = None) -> dict[str, Any]:
+def quality_control(
+    *, before: PetVolume, after: PetVolume, scale: float | None = None, body: BoolArray | None = None
+) -> dict[str, Any]:
     """The ``qc`` section of result.json for input ``before`` and denoised ``after`` (same grid and units).
 
-    ``scale``: ``before``'s :func:`~imaging.intensity.activity_scale` when the caller computed it already.
+    ``scale`` and ``body``: ``before``'s :func:`~imaging.intensity.activity_scale` and
+    :func:`~imaging.intensity.body_mask` when the caller computed them already.
     """
     if before.shape != after.shape:
         raise ValueError(f"Arguments 'before' and 'after' should have one shape, got {before.shape}, {after.shape}.")
     scale = activity_scale(voxels=before.voxels) if scale is None else scale
-    body = body_mask(voxels=before.voxels, scale=scale)
+    body = body_mask(voxels=before.voxels, scale=scale) if body is None else body
     return {
         **_maxima(before=before, after=after),
         **_body_ratio(before=before, after=after, body=body),
