@@ -130,6 +130,7 @@ def parse_config(argv: Sequence[str] | None, *, base: DnCNN | None = None) -> Co
             steps=_pick(args.v2_steps, 2400, 4, quick),
             width=base.config.width if base is not None else 32,
             depth=base.config.depth if base is not None else 8,
+            noise_map=base.config.noise_map if base is not None else False,
             quick=quick,
         ),
         adaptation=adaptation,

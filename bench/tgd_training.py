@@ -29,6 +29,7 @@ import torch
 
 from bench.tgd_cases import QUICK_GRIDS, V2_SHARD_SEED, Case
 from imaging.atomic import write_json_atomic
+from imaging.errors import InputError
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.shard_store import run_shards, shard_path
 from imaging.simulation.shards import DEFAULT_SHARD_LEVELS, ShardConfig, StudyPlan, simulate_shard
@@ -65,7 +66,7 @@ class V2NetSpec:
     Attributes:
         studies: v2 shard studies (brain and torso, like the v1-net's data; seeds ``V2_SHARD_SEED + i``).
         steps: training steps (batch 32 and every other setting the TrainConfig default, as the v1-net).
-        width, depth: the architecture (the base network's).
+        width, depth, noise_map: the architecture (the base network's).
         quick: tiny shards (torso only, quick grid, 32-pixel patches, 2 levels) and a few steps of batch 4.
     """
 
@@ -74,6 +75,7 @@ class V2NetSpec:
     width: int
     depth: int
     quick: bool
+    noise_map: bool = False
 
     def shard_config(self) -> ShardConfig:
         """The v2 shards' configuration."""
@@ -95,11 +97,18 @@ class V2NetSpec:
     def train_config(self, *, shards: Path) -> TrainConfig:
         """The v2-net's training run on ``shards``."""
         if not self.quick:
-            return TrainConfig(shards=(str(shards),), width=self.width, depth=self.depth, steps=self.steps)
+            return TrainConfig(
+                shards=(str(shards),),
+                width=self.width,
+                depth=self.depth,
+                noise_map=self.noise_map,
+                steps=self.steps,
+            )
         return TrainConfig(
             shards=(str(shards),),
             width=self.width,
             depth=self.depth,
+            noise_map=self.noise_map,
             steps=self.steps,
             batch=4,
             warmup=1,
@@ -135,7 +144,16 @@ def ensure_v2_net(*, work: Path, spec: V2NetSpec, log: Callable[[str], None]) ->
         timing = {"seconds": result.seconds, "from_step": float(from_step), "steps": float(config.steps)}
         write_json_atomic(path=run / TIMING_NAME, value=timing)
     timing = json.loads((run / TIMING_NAME).read_text())
-    return load_torch_model(info=load_bundle_info(directory=run), device=torch.device("cpu")), timing
+    info = load_bundle_info(directory=run)
+    wanted = (spec.width, spec.depth, spec.noise_map)
+    if (info.config.width, info.config.depth, info.config.noise_map) != wanted:
+        raise InputError(
+            f"The v2-net in {run} has width {info.config.width}, depth {info.config.depth}, noise map "
+            f"{info.config.noise_map}; the base network needs {wanted}. Use another --work folder.",
+            check="v2_net_architecture",
+            path=str(run),
+        )
+    return load_torch_model(info=info, device=torch.device("cpu")), timing
 
 
 def finetune_patches(*, cases: Sequence[Case], quick: bool) -> PatchSet:

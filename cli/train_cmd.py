@@ -50,6 +50,9 @@ def register(subparsers: Any) -> None:
     denoiser.add_argument(
         "--contrast-relative", action="store_true", help="lesion weighting relative to the surrounding activity"
     )
+    denoiser.add_argument(
+        "--noise-map", action="store_true", help="give the network its input's noise-level map (one more channel)"
+    )
     denoiser.add_argument("--eval-every", type=int, default=250, help="steps between validation and checkpoint")
     denoiser.add_argument("--detach", action="store_true", help="run in the background; progress in OUT/train.log")
     denoiser.set_defaults(func=run)
@@ -75,7 +78,11 @@ def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str
     argv = ["train", "denoiser", "--shards", *shards, "--out", str(out)]
     for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "contrast_weight", "eval_every"):
         argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
-    flags = (("--level-balance", args.level_balance), ("--contrast-relative", args.contrast_relative))
+    flags = (
+        ("--level-balance", args.level_balance),
+        ("--contrast-relative", args.contrast_relative),
+        ("--noise-map", args.noise_map),
+    )
     return argv + [flag for flag, on in flags if on]
 
 
@@ -130,6 +137,7 @@ def run(args: argparse.Namespace) -> int:
         contrast_weight=args.contrast_weight,
         level_balance=args.level_balance,
         contrast_relative=args.contrast_relative,
+        noise_map=args.noise_map,
         eval_every=args.eval_every,
     )
     prepare_run(config=config, out=out)

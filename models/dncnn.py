@@ -2,7 +2,8 @@
 
 Layout (``depth`` = 8 conv 3×3 layers by default, zero padding keeps the size)::
 
-    conv[0] (3 → w) + ReLU
+    [x, noise_level_map(centre)]             only with ``noise_map``: one more input channel
+    conv[0] (3 (+1) → w) + ReLU
     conv[1..depth-2] (w → w, no bias) + BN + ReLU
     conv[depth-1] (w → 1)                    predicted noise n
     output = centre slice − n
@@ -10,6 +11,10 @@ Layout (``depth`` = 8 conv 3×3 layers by default, zero padding keeps the size):
 The layers are kept as two parallel lists (``convs`` and ``norms``, ``norms[i]`` follows ``convs[i]``; the first
 and last conv have none) so that kernel selection (KSE) and targeted gradient descent can address conv ``i`` and
 the BN that follows it by index.
+
+``noise_map`` (off in the first weights, on in the shipped ones) appends :func:`models.noise_map.noise_level_map`
+of the centre slice to the input: a fixed estimate of how noisy the input is, so one network can denoise a 0.5 %
+and a 50 % count study each as it needs. The callers still pass three slices; the map is computed inside.
 """
 
 from __future__ import annotations
@@ -19,6 +24,8 @@ from typing import Any
 
 import torch
 from torch import nn
+
+from models.noise_map import noise_level_map
 
 __all__ = ["DnCNN", "DnCNNConfig"]
 
@@ -31,11 +38,13 @@ class DnCNNConfig:
         width: feature channels of the hidden layers.
         depth: number of conv 3×3 layers (≥ 3).
         slices: input slices (odd; the centre one is denoised).
+        noise_map: append the centre slice's noise-level map as one more input channel (module docstring).
     """
 
     width: int = 32
     depth: int = 8
     slices: int = 3
+    noise_map: bool = False
 
     def __post_init__(self) -> None:
         if self.width < 1 or self.depth < 3 or self.slices < 1 or self.slices % 2 == 0:
@@ -60,7 +69,7 @@ class DnCNN(nn.Module):
         super().__init__()
         self.config = config
         width, depth = config.width, config.depth
-        channels = [config.slices] + [width] * (depth - 1) + [1]
+        channels = [config.slices + int(config.noise_map)] + [width] * (depth - 1) + [1]
         self.convs = nn.ModuleList(
             nn.Conv2d(channels[i], channels[i + 1], kernel_size=3, padding=1, bias=i in (0, depth - 1))
             for i in range(depth)
@@ -69,6 +78,9 @@ class DnCNN(nn.Module):
 
     def noise(self, x: torch.Tensor) -> torch.Tensor:
         """The predicted noise of the centre slice, ``(n, 1, h, w)``."""
+        if self.config.noise_map:
+            centre = self.config.slices // 2
+            x = torch.cat([x, noise_level_map(x[:, centre : centre + 1])], dim=1)
         last = len(self.convs) - 1
         for index, (conv, norm) in enumerate(zip(self.convs, self.norms, strict=True)):
             x = norm(conv(x))

@@ -5,6 +5,9 @@ The graph (opset 17) maps ``slices (n, S, h, w) float32`` to ``denoised (n, 1, h
 
     Conv+ReLU → (Conv[BN folded]+ReLU) × (depth-2) → Conv = noise;  denoised = slices[:, S//2] − noise
 
+With ``noise_map`` the first conv reads ``Concat(slices, map)``, the map built from Pad (edge), AveragePool and
+elementwise nodes exactly as :func:`models.noise_map.noise_level_map` computes it.
+
 Folding (inference-mode BN with running statistics): ``W' = W·γ/√(var+ε)``, ``b' = β + (b − mean)·γ/√(var+ε)``.
 Building the graph directly keeps the export independent of torch's (deprecated) TorchScript exporter and gives
 onnxruntime the fused convolutions it runs fastest.
@@ -18,6 +21,7 @@ import torch
 from onnx import TensorProto, helper, numpy_helper
 
 from models.dncnn import DnCNN
+from models.noise_map import NOISE_MAP_DELTA, NOISE_MAP_EPS, NOISE_MAP_WINDOW
 
 __all__ = [
     "EXPORT_TOLERANCE",
@@ -52,11 +56,54 @@ def folded_convs(*, model: DnCNN) -> list[tuple[np.ndarray, np.ndarray]]:
     return folded
 
 
+def _box_nodes(*, source: str, width: int, out: str) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto]]:
+    """``out`` = the ``width``-wide box mean of ``source`` (n, 1, h, w) with edge padding."""
+    half = width // 2
+    pads = numpy_helper.from_array(np.array([0, 0, half, half, 0, 0, half, half], dtype=np.int64), f"{out}_pads")
+    nodes = [
+        helper.make_node("Pad", [source, f"{out}_pads"], [f"{out}_padded"], mode="edge"),
+        helper.make_node("AveragePool", [f"{out}_padded"], [out], kernel_shape=[width, width]),
+    ]
+    return nodes, [pads]
+
+
+def _noise_map_nodes(*, centre: str, out: str) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto]]:
+    """Nodes computing :func:`models.noise_map.noise_level_map` of ``centre`` into ``out``."""
+    smooth, smooth_init = _box_nodes(source=centre, width=3, out="nm_box3")
+    variance, variance_init = _box_nodes(source="nm_high2", width=NOISE_MAP_WINDOW, out="nm_variance")
+    mean, mean_init = _box_nodes(source="nm_positive", width=NOISE_MAP_WINDOW, out="nm_mean")
+    constants = [
+        numpy_helper.from_array(np.array(NOISE_MAP_DELTA, dtype=np.float32), "nm_delta"),
+        numpy_helper.from_array(np.array(NOISE_MAP_EPS, dtype=np.float32), "nm_eps"),
+    ]
+    nodes = [
+        *smooth,
+        helper.make_node("Sub", [centre, "nm_box3"], ["nm_high"]),
+        helper.make_node("Mul", ["nm_high", "nm_high"], ["nm_high2"]),
+        *variance,
+        helper.make_node("Relu", [centre], ["nm_positive"]),
+        *mean,
+        helper.make_node("Add", ["nm_mean", "nm_delta"], ["nm_denominator"]),
+        helper.make_node("Div", ["nm_variance", "nm_denominator"], ["nm_ratio"]),
+        helper.make_node("Add", ["nm_ratio", "nm_eps"], ["nm_guarded"]),
+        helper.make_node("Sqrt", ["nm_guarded"], [out]),
+    ]
+    return nodes, smooth_init + variance_init + mean_init + constants
+
+
 def dncnn_to_onnx(*, model: DnCNN) -> bytes:
     """The serialised, checked ONNX model of ``model`` (module docstring)."""
     slices, centre = model.config.slices, model.config.slices // 2
     nodes, initializers = [], []
+    for name, value in (("starts", centre), ("ends", centre + 1), ("axes", 1)):
+        initializers.append(numpy_helper.from_array(np.array([value], dtype=np.int64), name))
+    nodes.append(helper.make_node("Slice", [INPUT_NAME, "starts", "ends", "axes"], ["centre"]))
     current = INPUT_NAME
+    if model.config.noise_map:
+        map_nodes, map_init = _noise_map_nodes(centre="centre", out="noise_map")
+        nodes += [*map_nodes, helper.make_node("Concat", [INPUT_NAME, "noise_map"], ["conditioned"], axis=1)]
+        initializers += map_init
+        current = "conditioned"
     layers = folded_convs(model=model)
     for index, (weight, bias) in enumerate(layers):
         initializers += [numpy_helper.from_array(weight, f"w{index}"), numpy_helper.from_array(bias, f"b{index}")]
@@ -66,9 +113,6 @@ def dncnn_to_onnx(*, model: DnCNN) -> bytes:
         if index < len(layers) - 1:
             nodes.append(helper.make_node("Relu", [conv_out], [f"relu{index}"]))
             current = f"relu{index}"
-    for name, value in (("starts", centre), ("ends", centre + 1), ("axes", 1)):
-        initializers.append(numpy_helper.from_array(np.array([value], dtype=np.int64), name))
-    nodes.append(helper.make_node("Slice", [INPUT_NAME, "starts", "ends", "axes"], ["centre"]))
     nodes.append(helper.make_node("Sub", ["centre", current], [OUTPUT_NAME]))
     graph = helper.make_graph(
         nodes,

@@ -41,6 +41,7 @@ class TrainConfig:
             weigh as much as liver lesions; :mod:`models.training.loss`).
         level_balance: divide each patch's loss by its noisy input's own error (:mod:`models.training.loss`), so
             that every count level counts alike; the training loss is then relative (1.0 = no better than the input).
+        noise_map: condition the network on its input's noise-level map (:mod:`models.noise_map`).
         gain_range: each training patch (input and target) is multiplied by a gain drawn log-uniformly in
             ``[1/g, g]``, so the network does not depend on the normalisation landing exactly on 1.
     """
@@ -64,6 +65,7 @@ class TrainConfig:
     contrast_sigma: float = 3.0
     level_balance: bool = False
     contrast_relative: bool = False
+    noise_map: bool = False
 
     def __post_init__(self) -> None:
         positive = ("width", "depth", "steps", "batch", "val_every_nth_study", "val_patches", "eval_every")

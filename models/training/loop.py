@@ -80,7 +80,7 @@ def evaluate_loss(*, model: DnCNN, patches: PatchSet, limit: int, device: torch.
 
 def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnCNN, torch.optim.Adam, Checkpoint]:
     torch.manual_seed(config.seed)
-    model = DnCNN(config=DnCNNConfig(width=config.width, depth=config.depth)).to(device)
+    model = DnCNN(config=DnCNNConfig(width=config.width, depth=config.depth, noise_map=config.noise_map)).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=0.0)
     found = load_checkpoint(directory=out)
     if found is None:
@@ -152,7 +152,7 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
         model=model.cpu(),
         directory=out,
         name=DENOISER_NAME,
-        version=f"w{config.width}-s{config.seed}",
+        version=f"w{config.width}{'-nm' if config.noise_map else ''}-s{config.seed}",
         extra={"training": config.to_json(), "history": state.history},
     )
     return TrainResult(bundle=bundle, history=state.history, seconds=time.perf_counter() - started)

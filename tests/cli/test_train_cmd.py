@@ -70,3 +70,11 @@ def test_a_run_recorded_before_a_setting_existed_still_resumes(
     assert _train(shard_dir, older) == 0  # resumes (nothing left to do) instead of refusing
     assert _train(shard_dir, older, "--contrast-relative") == 2
     assert "differing: contrast_relative" in capsys.readouterr().err
+
+
+def test_noise_map_runs_ship_a_noise_conditioned_network(shard_dir: Path, tmp_path: Path) -> None:
+    out = tmp_path / "run"
+    assert _train(shard_dir, out, "--noise-map") == 0
+    metadata = json.loads((out / "dncnn.json").read_text())
+    assert metadata["config"]["noise_map"] is True and metadata["version"] == "w4-nm-s0"
+    assert metadata["onnx_max_abs_diff_vs_torch"] <= 1e-4

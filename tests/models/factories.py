@@ -10,10 +10,10 @@ from models.bundle import BundleInfo, save_bundle
 from models.dncnn import DnCNN, DnCNNConfig
 
 
-def random_dncnn(*, width: int = 8, seed: int = 0) -> DnCNN:
+def random_dncnn(*, width: int = 8, seed: int = 0, noise_map: bool = False) -> DnCNN:
     """A DnCNN in eval mode whose BN running statistics and affine parameters are random (not 0/1)."""
     torch.manual_seed(seed)
-    model = DnCNN(config=DnCNNConfig(width=width))
+    model = DnCNN(config=DnCNNConfig(width=width, noise_map=noise_map))
     with torch.no_grad():
         for norm in model.norms:
             if isinstance(norm, torch.nn.BatchNorm2d):

@@ -22,6 +22,18 @@ def test_bundle_round_trips_the_network(tmp_path: Path) -> None:
     assert info.config == model.config and info.name == "test-dncnn"
 
 
+def test_a_noise_map_network_round_trips_and_bundles_older_than_it_load_without(tmp_path: Path) -> None:
+    model = random_dncnn(noise_map=True)
+    info = write_bundle(model=model, directory=tmp_path / "nm")
+    x = torch.rand(1, 3, 24, 24)
+    assert info.config.noise_map and torch.equal(load_torch_model(info=info, device=torch.device("cpu"))(x), model(x))
+    old = write_bundle(model=random_dncnn(), directory=tmp_path / "old")
+    metadata = json.loads((old.directory / METADATA_NAME).read_text())
+    del metadata["config"]["noise_map"]
+    (old.directory / METADATA_NAME).write_text(json.dumps(metadata))
+    assert not load_bundle_info(directory=old.directory).config.noise_map
+
+
 def test_device_uid_is_a_valid_uid_that_changes_with_the_weights(tmp_path: Path) -> None:
     first = write_bundle(model=random_dncnn(seed=1), directory=tmp_path / "a")
     second = write_bundle(model=random_dncnn(seed=2), directory=tmp_path / "b")

@@ -38,6 +38,28 @@ def test_a_zero_last_layer_gives_the_centre_slice_exactly() -> None:
     assert torch.equal(model(x), x[:, 1:2])
 
 
+def test_noise_map_adds_one_input_channel_and_keeps_the_residual_output() -> None:
+    model = DnCNN(config=DnCNNConfig(width=4, noise_map=True)).eval()
+    assert model.convs[0].in_channels == 4  # type: ignore[union-attr]
+    x = torch.rand(2, 3, 20, 17)
+    out = model(x)
+    assert out.shape == (2, 1, 20, 17)
+    torch.testing.assert_close(out, x[:, 1:2] - model.noise(x))
+
+
+def test_noise_map_changes_what_the_network_sees() -> None:
+    torch.manual_seed(0)
+    plain = DnCNN(config=DnCNNConfig(width=4, noise_map=True)).eval()
+    x = torch.rand(1, 3, 16, 16)
+    with torch.no_grad():
+        first = plain.convs[0]
+        assert isinstance(first, torch.nn.Conv2d)
+        before = plain.noise(x)
+        first.weight[:, 3].add_(1.0)
+        after = plain.noise(x)
+    assert not torch.allclose(before, after)
+
+
 @pytest.mark.parametrize("kwargs", [{"width": 0}, {"depth": 2}, {"slices": 2}])
 def test_config_refuses_impossible_architectures(kwargs: dict[str, int]) -> None:
     with pytest.raises(ValueError, match="Arguments"):

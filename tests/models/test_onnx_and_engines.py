@@ -37,8 +37,9 @@ def test_exported_graph_is_valid_with_dynamic_batch_and_size() -> None:
     assert [d.dim_param or d.dim_value for d in dims] == ["n", 3, "h", "w"]
 
 
-def test_onnxruntime_equals_torch_within_1e_4_of_the_input_scale(tmp_path: Path) -> None:
-    info = write_bundle(model=random_dncnn(width=16), directory=tmp_path)
+@pytest.mark.parametrize("noise_map", [False, True])
+def test_onnxruntime_equals_torch_within_1e_4_of_the_input_scale(tmp_path: Path, noise_map: bool) -> None:
+    info = write_bundle(model=random_dncnn(width=16, noise_map=noise_map), directory=tmp_path)
     x = _inputs()
     ort_out = open_engine(info=info, backend=Backend.ONNXRUNTIME).run(x)
     torch_out = open_engine(info=info, backend=Backend.TORCH).run(x)

@@ -25,14 +25,14 @@ from models.tgd.trainer import fine_tune, tgd_step, tgd_trainer
 WIDTH = 8
 
 
-def random_dncnn(*, width: int = WIDTH, seed: int = 0) -> DnCNN:
+def random_dncnn(*, width: int = WIDTH, seed: int = 0, noise_map: bool = False) -> DnCNN:
     """A DnCNN in eval mode with random BN statistics and γ/β that keep every channel alive on random inputs.
 
     The running statistics are those of a random batch, then perturbed (×0.8–1.25 variance, ±0.05 σ mean shift),
     so that every kernel gets a gradient (factory-random statistics of ±0.2 kill many channels of a fresh net).
     """
     torch.manual_seed(seed)
-    model = DnCNN(config=DnCNNConfig(width=width))
+    model = DnCNN(config=DnCNNConfig(width=width, noise_map=noise_map))
     for norm in model.norms:
         if isinstance(norm, torch.nn.BatchNorm2d):
             norm.momentum = None
@@ -143,8 +143,9 @@ def test_a_step_zeroes_the_gradient_of_every_frozen_element() -> None:
             assert bool((parameter.grad[mask] != 0).any()), name
 
 
-def test_fine_tune_moves_only_kernels_below_phi() -> None:
-    base = random_dncnn(width=WIDTH, seed=2).train()
+@pytest.mark.parametrize("noise_map", [False, True])
+def test_fine_tune_moves_only_kernels_below_phi(noise_map: bool) -> None:
+    base = random_dncnn(width=WIDTH, seed=2, noise_map=noise_map).train()
     masks = tgd_masks(model=base, phi=0.5)
     adapted = copy.deepcopy(base)
     losses = fine_tune(model=adapted, masks=masks, batches=batches(seed=3), steps=6, lr=1e-3, clip_norm=1.0)
