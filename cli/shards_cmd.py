@@ -5,13 +5,14 @@ in the background.
 
     petiq simulate-shards --out DIR --studies N --seed S [--kinds brain,torso] [--protocols v1,v2]
         [--levels 0.005,0.01,0.05,0.1,0.25,0.5] [--patch 64] [--patches-per-level 16]
-        [--shape Z,Y,X] [--spacing-mm Z,Y,X] [--lesion-fraction F] [--lesions MIN,MAX] [--detach]
+        [--shape Z,Y,X] [--spacing-mm Z,Y,X] [--lesion-fraction F] [--lesions MIN,MAX]
+        [--lesion-hosts liver,lung,soft_tissue] [--lesion-diameter-mm MIN,MAX] [--detach]
 
 Rerun the same command to resume. ``--detach`` checks the settings, starts the same command without it in a new
 session (output to ``DIR/shards.log``), writes its pid to ``DIR/shards.pid`` and returns at once. ``--shape`` and
 ``--spacing-mm`` shrink the phantom grid (quick runs and tests); the default is each family's own grid.
 ``--lesion-fraction`` centres that fraction of each level's patches near a lesion (torsos); ``--lesions`` sets how
-many lesions each torso draws.
+many lesions each torso draws, ``--lesion-hosts`` where (equally likely) and ``--lesion-diameter-mm`` how large.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any, TypeVar
 from cli.background import detach, stderr_is
 from imaging.errors import InputError
 from imaging.simulation.phantom import PhantomKind
+from imaging.simulation.phantoms.torso import LESION_HOSTS
 from imaging.simulation.shard_store import (
     LOG_NAME,
     append_log,
@@ -63,6 +65,12 @@ def register(subparsers: Any) -> None:
         "--lesion-fraction", type=float, default=0.0, metavar="F", help="fraction of patches centred near a lesion"
     )
     parser.add_argument("--lesions", default=None, metavar="MIN,MAX", help="lesions per torso (default: 1,6)")
+    parser.add_argument(
+        "--lesion-hosts", default=None, metavar="T,...", help="tissues lesions sit in (default: liver,lung,soft_tissue)"
+    )
+    parser.add_argument(
+        "--lesion-diameter-mm", default=None, metavar="MIN,MAX", help="lesion diameters, mm (default: 6,30)"
+    )
     parser.add_argument("--detach", action="store_true", help="run in the background; progress in DIR/shards.log")
     parser.set_defaults(func=run)
 
@@ -74,6 +82,12 @@ def _split(*, text: str, name: str, parse: Callable[[str], T], what: str) -> tup
         raise InputError(
             f"Argument '{name}' should be a comma-separated list of {what}, got {text!r}.", check=name
         ) from None
+
+
+def _host(text: str) -> str:
+    if text not in LESION_HOSTS:
+        raise ValueError(text)
+    return text
 
 
 def config_from_args(*, args: argparse.Namespace) -> ShardConfig:
@@ -88,6 +102,19 @@ def config_from_args(*, args: argparse.Namespace) -> ShardConfig:
     lesions = _split(text=args.lesions, name="lesions", parse=int, what="integers") if args.lesions else None
     if lesions is not None and len(lesions) != 2:
         raise InputError(f"Argument 'lesions' should be 2 values MIN,MAX, got {args.lesions!r}.", check="lesions")
+    hosts = None
+    if args.lesion_hosts:
+        hosts = _split(text=args.lesion_hosts, name="lesion-hosts", parse=_host, what=f"tissues {LESION_HOSTS}")
+    diameter = (
+        _split(text=args.lesion_diameter_mm, name="lesion-diameter-mm", parse=float, what="numbers")
+        if args.lesion_diameter_mm
+        else None
+    )
+    if diameter is not None and len(diameter) != 2:
+        raise InputError(
+            f"Argument 'lesion-diameter-mm' should be 2 values MIN,MAX, got {args.lesion_diameter_mm!r}.",
+            check="lesions",
+        )
     return ShardConfig(
         studies=args.studies,
         seed=args.seed,
@@ -100,6 +127,8 @@ def config_from_args(*, args: argparse.Namespace) -> ShardConfig:
         spacing_mm=(spacing[0], spacing[1], spacing[2]) if spacing else None,
         lesion_fraction=args.lesion_fraction,
         lesions=(lesions[0], lesions[1]) if lesions else None,
+        lesion_hosts=hosts,
+        lesion_diameter_mm=(diameter[0], diameter[1]) if diameter else None,
     )
 
 
@@ -117,6 +146,10 @@ def child_argv(*, out: Path, config: ShardConfig) -> list[str]:
         argv += ["--lesion-fraction", repr(config.lesion_fraction)]
     if config.lesions is not None:
         argv += ["--lesions", ",".join(str(count) for count in config.lesions)]
+    if config.lesion_hosts is not None:
+        argv += ["--lesion-hosts", ",".join(config.lesion_hosts)]
+    if config.lesion_diameter_mm is not None:
+        argv += ["--lesion-diameter-mm", ",".join(repr(size) for size in config.lesion_diameter_mm)]
     return argv
 
 

@@ -73,7 +73,12 @@ def _manifest(*, config: ShardConfig, plans: tuple[StudyPlan, ...]) -> dict[str,
     return {"format": MANIFEST_FORMAT, "config": config.to_json(), "studies": studies}
 
 
-_ADDED_SETTINGS: Mapping[str, Any] = {"lesion_fraction": 0.0, "lesions": None}
+_ADDED_SETTINGS: Mapping[str, Any] = {
+    "lesion_fraction": 0.0,
+    "lesions": None,
+    "lesion_hosts": None,
+    "lesion_diameter_mm": None,
+}
 """Settings added to the manifest after its format was fixed, with the value older manifests meant."""
 
 

@@ -35,7 +35,7 @@ from imaging.errors import InputError
 from imaging.intensity import activity_scale
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.phantoms import make_phantom
-from imaging.simulation.phantoms.torso import TORSO_VARIANTS
+from imaging.simulation.phantoms.torso import LESION_HOSTS, TORSO_VARIANTS
 from imaging.simulation.protocols import PROTOCOLS
 from imaging.simulation.study import SimulatedStudy, StudyRequest, simulate_study
 
@@ -89,6 +89,8 @@ class ShardConfig:
             (0: all patches anywhere in the body). Lesions are rare in random patches; this is how a run shows the
             network enough of them.
         lesions: torso only: inclusive (min, max) number of lesions per torso, None for the torso's default.
+        lesion_hosts: torso only: tissues the lesions sit in (equally likely), None for the torso's default.
+        lesion_diameter_mm: torso only: (min, max) lesion diameter, mm, None for the torso's default (6–30).
     """
 
     studies: int
@@ -102,6 +104,8 @@ class ShardConfig:
     spacing_mm: tuple[float, float, float] | None = None
     lesion_fraction: float = 0.0
     lesions: tuple[int, int] | None = None
+    lesion_hosts: tuple[str, ...] | None = None
+    lesion_diameter_mm: tuple[float, float] | None = None
 
     def __post_init__(self) -> None:
         _check_counts(config=self)
@@ -129,6 +133,19 @@ def _check_counts(*, config: ShardConfig) -> None:
     if config.lesions is not None and (len(config.lesions) != 2 or not 0 <= config.lesions[0] <= config.lesions[1]):
         raise InputError(
             f"Argument 'lesions' should be a (min, max) range with 0 ≤ min ≤ max, got {config.lesions}.",
+            check="phantom_lesions",
+        )
+    if config.lesion_hosts is not None and (
+        not config.lesion_hosts or any(host not in LESION_HOSTS for host in config.lesion_hosts)
+    ):
+        raise InputError(
+            f"Argument 'lesion_hosts' should name some of {list(LESION_HOSTS)}, got {list(config.lesion_hosts)}.",
+            check="phantom_lesions",
+        )
+    diameter = config.lesion_diameter_mm
+    if diameter is not None and not (len(diameter) == 2 and 0 < diameter[0] <= diameter[1]):
+        raise InputError(
+            f"Argument 'lesion_diameter_mm' should be (min, max) with 0 < min ≤ max, got {diameter}.",
             check="phantom_lesions",
         )
     if config.spacing_mm is not None and (len(config.spacing_mm) != 3 or min(config.spacing_mm) <= 0):
@@ -309,6 +326,8 @@ def simulate_shard(*, plan: StudyPlan, config: ShardConfig) -> dict[str, npt.NDA
         shape=config.shape,
         spacing_mm=config.spacing_mm,
         n_lesions=config.lesions if plan.kind is PhantomKind.TORSO else None,
+        lesion_hosts=config.lesion_hosts if plan.kind is PhantomKind.TORSO else None,
+        lesion_diameter_mm=config.lesion_diameter_mm if plan.kind is PhantomKind.TORSO else None,
     )
     request = StudyRequest(
         kind=plan.kind,

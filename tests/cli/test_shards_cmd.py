@@ -65,7 +65,15 @@ def test_changed_settings_are_refused_naming_them(tmp_path: Path, capsys: pytest
 
 
 @pytest.mark.parametrize(
-    ("option", "value"), [("--levels", "0.1,x"), ("--kinds", "brain,liver"), ("--shape", "8,32"), ("--lesions", "3")]
+    ("option", "value"),
+    [
+        ("--levels", "0.1,x"),
+        ("--kinds", "brain,liver"),
+        ("--shape", "8,32"),
+        ("--lesions", "3"),
+        ("--lesion-hosts", "liver,brain"),
+        ("--lesion-diameter-mm", "8"),
+    ],
 )
 def test_unparseable_lists_exit_2(tmp_path: Path, capsys: pytest.CaptureFixture[str], option: str, value: str) -> None:
     assert main([*_argv(tmp_path / "out"), option, value]) == 2
@@ -76,6 +84,7 @@ def test_the_child_command_reproduces_the_configuration(tmp_path: Path) -> None:
     config = ShardConfig(
         studies=5, seed=3, kinds=(PhantomKind.TORSO,), protocols=("v2",), levels=(0.005, 1 / 3), patch=24,
         patches_per_level=2, shape=(8, 40, 40), spacing_mm=(4.0, 7.3, 7.3), lesion_fraction=0.5, lesions=(3, 9),
+        lesion_hosts=("soft_tissue", "lung"), lesion_diameter_mm=(6.0, 16.5),
     )  # fmt: skip
     args = build_parser().parse_args(shards_cmd.child_argv(out=tmp_path, config=config))
     assert shards_cmd.config_from_args(args=args) == config

@@ -22,6 +22,8 @@ def make_phantom(
     shape: tuple[int, int, int] | None = None,
     spacing_mm: Vec3 | None = None,
     n_lesions: tuple[int, int] | None = None,
+    lesion_hosts: tuple[str, ...] | None = None,
+    lesion_diameter_mm: tuple[float, float] | None = None,
 ) -> Phantom:
     """Draw a phantom of ``kind`` from ``seed``.
 
@@ -34,14 +36,16 @@ def make_phantom(
         shape: ``(z, y, x)`` voxels; ``None`` for the family's default.
         spacing_mm: ``(z, y, x)`` voxel size, mm; ``None`` for the family's default.
         n_lesions: torso only: inclusive (min, max) number of hot lesions drawn; ``None`` for the torso's default.
+        lesion_hosts, lesion_diameter_mm: torso only: where lesions sit and how large they are (None: default).
     """
     if ood and kind is not PhantomKind.TORSO:
         raise InputError(
             f"Argument 'ood' is supported for torso phantoms only, got {sorted(ood)} for {kind}.", check="phantom_ood"
         )
-    if n_lesions is not None and kind is not PhantomKind.TORSO:
+    lesion_settings = (n_lesions, lesion_hosts, lesion_diameter_mm)
+    if any(setting is not None for setting in lesion_settings) and kind is not PhantomKind.TORSO:
         raise InputError(
-            f"Argument 'n_lesions' is supported for torso phantoms only, got {n_lesions} for {kind}.",
+            f"Lesion settings are supported for torso phantoms only, got {lesion_settings} for {kind}.",
             check="phantom_lesions",
         )
     if kind is PhantomKind.BRAIN:
@@ -65,6 +69,8 @@ def make_phantom(
             variant=chosen,
             ood=ood,
             n_lesions=n_lesions or torso.DEFAULT_N_LESIONS,
+            lesion_hosts=lesion_hosts,
+            lesion_diameter_mm=lesion_diameter_mm,
             shape=shape or torso.DEFAULT_SHAPE,
             spacing_mm=spacing_mm or torso.DEFAULT_SPACING_MM,
         )

@@ -40,6 +40,7 @@ __all__ = [
     "DEFAULT_N_LESIONS",
     "DEFAULT_SHAPE",
     "DEFAULT_SPACING_MM",
+    "LESION_HOSTS",
     "TORSO_VARIANTS",
     "Habitus",
     "make_torso_phantom",
@@ -60,6 +61,8 @@ _SUV_RANGES: dict[str, tuple[float, float]] = {
 }
 BoolArray = npt.NDArray[np.bool_]
 _LESION_SPEC = LesionSpec(hosts=("liver", "lung", "soft_tissue"), host_weights=(0.4, 0.3, 0.3))
+LESION_HOSTS: tuple[str, ...] = _LESION_SPEC.hosts
+"""Tissues a torso lesion can sit in."""
 
 
 @dataclass(frozen=True)
@@ -183,6 +186,26 @@ def _paint_organs(
     return mus
 
 
+def _lesion_spec(*, hosts: tuple[str, ...] | None, diameter_mm: tuple[float, float] | None) -> LesionSpec:
+    """The default lesion draw, or lesions only in ``hosts`` (equally likely) and/or of ``diameter_mm``."""
+    if hosts is not None and (not hosts or any(host not in LESION_HOSTS for host in hosts)):
+        raise InputError(
+            f"Argument 'lesion_hosts' should name some of {list(LESION_HOSTS)}, got {list(hosts)}.",
+            check="phantom_lesions",
+        )
+    if diameter_mm is not None and not (len(diameter_mm) == 2 and 0 < diameter_mm[0] <= diameter_mm[1]):
+        raise InputError(
+            f"Argument 'lesion_diameter_mm' should be (min, max) with 0 < min ≤ max, got {diameter_mm}.",
+            check="phantom_lesions",
+        )
+    return LesionSpec(
+        hosts=hosts or _LESION_SPEC.hosts,
+        host_weights=(1.0,) * len(hosts) if hosts else _LESION_SPEC.host_weights,
+        diameter_mm=diameter_mm or _LESION_SPEC.diameter_mm,
+        contrast=_LESION_SPEC.contrast,
+    )
+
+
 def _check_arguments(*, variant: str, n_lesions: tuple[int, int], ood: Collection[str]) -> None:
     if variant not in TORSO_VARIANTS:
         raise InputError(
@@ -237,6 +260,8 @@ def make_torso_phantom(
     spacing_mm: Vec3 = DEFAULT_SPACING_MM,
     n_lesions: tuple[int, int] = DEFAULT_N_LESIONS,
     ood: Collection[str] = (),
+    lesion_hosts: tuple[str, ...] | None = None,
+    lesion_diameter_mm: tuple[float, float] | None = None,
 ) -> Phantom:
     """A randomised FDG torso with hot lesions (sizes, positions, uptakes, habitus and dose drawn per seed).
 
@@ -247,6 +272,9 @@ def make_torso_phantom(
         spacing_mm: ``(z, y, x)`` voxel size, mm.
         n_lesions: inclusive range of the number of lesions drawn (fewer are placed if they do not fit).
         ood: out-of-distribution features to add: ``"catheter"``, ``"bladder"`` (very hot, 20-50x liver).
+        lesion_hosts: lesions only in these tissues (equally likely), None for liver 40 %, lung and soft tissue
+            30 % each.
+        lesion_diameter_mm: (min, max) lesion diameter, mm (log-uniform), None for 6-30 mm.
 
     Returns:
         Phantom with ``activity`` (Bq/ml) and ``mu`` (1/mm) ``(z, y, x) float32``. Lesions are 6-30 mm spheres at
@@ -257,6 +285,7 @@ def make_torso_phantom(
         exactly: the dose is the activity at scan start (no decay between injection and scan is modelled).
     """
     _check_arguments(variant=variant, n_lesions=n_lesions, ood=ood)
+    spec = _lesion_spec(hosts=lesion_hosts, diameter_mm=lesion_diameter_mm)
     rng = np.random.default_rng(seed)
     canvas = new_canvas(grid_shape=shape, spacing_mm=spacing_mm)
     habitus = _habitus(variant=variant, rng=rng)
@@ -277,7 +306,7 @@ def make_torso_phantom(
             canvas=canvas, body=body, lean=lean, liver_bqml=levels["liver"], rng=rng
         )
     count = int(rng.integers(n_lesions[0], n_lesions[1] + 1))
-    placed = place_lesions(canvas=canvas, spec=_LESION_SPEC, count=count, rng=rng)
+    placed = place_lesions(canvas=canvas, spec=spec, count=count, rng=rng)
     extras: dict[str, object] = {
         "suv": suv,
         "levels_bqml": levels,

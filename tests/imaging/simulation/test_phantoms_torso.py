@@ -124,12 +124,23 @@ def test_ood_features_only_on_request(low: Phantom, high: Phantom) -> None:
     assert "ood:bladder" in only_bladder.masks and "ood:catheter" not in only_bladder.masks
 
 
+def test_lesions_can_be_drawn_in_chosen_tissues_and_sizes() -> None:
+    phantom = make_torso_phantom(
+        seed=SEED, n_lesions=(6, 6), lesion_hosts=("soft_tissue",), lesion_diameter_mm=(8.0, 14.0)
+    )
+    hosts = phantom.extras["lesion_hosts"]
+    assert phantom.lesions and isinstance(hosts, dict) and set(hosts.values()) == {"soft_tissue"}
+    assert all(8.0 * 0.7 <= lesion.diameter_mm <= 14.0 for lesion in phantom.lesions)
+
+
 @pytest.mark.parametrize(
     ("kwargs", "argument"),
     [
         ({"variant": "obese"}, "'variant'"),
         ({"ood": ("pacemaker",)}, "'ood'"),
         ({"n_lesions": (3, 1)}, "'n_lesions'"),
+        ({"lesion_hosts": ("brain",)}, "'lesion_hosts'"),
+        ({"lesion_diameter_mm": (12.0, 6.0)}, "'lesion_diameter_mm'"),
     ],
 )
 def test_bad_arguments_are_refused(kwargs: dict[str, object], argument: str) -> None:
