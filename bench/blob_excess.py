@@ -25,17 +25,35 @@ from collections.abc import Sequence
 from pathlib import Path
 
 import numpy as np
+import numpy.typing as npt
 from scipy import ndimage
 
 from bench.quality_tables import format_table
 from models.bundle import load_bundle_info
 from models.engines import open_engine
 
-__all__ = ["main"]
+__all__ = ["blob_mask", "kept_fraction", "main"]
+
+FloatArray = npt.NDArray[np.float32]
 
 EXCESS_MIN = 0.3
 BACKGROUND_MAX = 1.5
 SIGMA_VOXELS = 3.0
+
+
+def blob_mask(*, clean: FloatArray) -> tuple[npt.NDArray[np.bool_], FloatArray]:
+    """The blob voxels of a noise-free ``(h, w)`` patch (normalised units; module docstring) and its background
+    ``G₃*y``."""
+    background: FloatArray = ndimage.gaussian_filter(clean, SIGMA_VOXELS)
+    return (clean - background > EXCESS_MIN) & (background < BACKGROUND_MAX), background
+
+
+def kept_fraction(*, image: FloatArray, clean: FloatArray) -> float | None:
+    """``Σ (image − G₃*y) / Σ (y − G₃*y)`` over the blobs of ``clean`` (both ``(h, w)``), None with < 4 blob voxels."""
+    blob, background = blob_mask(clean=clean)
+    if blob.sum() < 4:
+        return None
+    return float((image[blob] - background[blob]).sum()) / float((clean[blob] - background[blob]).sum())
 
 
 def _parse(argv: Sequence[str] | None) -> argparse.Namespace:
@@ -64,18 +82,9 @@ def main(argv: Sequence[str] | None = None) -> None:
             errors.setdefault(level, []).append(
                 (float(((out[i] - y[i]) ** 2).mean()), float(((x[i, 1] - y[i]) ** 2).mean()))
             )
-            background = ndimage.gaussian_filter(y[i], SIGMA_VOXELS)
-            excess = y[i] - background
-            blob = (excess > EXCESS_MIN) & (background < BACKGROUND_MAX)
-            if blob.sum() < 4:
-                continue
-            total = float(excess[blob].sum())
-            kept.setdefault(level, []).append(
-                (
-                    float((x[i, 1][blob] - background[blob]).sum()) / total,
-                    float((out[i][blob] - background[blob]).sum()) / total,
-                )
-            )
+            by_input, by_petiq = kept_fraction(image=x[i, 1], clean=y[i]), kept_fraction(image=out[i], clean=y[i])
+            if by_input is not None and by_petiq is not None:
+                kept.setdefault(level, []).append((by_input, by_petiq))
     rows = []
     for level in sorted(errors):
         blobs = np.asarray(kept.get(level, [(np.nan, np.nan)]))
