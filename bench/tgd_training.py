@@ -21,7 +21,7 @@ import copy
 import json
 import time
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import numpy as np
@@ -96,25 +96,13 @@ class V2NetSpec:
 
     def train_config(self, *, shards: Path) -> TrainConfig:
         """The v2-net's training run on ``shards``."""
+        config = TrainConfig(
+            shards=(str(shards),), width=self.width, depth=self.depth, noise_map=self.noise_map, steps=self.steps
+        )
         if not self.quick:
-            return TrainConfig(
-                shards=(str(shards),),
-                width=self.width,
-                depth=self.depth,
-                noise_map=self.noise_map,
-                steps=self.steps,
-            )
-        return TrainConfig(
-            shards=(str(shards),),
-            width=self.width,
-            depth=self.depth,
-            noise_map=self.noise_map,
-            steps=self.steps,
-            batch=4,
-            warmup=1,
-            val_every_nth_study=3,
-            val_patches=8,
-            eval_every=max(1, self.steps // 2),
+            return config
+        return replace(
+            config, batch=4, warmup=1, val_every_nth_study=3, val_patches=8, eval_every=max(1, self.steps // 2)
         )
 
 
