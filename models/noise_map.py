@@ -1,8 +1,9 @@
 """The local noise-level map a noise-conditioned DnCNN sees beside its input slices (FFDNet's idea, estimated).
 
-A DnCNN trained on count levels from 0.5 % to 50 % applies one average policy when it cannot tell how noisy its
-input is: the petiq weights without this map flattened 12–18 mm soft-tissue lesions by 20–30 % even on a
-noise-free input, because at the lowest count levels a blob of that height is usually noise. The map tells it.
+A DnCNN trained on count levels from 0.5 % to 50 % can only guess from texture how noisy its input is, and so
+tends to one average policy. The map tells it. Measured on the held-out benchmark (model card): NEMA PSNR
++0.3 / +0.6 dB at 5 / 10 % counts and liver lesions within 5 % from 10 % counts up; small soft-tissue lesions are
+still flattened, for another reason (``bench.blob_excess``).
 
 On the centre slice ``c`` (normalised units, the volume's activity scale = 1), with ``W`` the ``window``-wide box
 mean (edge padding, so a 64×64 training patch and a whole slice give the same values away from the borders)::

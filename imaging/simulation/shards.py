@@ -35,7 +35,7 @@ from imaging.errors import InputError
 from imaging.intensity import activity_scale
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.phantoms import make_phantom
-from imaging.simulation.phantoms.torso import LESION_HOSTS, TORSO_VARIANTS
+from imaging.simulation.phantoms.torso import TORSO_VARIANTS, lesion_spec
 from imaging.simulation.protocols import PROTOCOLS
 from imaging.simulation.study import SimulatedStudy, StudyRequest, simulate_study
 
@@ -135,19 +135,7 @@ def _check_counts(*, config: ShardConfig) -> None:
             f"Argument 'lesions' should be a (min, max) range with 0 ≤ min ≤ max, got {config.lesions}.",
             check="phantom_lesions",
         )
-    if config.lesion_hosts is not None and (
-        not config.lesion_hosts or any(host not in LESION_HOSTS for host in config.lesion_hosts)
-    ):
-        raise InputError(
-            f"Argument 'lesion_hosts' should name some of {list(LESION_HOSTS)}, got {list(config.lesion_hosts)}.",
-            check="phantom_lesions",
-        )
-    diameter = config.lesion_diameter_mm
-    if diameter is not None and not (len(diameter) == 2 and 0 < diameter[0] <= diameter[1]):
-        raise InputError(
-            f"Argument 'lesion_diameter_mm' should be (min, max) with 0 < min ≤ max, got {diameter}.",
-            check="phantom_lesions",
-        )
+    lesion_spec(hosts=config.lesion_hosts, diameter_mm=config.lesion_diameter_mm)  # refused here, not mid-run
     if config.spacing_mm is not None and (len(config.spacing_mm) != 3 or min(config.spacing_mm) <= 0):
         raise InputError(
             f"Argument 'spacing_mm' should be 3 positive sizes (z, y, x), got {config.spacing_mm}.", check="spacing"

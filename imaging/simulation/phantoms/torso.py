@@ -43,6 +43,7 @@ __all__ = [
     "LESION_HOSTS",
     "TORSO_VARIANTS",
     "Habitus",
+    "lesion_spec",
     "make_torso_phantom",
 ]
 
@@ -186,8 +187,9 @@ def _paint_organs(
     return mus
 
 
-def _lesion_spec(*, hosts: tuple[str, ...] | None, diameter_mm: tuple[float, float] | None) -> LesionSpec:
-    """The default lesion draw, or lesions only in ``hosts`` (equally likely) and/or of ``diameter_mm``."""
+def lesion_spec(*, hosts: tuple[str, ...] | None, diameter_mm: tuple[float, float] | None) -> LesionSpec:
+    """The default lesion draw, or lesions only in ``hosts`` (equally likely) and/or of ``diameter_mm`` (mm);
+    InputError (check ``phantom_lesions``) for an unknown host or an empty or reversed range."""
     if hosts is not None and (not hosts or any(host not in LESION_HOSTS for host in hosts)):
         raise InputError(
             f"Argument 'lesion_hosts' should name some of {list(LESION_HOSTS)}, got {list(hosts)}.",
@@ -285,7 +287,7 @@ def make_torso_phantom(
         exactly: the dose is the activity at scan start (no decay between injection and scan is modelled).
     """
     _check_arguments(variant=variant, n_lesions=n_lesions, ood=ood)
-    spec = _lesion_spec(hosts=lesion_hosts, diameter_mm=lesion_diameter_mm)
+    spec = lesion_spec(hosts=lesion_hosts, diameter_mm=lesion_diameter_mm)
     rng = np.random.default_rng(seed)
     canvas = new_canvas(grid_shape=shape, spacing_mm=spacing_mm)
     habitus = _habitus(variant=variant, rng=rng)
