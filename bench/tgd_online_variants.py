@@ -30,7 +30,8 @@ import torch
 
 from bench.quality_scores import liver_cov
 from bench.tgd_cases import online_cases, simulate_case
-from bench.tgd_sections import denoise_all
+from bench.tgd_metrics import roi_relative_error
+from bench.tgd_sections import denoise_all, series_stack
 from imaging.simulation.study import SimulatedStudy
 from models.adaptation.online import AdaptationSettings, adapt_network
 from models.adaptation.pairs import split_batches
@@ -68,15 +69,10 @@ def roi_figures(*, images: FloatArray, reference: FloatArray, mask: BoolArray) -
     if not mean > 0:
         raise ValueError("Argument 'mask' should be a non-empty ROI with a positive reference mean.")
     return RoiFigures(
-        mae_pct=float(np.abs(roi - truth).mean() / mean * 100.0),
+        mae_pct=roi_relative_error(images=images, reference=reference, mask=mask),
         ensemble_pct=float(np.abs(roi.mean(axis=0) - truth).mean() / mean * 100.0),
         bias_pct=float((roi.mean() - mean) / mean * 100.0),
     )
-
-
-def _series(*, study: SimulatedStudy, split: str | None) -> FloatArray:
-    chosen = sorted((s for s in study.series if s.split == split), key=lambda s: s.realization)
-    return np.stack([s.volume.voxels for s in chosen])
 
 
 def _row(*, name: str, images: FloatArray, study: SimulatedStudy, mask: BoolArray, note: str) -> str:
@@ -92,8 +88,8 @@ def _case_rows(*, base: DnCNN, case_index: int, realisations: int, device: torch
     case = online_cases()[case_index]
     study = simulate_case(case=case, levels=(0.1,), realisations=realisations, split=True, quick=False)
     mask = study.phantom.masks[f"ood:{case.ood[0]}"]
-    a, b = (_series(study=study, split=split)[0] for split in ("A", "B"))
-    full = _series(study=study, split=None)
+    a, b = (series_stack(study=study, split=split)[0] for split in ("A", "B"))
+    full = series_stack(study=study, split=None)
     rows = [f"\n## {case.name} ({int(mask.sum())} ROI voxels)\n"]
     rows += ["| method | OOD-ROI mean abs error % | ensemble-mean error % | mean bias % | liver CoV % | adaptation |"]
     rows += ["|---|---:|---:|---:|---:|---|"]

@@ -50,7 +50,7 @@ from models.tgd.drop import drop_kernels
 from models.tgd.layer_masks import last_layers, layer_masks
 from models.tgd.masks import TgdMasks, tgd_masks, trainable_kernel_fraction, trainable_parameter_fraction
 
-__all__ = ["FT_BLOCKS", "Config", "run_fine_tuning", "run_kernel_drop", "run_online"]
+__all__ = ["FT_BLOCKS", "Config", "run_fine_tuning", "run_kernel_drop", "run_online", "series_stack"]
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -89,7 +89,8 @@ def denoise_all(*, model: DnCNN, volumes: FloatArray, device: torch.device) -> F
     return np.stack([denoise_volume(voxels=volume, engine=engine).voxels for volume in volumes])
 
 
-def _series(*, study: SimulatedStudy, split: str | None) -> FloatArray:
+def series_stack(*, study: SimulatedStudy, split: str | None) -> FloatArray:
+    """Every realisation of ``study``'s series with ``split`` (None: the full-count ones), ``(R, z, y, x)``."""
     chosen = sorted((s for s in study.series if s.split == split), key=lambda s: s.realization)
     return np.stack([s.volume.voxels for s in chosen])
 
@@ -112,7 +113,7 @@ def run_kernel_drop(*, config: Config, base: DnCNN, device: torch.device, log: L
     input_psnr: dict[str, float] = {}
     for case in kernel_drop_cases(studies=config.studies):
         study = simulate_case(case=case, levels=(config.level,), realisations=1, split=False, quick=config.quick)
-        noisy, body = _series(study=study, split=None), study.phantom.masks["body"]
+        noisy, body = series_stack(study=study, split=None), study.phantom.masks["body"]
         input_psnr[case.name] = psnr(image=noisy[0], reference=study.reference, mask=body)
         denoised = denoise_all(model=base, volumes=noisy, device=device)[0]
         for key, net in nets.items():
@@ -220,7 +221,7 @@ def run_fine_tuning(*, config: Config, base: DnCNN, base_note: str, device: torc
         study = simulate_case(
             case=case, levels=(config.level,), realisations=config.realisations, split=False, quick=config.quick
         )
-        noisy = _series(study=study, split=None)
+        noisy = series_stack(study=study, split=None)
         for row in rows:
             net = nets[row.network]
             images = noisy if net is None else denoise_all(model=net, volumes=noisy, device=device)
@@ -244,7 +245,7 @@ def _online_methods(
     """Input, base, TGD-N2N and N2N without masks (same pairs, same steps) on one study:
     ``(method, adaptation steps, adaptation seconds, images (R, z, y, x))``."""
     settings = config.adaptation
-    a, b = (_series(study=study, split=split)[0] for split in ("A", "B"))
+    a, b = (series_stack(study=study, split=split)[0] for split in ("A", "B"))
 
     def pairs() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
         rng = np.random.default_rng(settings.seed)
@@ -256,7 +257,7 @@ def _online_methods(
     everything = layer_masks(model=base, layers=range(len(base.convs)))
     same_steps = replace(settings, steps=report.steps, max_seconds=1e9)
     plain, plain_report = adapt_network(base=base, batches=pairs(), settings=same_steps, masks=everything)
-    full = _series(study=study, split=None)
+    full = series_stack(study=study, split=None)
     found = [("input", 0, 0.0, full), ("base", 0, 0.0, denoise_all(model=base, volumes=full, device=device))]
     for name, net, seconds in (("TGD-N2N", adapted, report.seconds), ("N2N, no masks", plain, plain_report.seconds)):
         found.append((name, report.steps, seconds, denoise_all(model=net, volumes=full, device=device)))
