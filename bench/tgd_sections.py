@@ -84,9 +84,11 @@ class Config:
 
 
 def denoise_all(*, model: DnCNN, volumes: FloatArray, device: torch.device) -> FloatArray:
-    """``volumes (R, z, y, x)`` (Bq/ml) each denoised by ``model`` as petiq does (:func:`denoise_volume`)."""
+    """``volumes (R, z, y, x)`` (Bq/ml) each denoised by ``model`` as petiq does (:func:`denoise_volume`), one pass
+    per slice: these tables compare networks, and were measured so (petiq itself averages
+    ``DEFAULT_ENSEMBLE`` orientations, which lowers every network's noise alike)."""
     engine = TorchEngine(model.to(device).eval(), device)
-    return np.stack([denoise_volume(voxels=volume, engine=engine).voxels for volume in volumes])
+    return np.stack([denoise_volume(voxels=volume, engine=engine, ensemble=1).voxels for volume in volumes])
 
 
 def series_stack(*, study: SimulatedStudy, split: str | None) -> FloatArray:

@@ -38,6 +38,13 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--weights", type=Path, metavar="DIR", help="denoiser bundle (default: shipped weights)")
     parser.add_argument("--backend", choices=("auto", "onnxruntime", "torch"), default="auto", help="runtime")
     parser.add_argument(
+        "--ensemble",
+        type=int,
+        choices=(1, 2, 4, 8),
+        default=4,
+        help="orientations averaged per slice: 4 is +0.25–0.4 dB over 1 for 4× the inference time",
+    )
+    parser.add_argument(
         "--adapt", choices=("auto", "off", "n2n-split", "single"), default="auto", help="per-study adaptation"
     )
     parser.add_argument("--split-a", type=Path, metavar="DIR", help="half-count reconstruction A (for n2n-split)")
@@ -90,6 +97,7 @@ def run(args: argparse.Namespace) -> int:
         score=not args.no_score,
         scorer_dir=None if args.no_score else resolve_scorer_dir(override=args.scorer),
         backend=Backend(args.backend),
+        ensemble=args.ensemble,
     )
     bar = ProgressBar(stream=sys.stderr)
     try:

@@ -31,6 +31,7 @@ __all__ = [
     "device_uid",
     "load_bundle_info",
     "load_torch_model",
+    "reexport_bundle",
     "save_bundle",
 ]
 
@@ -66,6 +67,10 @@ def device_uid(*, sha256: str) -> str:
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
+
+
+_WRITTEN_KEYS = frozenset({"name", "version", "config", "normalisation", "onnx_max_abs_diff_vs_torch", "sha256"})
+"""The metadata keys :func:`save_bundle` writes itself (the rest is its ``extra``)."""
 
 
 def save_bundle(*, model: DnCNN, directory: Path, name: str, version: str, extra: dict[str, Any]) -> BundleInfo:
@@ -134,6 +139,21 @@ def load_bundle_info(*, directory: Path) -> BundleInfo:
         onnx_sha256=onnx_sha,
         state_sha256=state_sha,
         metadata=metadata,
+    )
+
+
+def reexport_bundle(*, directory: Path) -> BundleInfo:
+    """Rewrite the bundle in ``directory`` from its own state dict with this petiq's ONNX exporter (same weights,
+    name, version and training record; a new ONNX sha256 and so a new DeviceUID). For an exporter change that
+    computes the same function faster, such as the separable noise-map pools."""
+    info = load_bundle_info(directory=directory)
+    kept = {key: value for key, value in info.metadata.items() if key not in _WRITTEN_KEYS}
+    return save_bundle(
+        model=load_torch_model(info=info, device=torch.device("cpu")),
+        directory=directory,
+        name=info.name,
+        version=info.version,
+        extra=kept,
     )
 
 

@@ -7,6 +7,11 @@ Pure array code around an :class:`~models.engines.Engine`:
 - slice ``z`` is denoised from slices ``z-1, z, z+1``; beyond the ends the neighbour is mirrored (``-1 → 1``,
   ``nz → nz-2``; a single-slice volume uses its slice three times), as in training;
 - ``batch`` slices at a time, so memory is the input, the output and one batch of activations;
+- geometric self-ensemble (``ensemble`` = 1, 2, 4 or 8): each batch of slice stacks is also denoised rotated in
+  plane by 180° (2), by each quarter turn (4), and each of those mirrored (8); every output is turned back and the
+  average kept. The network's errors differ between orientations while the anatomy does not, so the average has
+  less residual noise: +0.25 to +0.4 dB PSNR at 5–10 % counts with 4 (model card), for 4× the inference time.
+  Hot spots are averaged, not clipped, so a lesion mean is unchanged up to the network's own orientation error;
 - activity: the output is multiplied by one factor so that its total over the input's body
   (:func:`imaging.intensity.body_mask`) equals the input's. A denoiser moves activity around; it must not create or
   lose it, and a network trained with a loss weighted towards hot structure gains 2–5 % without this step. The
@@ -26,9 +31,22 @@ import numpy.typing as npt
 from imaging.intensity import activity_scale, body_mask
 from models.engines import Engine
 
-__all__ = ["DenoisedVolume", "activity_factor", "denoise_volume", "neighbour_indices"]
+__all__ = [
+    "DEFAULT_ENSEMBLE",
+    "ENSEMBLE_SIZES",
+    "DenoisedVolume",
+    "activity_factor",
+    "denoise_volume",
+    "neighbour_indices",
+    "run_ensemble",
+]
 
 FloatArray = npt.NDArray[np.float32]
+
+ENSEMBLE_SIZES = (1, 2, 4, 8)
+"""Self-ensemble sizes: identity; + 180°; the four quarter turns; those and their mirror images."""
+DEFAULT_ENSEMBLE = 4
+"""The four quarter turns: most of the 8-fold gain (model card) for half its time."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -56,6 +74,24 @@ def neighbour_indices(*, nz: int, z: npt.NDArray[np.int64], slices: int = 3) -> 
     return np.asarray(np.where(index > nz - 1, period - index, index), dtype=np.int64)
 
 
+def _turns(ensemble: int) -> list[tuple[int, bool]]:
+    """``(quarter turns, mirrored)`` of each member of a self-ensemble of ``ensemble``."""
+    turns = {1: [0], 2: [0, 2], 4: [0, 1, 2, 3], 8: [0, 1, 2, 3]}[ensemble]
+    return [(k, mirror) for mirror in ((False, True) if ensemble == 8 else (False,)) for k in turns]
+
+
+def run_ensemble(*, stacks: FloatArray, engine: Engine, ensemble: int) -> FloatArray:
+    """The mean over the self-ensemble (module docstring) of ``engine`` on ``stacks (n, S, h, w)`` normalised
+    intensities → ``(n, 1, h, w)``."""
+    total = np.zeros((stacks.shape[0], 1, *stacks.shape[2:]), dtype=np.float32)
+    for turns, mirror in _turns(ensemble):
+        view = stacks[..., ::-1] if mirror else stacks
+        out = engine.run(np.ascontiguousarray(np.rot90(view, turns, axes=(2, 3))))
+        back = np.rot90(out, -turns, axes=(2, 3))
+        total += back[..., ::-1] if mirror else back
+    return total / np.float32(len(_turns(ensemble)))
+
+
 def denoise_volume(
     *,
     voxels: FloatArray,
@@ -64,13 +100,18 @@ def denoise_volume(
     slices: int = 3,
     progress: Callable[[int, int], None] | None = None,
     preserve_activity: bool = True,
+    ensemble: int = DEFAULT_ENSEMBLE,
 ) -> DenoisedVolume:
-    """Denoise ``voxels`` ``(z, y, x)`` (any activity unit, e.g. Bq/ml) with ``engine`` (module docstring).
+    """Denoise ``voxels`` ``(z, y, x)`` (any activity unit, e.g. Bq/ml) with ``engine`` (module docstring),
+    averaging a self-ensemble of ``ensemble`` orientations (one of :data:`ENSEMBLE_SIZES`).
 
     ``progress(done, total)`` is called after each batch of slices.
     """
-    if voxels.ndim != 3 or batch < 1:
-        raise ValueError(f"Arguments need a (z, y, x) 'voxels' and 'batch' ≥ 1, got {voxels.shape} and {batch}.")
+    if voxels.ndim != 3 or batch < 1 or ensemble not in ENSEMBLE_SIZES:
+        raise ValueError(
+            f"Arguments need a (z, y, x) 'voxels', 'batch' ≥ 1 and 'ensemble' in {ENSEMBLE_SIZES}, "
+            f"got {voxels.shape}, {batch} and {ensemble}."
+        )
     scale = activity_scale(voxels=voxels)
     normalised = (np.asarray(voxels, dtype=np.float32) / np.float32(scale)).astype(np.float32, copy=False)
     nz = voxels.shape[0]
@@ -78,7 +119,7 @@ def denoise_volume(
     for start in range(0, nz, batch):
         z = np.arange(start, min(start + batch, nz), dtype=np.int64)
         stacks = normalised[neighbour_indices(nz=nz, z=z, slices=slices)]
-        out[z] = engine.run(stacks)[:, 0] * np.float32(scale)
+        out[z] = run_ensemble(stacks=stacks, engine=engine, ensemble=ensemble)[:, 0] * np.float32(scale)
         if progress is not None:
             progress(int(z[-1]) + 1, nz)
     if float(np.min(voxels)) >= 0.0:

@@ -34,8 +34,11 @@ NOISE_MAP_EPS = 1e-6
 
 
 def _box(x: torch.Tensor, width: int) -> torch.Tensor:
+    """The ``width``-wide box mean, as a column mean then a row mean (separable: 2·width adds per voxel, not
+    width²)."""
     half = width // 2
-    return functional.avg_pool2d(functional.pad(x, (half, half, half, half), mode="replicate"), width, stride=1)
+    padded = functional.pad(x, (half, half, half, half), mode="replicate")
+    return functional.avg_pool2d(functional.avg_pool2d(padded, (width, 1), stride=1), (1, width), stride=1)
 
 
 def noise_level_map(centre: torch.Tensor, *, window: int = NOISE_MAP_WINDOW) -> torch.Tensor:

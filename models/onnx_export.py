@@ -57,12 +57,14 @@ def folded_convs(*, model: DnCNN) -> list[tuple[np.ndarray, np.ndarray]]:
 
 
 def _box_nodes(*, source: str, width: int, out: str) -> tuple[list[onnx.NodeProto], list[onnx.TensorProto]]:
-    """``out`` = the ``width``-wide box mean of ``source`` (n, 1, h, w) with edge padding."""
+    """``out`` = the ``width``-wide box mean of ``source`` (n, 1, h, w) with edge padding, separable (a column
+    pool, then a row pool)."""
     half = width // 2
     pads = numpy_helper.from_array(np.array([0, 0, half, half, 0, 0, half, half], dtype=np.int64), f"{out}_pads")
     nodes = [
         helper.make_node("Pad", [source, f"{out}_pads"], [f"{out}_padded"], mode="edge"),
-        helper.make_node("AveragePool", [f"{out}_padded"], [out], kernel_shape=[width, width]),
+        helper.make_node("AveragePool", [f"{out}_padded"], [f"{out}_columns"], kernel_shape=[width, 1]),
+        helper.make_node("AveragePool", [f"{out}_columns"], [out], kernel_shape=[1, width]),
     ]
     return nodes, [pads]
 

@@ -90,6 +90,7 @@ def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessR
         split_a=snapshot[1] if job.splits else None,
         split_b=snapshot[2] if job.splits else None,
         adaptation=AdaptationSettings(steps=settings.adapt_max_steps, max_seconds=settings.adapt_max_seconds),
+        ensemble=settings.denoise_ensemble,
         score=job.options.score,
         scorer_dir=resolve_scorer_dir(override=settings.scorer_weights) if job.options.score else None,
     )

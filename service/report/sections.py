@@ -152,6 +152,7 @@ def provenance_section(*, result: Mapping[str, Any]) -> Markup:
         ("Denoiser", f"{text_of(denoiser.get('name'))} {text_of(denoiser.get('version'))}"),
         ("Denoiser weights (sha256)", denoiser.get("sha256")),
         ("Engine", denoiser.get("engine")),
+        ("Orientations averaged", denoiser.get("ensemble")),
         ("Device UID", provenance.get("device_uid")),
         ("Scorer", _described(provenance.get("scorer"), "name", "version", "sha256", "calibration")),
         ("Adaptation", _described(result.get("adaptation"), *_ADAPTATION_KEYS)),

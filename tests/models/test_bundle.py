@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import json
 from pathlib import Path
 
@@ -9,7 +10,16 @@ import pytest
 import torch
 
 from imaging.errors import InputError, OutputError
-from models.bundle import METADATA_NAME, STATE_NAME, device_uid, load_bundle_info, load_torch_model
+from models.bundle import (
+    METADATA_NAME,
+    ONNX_NAME,
+    STATE_NAME,
+    device_uid,
+    load_bundle_info,
+    load_torch_model,
+    reexport_bundle,
+    save_bundle,
+)
 from tests.models.factories import random_dncnn, write_bundle
 
 
@@ -74,3 +84,15 @@ def test_an_export_that_disagrees_with_torch_is_not_written(tmp_path: Path, monk
 def test_the_export_difference_is_recorded(tmp_path: Path) -> None:
     info = write_bundle(model=random_dncnn(), directory=tmp_path)
     assert 0.0 <= info.metadata["onnx_max_abs_diff_vs_torch"] <= 1e-4
+
+
+def test_a_reexported_bundle_keeps_weights_and_record_and_gets_this_exporters_graph(tmp_path: Path) -> None:
+    model = random_dncnn(noise_map=True)
+    first = save_bundle(model=model, directory=tmp_path, name="test-dncnn", version="t1", extra={"training": {"a": 1}})
+    (tmp_path / ONNX_NAME).write_bytes(b"an older export")  # as if written by another exporter ...
+    metadata = json.loads((tmp_path / METADATA_NAME).read_text())
+    metadata["sha256"][ONNX_NAME] = hashlib.sha256(b"an older export").hexdigest()  # ... and recorded
+    (tmp_path / METADATA_NAME).write_text(json.dumps(metadata))
+    again = reexport_bundle(directory=tmp_path)
+    assert again.onnx_sha256 == first.onnx_sha256 and again.state_sha256 == first.state_sha256
+    assert again.metadata["training"] == {"a": 1} and (again.name, again.version) == ("test-dncnn", "t1")

@@ -9,7 +9,7 @@ import pytest
 
 from imaging.intensity import body_mask
 from imaging.simulation.shards import slice_triplet
-from models.inference import activity_factor, denoise_volume, neighbour_indices
+from models.inference import ENSEMBLE_SIZES, activity_factor, denoise_volume, neighbour_indices, run_ensemble
 
 
 @dataclass
@@ -49,7 +49,7 @@ def test_identity_engine_returns_the_input_in_its_units() -> None:
 def test_engine_sees_normalised_triplets_mirrored_at_the_ends_like_training() -> None:
     volume = _volume()
     engine = CentreEngine()
-    result = denoise_volume(voxels=volume, engine=engine, batch=4)
+    result = denoise_volume(voxels=volume, engine=engine, batch=4, ensemble=1)
     seen = np.concatenate(engine.seen)
     assert [len(batch) for batch in engine.seen] == [4, 3]
     for z in range(volume.shape[0]):
@@ -104,3 +104,59 @@ def test_hot_spots_are_not_clipped() -> None:
     volume[3, 5, 5] = 1e7
     result = denoise_volume(voxels=volume, engine=CentreEngine())
     assert result.voxels[3, 5, 5] == pytest.approx(1e7, rel=1e-6)
+
+
+@dataclass
+class OrientedEngine:
+    """Adds a ramp along the last axis to the centre slice: its output depends on the orientation it is given."""
+
+    seen: list[tuple[int, ...]] = field(default_factory=list)
+    name: str = "oriented"
+
+    def run(self, slices: np.ndarray) -> np.ndarray:
+        self.seen.append(slices.shape)
+        ramp = np.linspace(-1.0, 1.0, slices.shape[-1], dtype=np.float32)
+        return slices[:, 1:2] + ramp
+
+
+@pytest.mark.parametrize("ensemble", ENSEMBLE_SIZES)
+def test_each_ensemble_member_is_turned_back_before_averaging(ensemble: int) -> None:
+    """An orientation-free engine gives the same output for every ensemble size; an oriented one (a ramp along
+    x) averages to the centre slice once opposite orientations are in, and a non-square slice is run turned."""
+    stacks = np.random.default_rng(5).gamma(2.0, 1.0, size=(3, 3, 6, 4)).astype(np.float32)
+    same = run_ensemble(stacks=stacks, engine=CentreEngine(), ensemble=ensemble)
+    np.testing.assert_allclose(same, stacks[:, 1:2], rtol=1e-6)
+    oriented = OrientedEngine()
+    out = run_ensemble(stacks=stacks, engine=oriented, ensemble=ensemble)
+    assert len(oriented.seen) == ensemble
+    if ensemble == 1:
+        np.testing.assert_allclose(out - stacks[:, 1:2], np.broadcast_to(np.linspace(-1, 1, 4), out.shape), atol=1e-6)
+    else:  # 180° turns the ramp into its negative: the mean ramp is 0
+        np.testing.assert_allclose(out, stacks[:, 1:2], atol=1e-6)
+    if ensemble >= 4:
+        assert (3, 3, 4, 6) in oriented.seen  # a quarter turn swaps h and w
+
+
+def test_an_unknown_ensemble_size_is_refused() -> None:
+    with pytest.raises(ValueError, match="ensemble"):
+        denoise_volume(voxels=_volume(), engine=CentreEngine(), ensemble=3)
+
+
+def test_the_cli_and_the_service_offer_the_ensemble_sizes_and_default_of_the_runtime() -> None:
+    """``petiq process --ensemble`` and ``PETIQ_DENOISE_ENSEMBLE`` spell the sizes out (no torch import at start)."""
+    import argparse
+    import typing
+
+    from cli.process_cmd import register
+    from models.inference import DEFAULT_ENSEMBLE
+    from service.core.config import Settings
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    base = ["process", "in", "-o", "out"]
+    assert parser.parse_args(base).ensemble == DEFAULT_ENSEMBLE
+    assert [parser.parse_args([*base, "--ensemble", str(n)]).ensemble for n in ENSEMBLE_SIZES] == list(ENSEMBLE_SIZES)
+    with pytest.raises(SystemExit):
+        parser.parse_args([*base, "--ensemble", "3"])
+    field = Settings.model_fields["denoise_ensemble"]
+    assert typing.get_args(field.annotation) == ENSEMBLE_SIZES and field.default == DEFAULT_ENSEMBLE

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import torch
 
-from models.noise_map import NOISE_MAP_WINDOW, noise_level_map
+from models.noise_map import NOISE_MAP_DELTA, NOISE_MAP_EPS, NOISE_MAP_WINDOW, noise_level_map
 
 
 def _noisy(*, counts_per_unit: float, seed: int, shape: tuple[int, int] = (96, 96)) -> torch.Tensor:
@@ -47,3 +47,23 @@ def test_map_is_finite_on_zeros_and_negative_values() -> None:
     image[1, 0, 5:9, 5:9] = -0.5
     out = noise_level_map(image)
     assert out.shape == image.shape and bool(torch.isfinite(out).all())
+
+
+def test_each_voxel_is_the_mean_of_its_window_of_the_edge_padded_image() -> None:
+    """The separable box (a column pool, then a row pool) is the plain window mean, checked at a border voxel."""
+    image = _noisy(counts_per_unit=30.0, seed=4, shape=(24, 20))
+    half = NOISE_MAP_WINDOW // 2
+    centre = image[0, 0].double()
+    high = (
+        centre
+        - torch.nn.functional.avg_pool2d(
+            torch.nn.functional.pad(centre[None, None], (1, 1, 1, 1), mode="replicate"), 3, stride=1
+        )[0, 0]
+    )
+    padded = torch.nn.functional.pad((high * high)[None, None], (half,) * 4, mode="replicate")[0, 0]
+    positive = torch.nn.functional.pad(torch.relu(centre)[None, None], (half,) * 4, mode="replicate")[0, 0]
+    y, x = 2, 17
+    variance = padded[y : y + NOISE_MAP_WINDOW, x : x + NOISE_MAP_WINDOW].mean()
+    mean = positive[y : y + NOISE_MAP_WINDOW, x : x + NOISE_MAP_WINDOW].mean()
+    expected = float(torch.sqrt(variance / (mean + NOISE_MAP_DELTA) + NOISE_MAP_EPS))
+    assert abs(float(noise_level_map(image)[0, 0, y, x]) - expected) < 1e-5

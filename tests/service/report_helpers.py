@@ -65,7 +65,13 @@ def result_document(*, input_uid: str, output_uid: str, scored: bool) -> dict[st
         "adaptation": None,
         "provenance": {
             "software_version": "0.1.0",
-            "denoiser": {"name": "petiq-dncnn", "version": "1.0.0", "sha256": "cd" * 32, "engine": "onnxruntime/CPU"},
+            "denoiser": {
+                "name": "petiq-dncnn",
+                "version": "1.0.0",
+                "sha256": "cd" * 32,
+                "engine": "onnxruntime/CPU",
+                "ensemble": 4,
+            },
             "scorer": scorer if scored else None,
             "device_uid": "2.25.1234",
         },

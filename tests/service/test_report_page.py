@@ -91,7 +91,7 @@ def test_provenance_and_timings() -> None:
     page = parse_page(_page(scored=True))
     provenance = page.text["provenance"]
     assert "petiq-dncnn 1.0.0" in provenance and "cd" * 32 in provenance and "2.25.1234" in provenance
-    assert "petiq-iqa" in provenance and "Adaptation" in provenance
+    assert "petiq-iqa" in provenance and "Adaptation" in provenance and "Orientations averaged4" in provenance
     timings = {row[0]: row[1] for row in page.tables["timings-table"][1:]}
     assert timings["denoise"] == "1.250" and timings["total"] == "2.250"
     assert "Run time (s)" in page.text["job-clock"]

@@ -12,7 +12,7 @@ import numpy.typing as npt
 from imaging.volume import PetVolume
 from models.bundle import BundleInfo
 from models.engines import Backend, Engine, open_engine
-from models.inference import denoise_volume
+from models.inference import DEFAULT_ENSEMBLE, denoise_volume
 
 __all__ = ["Denoised", "Denoiser", "denoise", "open_denoiser"]
 
@@ -44,10 +44,15 @@ def open_denoiser(*, info: BundleInfo, backend: Backend = Backend.AUTO) -> Denoi
 
 
 def denoise(
-    *, volume: PetVolume, denoiser: Denoiser, batch: int = 8, progress: Callable[[float], None] | None = None
+    *,
+    volume: PetVolume,
+    denoiser: Denoiser,
+    batch: int = 8,
+    ensemble: int = DEFAULT_ENSEMBLE,
+    progress: Callable[[float], None] | None = None,
 ) -> Denoised:
     """``volume`` with denoised voxels (``(z, y, x) float32`` in its units; geometry, UIDs and SUV kept), see
-    :class:`Denoised`.
+    :class:`Denoised`; ``ensemble`` orientations averaged per slice (:func:`models.inference.denoise_volume`).
 
     ``progress(fraction)`` is called after each batch of ``batch`` slices with the fraction done, 0–1.
     """
@@ -56,7 +61,9 @@ def denoise(
         if progress is not None:
             progress(done / total)
 
-    result = denoise_volume(voxels=volume.voxels, engine=denoiser.engine, batch=batch, progress=report)
+    result = denoise_volume(
+        voxels=volume.voxels, engine=denoiser.engine, batch=batch, ensemble=ensemble, progress=report
+    )
     return Denoised(
         volume=dataclasses.replace(volume, voxels=result.voxels),
         scale=result.scale,

@@ -25,6 +25,7 @@ from imaging.volume import PetVolume
 from models.adaptation.online import AdaptationSettings
 from models.bundle import STATE_NAME, BundleInfo, load_bundle_info
 from models.engines import Backend
+from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import Scorer
 from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, adapt_denoiser, effective_mode, load_splits
 from workers.pipeline.denoise import denoise, open_denoiser
@@ -65,6 +66,7 @@ class ProcessRequest:
         scorer_dir: the quality scorer's folder (``iqa.json``, ``iqa.pt``); None: ``$PETIQ_SCORER_WEIGHTS``, else
             the shipped scorer.
         backend: inference runtime.
+        ensemble: orientations averaged per slice (:data:`models.inference.ENSEMBLE_SIZES`).
     """
 
     input_dir: Path
@@ -78,6 +80,7 @@ class ProcessRequest:
     score: bool = True
     scorer_dir: Path | None = None
     backend: Backend = Backend.AUTO
+    ensemble: int = DEFAULT_ENSEMBLE
 
 
 class _Clock:
@@ -132,7 +135,12 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             bundle, adaptation = adapted.bundle, adapted.section
         with clock.stage("denoise"):
             denoiser = open_denoiser(info=bundle, backend=request.backend)
-            output = denoise(volume=series.volume, denoiser=denoiser, progress=lambda f: clock.report("denoise", f))
+            output = denoise(
+                volume=series.volume,
+                denoiser=denoiser,
+                ensemble=request.ensemble,
+                progress=lambda f: clock.report("denoise", f),
+            )
             denoised, scale = output.volume, output.scale
         with clock.stage("qc"):
             qc = quality_control(before=series.volume, after=denoised, scale=scale, body=output.body)
@@ -147,6 +155,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             output_series_uid="",  # the derived series' UID, set when it is made
             bundle=bundle,
             engine=denoiser.engine.name,
+            ensemble=request.ensemble,
             qc=qc,
             timings_s=clock.timings,  # read when the document is made: final after the write stage
             notes=[SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else [],

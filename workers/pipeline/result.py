@@ -6,7 +6,7 @@
      "output": {series_uid, sr_uid, scores},
      "qc": {...},                                  workers.pipeline.qc.quality_control
      "adaptation": {...} | null,
-     "provenance": {software_version, denoiser: {name, version, sha256, engine}, scorer, device_uid},
+     "provenance": {software_version, denoiser: {name, version, sha256, engine, ensemble}, scorer, device_uid},
      "timings_s": {load, adapt, denoise, qc, score, write},
      "notes": [str, ...]}
 
@@ -46,6 +46,7 @@ class JobRecord:
         input_series_uid, n_slices: the input series.
         output_series_uid: the derived series.
         bundle, engine: the denoiser's weights and what ran them (e.g. ``onnxruntime/CPUExecutionProvider``).
+        ensemble: orientations averaged per slice (:mod:`models.inference`).
         qc: the ``qc`` section.
         timings_s: seconds per stage (:data:`STAGES`), 0.0 for skipped stages.
         notes: remarks for the reader of the result.
@@ -61,6 +62,7 @@ class JobRecord:
     bundle: BundleInfo
     engine: str
     qc: Mapping[str, Any]
+    ensemble: int = 1
     timings_s: Mapping[str, float]
     notes: Sequence[str] = ()
     adaptation: Mapping[str, Any] | None = None
@@ -93,6 +95,7 @@ def result_document(*, record: JobRecord) -> dict[str, Any]:
                 "version": bundle.version,
                 "sha256": bundle.onnx_sha256,
                 "engine": record.engine,
+                "ensemble": record.ensemble,
             },
             "scorer": _copy(record.scorer),
             "device_uid": bundle.device_uid,

@@ -12,6 +12,7 @@ from imaging.dicom.reader import read_pet_series
 from imaging.dicom.sr.codes import INPUT_GROUP, OUTPUT_GROUP, QC_GROUP, QC_MEASURES
 from imaging.errors import InputError, NotDicomError, OutputError
 from models.bundle import BundleInfo
+from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import ScorerInfo
 from tests.imaging.dicom.sr_helpers import (
     group_of,
@@ -101,7 +102,8 @@ def test_result_keys_and_types(
     provenance = result["provenance"]
     assert provenance["scorer"] == random_scorer_info.provenance()
     assert provenance["device_uid"] == random_bundle_info.device_uid
-    assert set(provenance["denoiser"]) == {"name", "version", "sha256", "engine"}
+    assert set(provenance["denoiser"]) == {"name", "version", "sha256", "engine", "ensemble"}
+    assert provenance["denoiser"]["ensemble"] == DEFAULT_ENSEMBLE
     assert isinstance(provenance["software_version"], str) and provenance["software_version"]
     assert list(result["timings_s"]) == list(STAGES)
     assert result["timings_s"]["adapt"] == 0.0 and result["timings_s"]["score"] > 0.0
