@@ -45,8 +45,15 @@ def register(subparsers: Any) -> None:
         "--contrast-weight", type=float, default=4.0, help="lesion weighting λ of the loss (0: plain MSE)"
     )
     denoiser.add_argument(
-        "--level-balance", action="store_true", help="divide each patch's loss by its input's own error"
+        "--level-balance",
+        type=float,
+        nargs="?",
+        const=1.0,
+        default=0.0,
+        metavar="P",
+        help="divide each patch's loss by its input's own error to the power P (0 to 1; alone: 1)",
     )
+    denoiser.add_argument("--init", metavar="DIR", help="start from this weight bundle (a fine-tune)")
     denoiser.add_argument(
         "--contrast-relative", action="store_true", help="lesion weighting relative to the surrounding activity"
     )
@@ -78,8 +85,9 @@ def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str
     argv = ["train", "denoiser", "--shards", *shards, "--out", str(out)]
     for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "contrast_weight", "eval_every"):
         argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
+    argv += ["--level-balance", str(args.level_balance)] if args.level_balance else []
+    argv += ["--init", str(Path(args.init).resolve())] if args.init else []
     flags = (
-        ("--level-balance", args.level_balance),
         ("--contrast-relative", args.contrast_relative),
         ("--noise-map", args.noise_map),
     )
@@ -138,6 +146,7 @@ def run(args: argparse.Namespace) -> int:
         level_balance=args.level_balance,
         contrast_relative=args.contrast_relative,
         noise_map=args.noise_map,
+        init=str(Path(args.init).resolve()) if args.init else None,
         eval_every=args.eval_every,
     )
     prepare_run(config=config, out=out)

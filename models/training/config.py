@@ -39,9 +39,13 @@ class TrainConfig:
             (:mod:`models.training.loss`); λ = 0 is plain MSE.
         contrast_relative: weigh a voxel's excess over its surroundings relative to them (soft-tissue lesions
             weigh as much as liver lesions; :mod:`models.training.loss`).
-        level_balance: divide each patch's loss by its noisy input's own error (:mod:`models.training.loss`), so
-            that every count level counts alike; the training loss is then relative (1.0 = no better than the input).
+        level_balance: exponent ``p`` of the count-level balance, 0 (off) to 1: each patch's loss is divided by its
+            noisy input's own error to the power ``p`` (:mod:`models.training.loss`), so that the high count levels
+            count too; with 1 every level counts alike and the loss is relative (1.0 = no better than the input).
+            Older configurations wrote a bool (true = 1).
         noise_map: condition the network on its input's noise-level map (:mod:`models.noise_map`).
+        init: a weight bundle folder (``petiq train``'s or the shipped one) the run starts from instead of random
+            weights (a fine-tune); its architecture must be this run's. None: random weights from ``seed``.
         gain_range: each training patch (input and target) is multiplied by a gain drawn log-uniformly in
             ``[1/g, g]``, so the network does not depend on the normalisation landing exactly on 1.
     """
@@ -63,9 +67,10 @@ class TrainConfig:
     gain_range: float = 1.25
     contrast_weight: float = 4.0
     contrast_sigma: float = 3.0
-    level_balance: bool = False
+    level_balance: float = 0.0
     contrast_relative: bool = False
     noise_map: bool = False
+    init: str | None = None
 
     def __post_init__(self) -> None:
         positive = ("width", "depth", "steps", "batch", "val_every_nth_study", "val_patches", "eval_every")
@@ -79,6 +84,10 @@ class TrainConfig:
                 f"Arguments need 0 < lr_min ≤ lr, gain_range ≥ 1 and seed ≥ 0, got lr_min={self.lr_min}, "
                 f"lr={self.lr}, gain_range={self.gain_range}, seed={self.seed}.",
                 check="train_config",
+            )
+        if not 0.0 <= self.level_balance <= 1.0:
+            raise InputError(
+                f"Argument 'level_balance' should be between 0 and 1, got {self.level_balance}.", check="level_balance"
             )
 
     def to_json(self) -> dict[str, Any]:
@@ -99,6 +108,8 @@ class TrainConfig:
         converted["shards"] = tuple(converted.get("shards", ()))
         if "target" in converted:
             converted["target"] = Target(converted["target"])
+        if "level_balance" in converted:
+            converted["level_balance"] = float(converted["level_balance"])  # older runs wrote a bool
         return cls(**converted)
 
     def lr_at(self, *, step: int) -> float:

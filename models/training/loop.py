@@ -21,7 +21,7 @@ import torch
 
 from imaging.atomic import write_json_atomic
 from imaging.errors import InputError
-from models.bundle import BundleInfo, save_bundle
+from models.bundle import BundleInfo, load_bundle_info, load_torch_model, save_bundle
 from models.device import torch_device
 from models.dncnn import DnCNN, DnCNNConfig
 from models.training.checkpoint import Checkpoint, load_checkpoint, restore_generator, save_checkpoint
@@ -29,7 +29,15 @@ from models.training.config import TrainConfig
 from models.training.data import PatchSet, load_patch_sets, sample_batch
 from models.training.loss import weighted_mse
 
-__all__ = ["CONFIG_NAME", "DENOISER_NAME", "TrainResult", "evaluate_loss", "prepare_run", "train_denoiser"]
+__all__ = [
+    "CONFIG_NAME",
+    "DENOISER_NAME",
+    "TrainResult",
+    "evaluate_loss",
+    "init_bundle",
+    "prepare_run",
+    "train_denoiser",
+]
 
 CONFIG_NAME = "train-config.json"
 DENOISER_NAME = "petiq-dncnn"
@@ -45,7 +53,9 @@ class TrainResult:
 
 
 def prepare_run(*, config: TrainConfig, out: Path) -> None:
-    """Create ``out`` and record ``config`` there, or check the recorded one equals it (InputError if not)."""
+    """Check ``config.init`` (:func:`init_bundle`), then create ``out`` and record ``config`` there, or check the
+    recorded one equals it (InputError if not)."""
+    init_bundle(config=config)
     out.mkdir(parents=True, exist_ok=True)
     path = out / CONFIG_NAME
     if path.exists():
@@ -78,9 +88,37 @@ def evaluate_loss(*, model: DnCNN, patches: PatchSet, limit: int, device: torch.
     return {"val_loss": total / count, "val_identity_loss": identity / count}
 
 
-def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnCNN, torch.optim.Adam, Checkpoint]:
+def _architecture(config: TrainConfig) -> DnCNNConfig:
+    return DnCNNConfig(width=config.width, depth=config.depth, noise_map=config.noise_map)
+
+
+def init_bundle(*, config: TrainConfig) -> BundleInfo | None:
+    """The bundle ``config.init`` names (None without one); InputError when it is unreadable or its architecture
+    is not the run's."""
+    if config.init is None:
+        return None
+    info = load_bundle_info(directory=Path(config.init))
+    if info.config != _architecture(config):
+        raise InputError(
+            f"Argument 'init' holds a network of another architecture ({info.config.to_json()}) than this run's "
+            f"({_architecture(config).to_json()}).",
+            check="init_architecture",
+            path=config.init,
+        )
+    return info
+
+
+def _initial_model(*, config: TrainConfig) -> DnCNN:
+    """Random weights from ``config.seed``, or the weights of the ``config.init`` bundle."""
     torch.manual_seed(config.seed)
-    model = DnCNN(config=DnCNNConfig(width=config.width, depth=config.depth, noise_map=config.noise_map)).to(device)
+    info = init_bundle(config=config)
+    if info is None:
+        return DnCNN(config=_architecture(config))
+    return load_torch_model(info=info, device=torch.device("cpu")).train()
+
+
+def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnCNN, torch.optim.Adam, Checkpoint]:
+    model = _initial_model(config=config).to(device)
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=0.0)
     found = load_checkpoint(directory=out)
     if found is None:
@@ -100,7 +138,7 @@ def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnC
 
 def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torch.Tensor, config: TrainConfig) -> float:
     optimizer.zero_grad(set_to_none=True)
-    noisy = x[:, 1:2] if config.level_balance else None
+    noisy = x[:, 1:2] if config.level_balance > 0 else None
     loss = weighted_mse(
         prediction=model(x),
         target=y,
@@ -108,6 +146,7 @@ def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torc
         sigma=config.contrast_sigma,
         noisy=noisy,
         relative=config.contrast_relative,
+        balance=config.level_balance,
     )
     loss.backward()  # type: ignore[no-untyped-call]
     torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
@@ -153,9 +192,15 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
         directory=out,
         name=DENOISER_NAME,
         version=f"w{config.width}{'-nm' if config.noise_map else ''}-s{config.seed}",
-        extra={"training": config.to_json(), "history": state.history},
+        extra={"training": config.to_json(), "history": state.history} | _init_record(config=config),
     )
     return TrainResult(bundle=bundle, history=state.history, seconds=time.perf_counter() - started)
+
+
+def _init_record(*, config: TrainConfig) -> dict[str, str]:
+    """``{"init_sha256": …}``, the ONNX sha256 of the bundle a fine-tune started from; empty for random weights."""
+    info = init_bundle(config=config)
+    return {} if info is None else {"init_sha256": info.onnx_sha256}
 
 
 def _progress_line(*, entry: dict[str, float], config: TrainConfig, started: float, first: int) -> str:

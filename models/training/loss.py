@@ -15,11 +15,12 @@ third of the liver's) weighs a third of the same lesion in the liver, and the ne
 soft-tissue lesions by a third even at full counts; relative, both weigh alike. The floor (a quarter of the
 typical tissue) keeps air and lung edges from dominating.
 
-**Count-level balance** (optional): each patch's loss is divided by its noisy input's own squared error
-``mean((x − y)²)``, so the loss is the error left relative to the error the input had. Without it the squared
-errors of the 0.5–1 % patches are tens of times those of the 50 % patches and decide what the network learns: it
-smooths everything as the noisiest levels need, and erodes lesions even in a noise-free input (measured on the
-first shipped network: −22 to −36 % lesion mean on the noise-free reconstruction).
+**Count-level balance** (optional, exponent ``p`` in (0, 1]): each patch's loss is divided by its noisy input's
+own squared error to the power ``p``, ``mean((x − y)²)^p``. With ``p = 1`` the loss is the error left relative to
+the error the input had; ``p = 0.5`` goes half way (on a log scale) between that and the plain loss. Without it
+the squared errors of the 0.5–1 % patches are tens of times those of the 50 % patches and decide what the network
+learns: it smooths everything as the noisiest levels need, and erodes lesions even in a noise-free input (measured
+on the first shipped network: −22 to −36 % lesion mean on the noise-free reconstruction).
 """
 
 from __future__ import annotations
@@ -83,11 +84,12 @@ def weighted_mse(
     sigma: float,
     noisy: torch.Tensor | None = None,
     relative: bool = False,
+    balance: float = 1.0,
 ) -> torch.Tensor:
     """``mean(w · (prediction − target)²)`` with :func:`contrast_weights` of the target (no gradient through w;
     ``relative`` as there);
     with ``noisy`` (the input's centre slice, ``(n, 1, h, w)``) each patch's term is divided by its
-    ``mean((noisy − target)²)`` (count-level balance, module docstring)."""
+    ``mean((noisy − target)²) ** balance`` (count-level balance, module docstring)."""
     with torch.no_grad():
         weights = contrast_weights(target=target, strength=strength, sigma=sigma, relative=relative)
     per_patch = torch.mean(weights * (prediction - target) ** 2, dim=(1, 2, 3))
@@ -95,4 +97,4 @@ def weighted_mse(
         return torch.mean(per_patch)
     with torch.no_grad():
         scale = torch.clamp(torch.mean((noisy - target) ** 2, dim=(1, 2, 3)), min=_BALANCE_FLOOR)
-    return torch.mean(per_patch / scale)
+    return torch.mean(per_patch / scale**balance)

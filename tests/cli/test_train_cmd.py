@@ -78,3 +78,13 @@ def test_noise_map_runs_ship_a_noise_conditioned_network(shard_dir: Path, tmp_pa
     metadata = json.loads((out / "dncnn.json").read_text())
     assert metadata["config"]["noise_map"] is True and metadata["version"] == "w4-nm-s0"
     assert metadata["onnx_max_abs_diff_vs_torch"] <= 1e-4
+
+
+def test_level_balance_takes_an_exponent_and_init_a_bundle(shard_dir: Path, tmp_path: Path) -> None:
+    assert _train(shard_dir, tmp_path / "base", "--level-balance") == 0
+    assert json.loads((tmp_path / "base" / "train-config.json").read_text())["level_balance"] == 1.0
+    tuned = tmp_path / "tuned"
+    assert _train(shard_dir, tuned, "--level-balance", "0.5", "--init", str(tmp_path / "base")) == 0
+    recorded = json.loads((tuned / "train-config.json").read_text())
+    assert recorded["level_balance"] == 0.5 and recorded["init"] == str((tmp_path / "base").resolve())
+    assert "init_sha256" in json.loads((tuned / "dncnn.json").read_text())

@@ -73,3 +73,16 @@ def test_relative_weights_treat_a_lesion_alike_whatever_its_background() -> None
     assert float(relative[1]) == pytest.approx(float(relative[0]), rel=1e-4)
     flat = contrast_weights(target=torch.full((1, 1, 16, 16), 0.01), strength=8.0, sigma=3.0, relative=True)
     torch.testing.assert_close(flat, torch.ones_like(flat))  # no excess, weight 1 even below the floor
+
+
+def test_half_balance_divides_each_patch_by_the_root_of_its_input_error() -> None:
+    target = _target()
+    noise = torch.zeros_like(target)
+    noise[0] = 0.1 * torch.randn(1, 32, 32, generator=torch.Generator().manual_seed(2))
+    noise[1] = 1.0 * torch.randn(1, 32, 32, generator=torch.Generator().manual_seed(3))
+    noisy = target + noise
+    half = target + noise / 2
+    loss = weighted_mse(prediction=half, target=target, strength=0.0, sigma=3.0, noisy=noisy, balance=0.5)
+    input_error = torch.mean(noise**2, dim=(1, 2, 3))
+    expected = torch.mean(0.25 * input_error / input_error**0.5)  # each keeps 1/4 of its error, over √error
+    torch.testing.assert_close(loss, expected)

@@ -127,3 +127,37 @@ def test_learning_rate_warms_up_then_decays_to_the_floor() -> None:
 def test_impossible_settings_are_refused(overrides: dict[str, object]) -> None:
     with pytest.raises(InputError, match="Argument"):
         TrainConfig(**({"shards": ("x",)} | overrides))  # type: ignore[arg-type]
+
+
+def test_level_balance_is_an_exponent_and_older_runs_wrote_a_bool() -> None:
+    assert TrainConfig.from_json({"shards": ["x"], "level_balance": True}).level_balance == 1.0
+    assert TrainConfig.from_json({"shards": ["x"], "level_balance": False}).level_balance == 0.0
+    with pytest.raises(InputError, match="level_balance"):
+        TrainConfig(shards=("x",), level_balance=1.5)
+
+
+def test_a_fine_tune_starts_from_its_init_bundle_and_records_it(shard_dir: Path, tmp_path: Path) -> None:
+    base = train_denoiser(config=_config(shard_dir, steps=20), out=tmp_path / "base", log=lambda line: None)
+    frozen = _config(shard_dir, steps=1, lr=1e-12, lr_min=1e-12, warmup=1, init=str(tmp_path / "base"))
+    tuned = train_denoiser(config=frozen, out=tmp_path / "tuned", log=lambda line: None)
+    before = torch.load(tmp_path / "base" / "dncnn.pt", weights_only=True)
+    after = torch.load(tmp_path / "tuned" / "dncnn.pt", weights_only=True)
+    for key in (k for k in before if k.endswith("weight")):  # one step of lr 1e-12: the init's weights
+        torch.testing.assert_close(after[key], before[key], atol=1e-8, rtol=0)
+    assert tuned.bundle.metadata["init_sha256"] == base.bundle.onnx_sha256
+    fresh = train_denoiser(
+        config=_config(shard_dir, steps=1, lr=1e-12, lr_min=1e-12, warmup=1), out=tmp_path / "f", log=lambda line: None
+    )
+    fresh_state = torch.load(tmp_path / "f" / "dncnn.pt", weights_only=True)
+    assert not torch.equal(fresh_state["convs.0.weight"], before["convs.0.weight"])
+    assert "init_sha256" not in fresh.bundle.metadata
+
+
+def test_an_init_bundle_of_another_architecture_is_refused_before_anything_is_written(
+    shard_dir: Path, tmp_path: Path
+) -> None:
+    train_denoiser(config=_config(shard_dir, steps=20), out=tmp_path / "base", log=lambda line: None)
+    wider = _config(shard_dir, width=12, init=str(tmp_path / "base"))
+    with pytest.raises(InputError, match="another architecture"):
+        train_denoiser(config=wider, out=tmp_path / "tuned", log=lambda line: None)
+    assert not (tmp_path / "tuned").exists()
