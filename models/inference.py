@@ -76,7 +76,7 @@ def neighbour_indices(*, nz: int, z: npt.NDArray[np.int64], slices: int = 3) -> 
 
 def _turns(ensemble: int) -> list[tuple[int, bool]]:
     """``(quarter turns, mirrored)`` of each member of a self-ensemble of ``ensemble``."""
-    turns = {1: [0], 2: [0, 2], 4: [0, 1, 2, 3], 8: [0, 1, 2, 3]}[ensemble]
+    turns = {1: [0], 2: [0, 2]}.get(ensemble, [0, 1, 2, 3])
     return [(k, mirror) for mirror in ((False, True) if ensemble == 8 else (False,)) for k in turns]
 
 
@@ -89,7 +89,8 @@ def run_ensemble(*, stacks: FloatArray, engine: Engine, ensemble: int) -> FloatA
         out = engine.run(np.ascontiguousarray(np.rot90(view, turns, axes=(2, 3))))
         back = np.rot90(out, -turns, axes=(2, 3))
         total += back[..., ::-1] if mirror else back
-    return total / np.float32(len(_turns(ensemble)))
+    total *= np.float32(1.0 / len(_turns(ensemble)))
+    return total
 
 
 def denoise_volume(
