@@ -191,7 +191,7 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
         model=model.cpu(),
         directory=out,
         name=DENOISER_NAME,
-        version=f"w{config.width}{'-nm' if config.noise_map else ''}-s{config.seed}",
+        version=f"w{config.width}{'-nm' if config.noise_map else ''}-s{config.seed}{'-ft' if config.init else ''}",
         extra={"training": config.to_json(), "history": state.history} | _init_record(config=config),
     )
     return TrainResult(bundle=bundle, history=state.history, seconds=time.perf_counter() - started)

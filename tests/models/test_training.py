@@ -145,6 +145,7 @@ def test_a_fine_tune_starts_from_its_init_bundle_and_records_it(shard_dir: Path,
     for key in (k for k in before if k.endswith("weight")):  # one step of lr 1e-12: the init's weights
         torch.testing.assert_close(after[key], before[key], atol=1e-8, rtol=0)
     assert tuned.bundle.metadata["init_sha256"] == base.bundle.onnx_sha256
+    assert (base.bundle.version, tuned.bundle.version) == ("w8-s4", "w8-s4-ft")
     fresh = train_denoiser(
         config=_config(shard_dir, steps=1, lr=1e-12, lr_min=1e-12, warmup=1), out=tmp_path / "f", log=lambda line: None
     )
