@@ -108,17 +108,14 @@ def init_bundle(*, config: TrainConfig) -> BundleInfo | None:
     return info
 
 
-def _initial_model(*, config: TrainConfig) -> DnCNN:
-    """Random weights from ``config.seed``, or the weights of the ``config.init`` bundle."""
+def _start(
+    *, config: TrainConfig, init: BundleInfo | None, out: Path, device: torch.device
+) -> tuple[DnCNN, torch.optim.Adam, Checkpoint]:
     torch.manual_seed(config.seed)
-    info = init_bundle(config=config)
-    if info is None:
-        return DnCNN(config=_architecture(config))
-    return load_torch_model(info=info, device=torch.device("cpu")).train()
-
-
-def _start(*, config: TrainConfig, out: Path, device: torch.device) -> tuple[DnCNN, torch.optim.Adam, Checkpoint]:
-    model = _initial_model(config=config).to(device)
+    if init is None:
+        model = DnCNN(config=_architecture(config)).to(device)
+    else:
+        model = load_torch_model(info=init, device=device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=0.0)
     found = load_checkpoint(directory=out)
     if found is None:
@@ -155,11 +152,14 @@ def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torc
 
 
 def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]) -> TrainResult:
-    """Train (or resume) the run in ``out`` to ``config.steps`` and write its bundle (module docstring)."""
+    """Train (or resume) the run in ``out`` to ``config.steps`` and write its bundle (module docstring); a
+    fine-tune's bundle records the ``init_sha256`` of the weights it was started from (read when this call
+    starts)."""
     prepare_run(config=config, out=out)
+    init = init_bundle(config=config)
     device = torch_device()
     train, val = load_patch_sets(config=config)
-    model, optimizer, state = _start(config=config, out=out, device=device)
+    model, optimizer, state = _start(config=config, init=init, out=out, device=device)
     rng = restore_generator(state=state.numpy_rng)
     log(f"{len(train)} training / {len(val)} validation patches; {device}; resuming at step {state.step}")
     started, losses, first_step = time.perf_counter(), [], state.step
@@ -192,15 +192,10 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
         directory=out,
         name=DENOISER_NAME,
         version=f"w{config.width}{'-nm' if config.noise_map else ''}-s{config.seed}{'-ft' if config.init else ''}",
-        extra={"training": config.to_json(), "history": state.history} | _init_record(config=config),
+        extra={"training": config.to_json(), "history": state.history}
+        | ({} if init is None else {"init_sha256": init.onnx_sha256}),
     )
     return TrainResult(bundle=bundle, history=state.history, seconds=time.perf_counter() - started)
-
-
-def _init_record(*, config: TrainConfig) -> dict[str, str]:
-    """``{"init_sha256": …}``, the ONNX sha256 of the bundle a fine-tune started from; empty for random weights."""
-    info = init_bundle(config=config)
-    return {} if info is None else {"init_sha256": info.onnx_sha256}
 
 
 def _progress_line(*, entry: dict[str, float], config: TrainConfig, started: float, first: int) -> str:
