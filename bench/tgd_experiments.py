@@ -192,6 +192,8 @@ def _base_note(info: BundleInfo) -> str:
     steps, batch = training.get("steps"), training.get("batch")
     shards = ", ".join(Path(name).name for name in training.get("shards", []))
     trained = f"{steps} steps × batch {batch} on {shards}" if steps else "training record absent"
+    init = info.metadata.get("init_sha256")
+    trained += f", fine-tuned from the network with ONNX sha256 {init[:12]}…" if init else ""
     return f"the base {info.name} {info.version} ({trained}); training seconds not recorded in the bundle"
 
 
