@@ -49,7 +49,7 @@ from imaging.simulation.phantoms import make_phantom
 from imaging.simulation.study import StudyRequest, simulate_study
 from models.bundle import BundleInfo, load_bundle_info
 from models.engines import Engine, open_engine
-from models.inference import denoise_volume
+from models.inference import DEFAULT_ENSEMBLE, ENSEMBLE_SIZES, denoise_volume
 
 FloatArray = npt.NDArray[np.float32]
 
@@ -88,6 +88,7 @@ class Config:
     studies: int
     quick: bool
     json_path: Path | None
+    ensemble: int = DEFAULT_ENSEMBLE
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -214,10 +215,10 @@ def _nlm(
 
 
 def _petiq(
-    *, inputs: FloatArray, reference: FloatArray, phantom: Phantom, engine: Engine, clock: Clock
+    *, inputs: FloatArray, reference: FloatArray, phantom: Phantom, engine: Engine, ensemble: int, clock: Clock
 ) -> MethodResult:
     with clock.part("petiq"):
-        images = _stack([denoise_volume(voxels=x, engine=engine).voxels for x in inputs])
+        images = _stack([denoise_volume(voxels=x, engine=engine, ensemble=ensemble).voxels for x in inputs])
     with clock.part("metrics"):
         scores = score_images(images=images, reference=reference, phantom=phantom, full=True)
     return MethodResult(method="petiq", setting=None, at_edge=False, scores=scores)
@@ -240,7 +241,9 @@ def evaluate_level(
         inputs=inputs, reference=reference, phantom=phantom, config=config, clock=clock
     )
     nlm, nlm_sweep = _nlm(inputs=inputs, reference=reference, phantom=phantom, config=config, clock=clock)
-    petiq = _petiq(inputs=inputs, reference=reference, phantom=phantom, engine=engine, clock=clock)
+    petiq = _petiq(
+        inputs=inputs, reference=reference, phantom=phantom, engine=engine, ensemble=config.ensemble, clock=clock
+    )
     methods = {
         "input": MethodResult(method="input", setting=None, at_edge=False, scores=plain),
         "gaussian": gaussian,
@@ -500,6 +503,9 @@ def parse_config(argv: Sequence[str] | None = None) -> Config:
     parser.add_argument("--nlm-k", type=_floats, default=DEFAULT_NLM_STRENGTHS, help="NLM strength sweep, h = k·σ̂")
     parser.add_argument("--studies", type=int, default=1, help="held-out studies of each phantom type")
     parser.add_argument("--quick", action="store_true", help="small grids, R = 2, no full-count level: a smoke run")
+    parser.add_argument(
+        "--ensemble", type=int, choices=ENSEMBLE_SIZES, default=DEFAULT_ENSEMBLE, help="petiq's orientations averaged"
+    )
     parser.add_argument("--json", type=Path, default=None, help="write every number to this file")
     args = parser.parse_args(argv)
     realisations = args.realisations or (2 if args.quick else 5)
@@ -515,6 +521,7 @@ def parse_config(argv: Sequence[str] | None = None) -> Config:
         studies=args.studies,
         quick=args.quick,
         json_path=args.json,
+        ensemble=args.ensemble,
     )
 
 
@@ -545,7 +552,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         engine = open_engine(info=info)
     levels = ", ".join(level_label(level=lv) for lv in config.levels)
     print(
-        f"petiq {info.name} {info.version} ({config.weights}, {engine.name}); protocol {config.protocol}; "
+        f"petiq {info.name} {info.version} ({config.weights}, {engine.name}, ensemble {config.ensemble}); "
+        f"protocol {config.protocol}; "
         f"R = {config.realisations}; levels {levels}{'; QUICK (small grids)' if config.quick else ''}"
     )
     cases = held_out_cases(studies=config.studies)

@@ -42,7 +42,7 @@ def register(subparsers: Any) -> None:
         type=int,
         choices=(1, 2, 4, 8),
         default=4,
-        help="orientations averaged per slice: 4 is +0.25–0.4 dB over 1 for 4× the inference time",
+        help="orientations averaged per slice: 4 is +0.2–0.5 dB over 1 for 4× the inference time",
     )
     parser.add_argument(
         "--adapt", choices=("auto", "off", "n2n-split", "single"), default="auto", help="per-study adaptation"

@@ -10,7 +10,7 @@ Pure array code around an :class:`~models.engines.Engine`:
 - geometric self-ensemble (``ensemble`` = 1, 2, 4 or 8): each batch of slice stacks is also denoised rotated in
   plane by 180° (2), by each quarter turn (4), and each of those mirrored (8); every output is turned back and the
   average kept. The network's errors differ between orientations while the anatomy does not, so the average has
-  less residual noise: +0.25 to +0.4 dB PSNR at 5–10 % counts with 4 (model card), for 4× the inference time.
+  less residual noise: +0.2 to +0.5 dB PSNR at 5–10 % counts with 4 (model card), for 4× the inference time.
   Hot spots are averaged, not clipped, so a lesion mean is unchanged up to the network's own orientation error;
 - activity: the output is multiplied by one factor so that its total over the input's body
   (:func:`imaging.intensity.body_mask`) equals the input's. A denoiser moves activity around; it must not create or

@@ -70,7 +70,7 @@ class Settings(BaseSettings):
             at once, but a long job is then handed out again for nothing).
         adapt_max_steps, adapt_max_seconds: the budget of a job's per-study adaptation (steps, wall-clock s).
         denoise_ensemble: orientations averaged per slice (1, 2, 4 or 8; :mod:`models.inference`): 4 gains
-            0.25–0.4 dB over 1 for 4× the inference time; 1 on a slow CPU-only worker, 8 on a GPU.
+            0.2–0.5 dB over 1 for 4× the inference time; 1 on a slow CPU-only worker, 8 on a GPU.
         denoiser_weights: the denoiser's weight bundle folder (``PETIQ_DENOISER_WEIGHTS``); the shipped bundle
             ``models/weights/dncnn`` when unset.
         scorer_weights: the quality scorer's folder (``PETIQ_SCORER_WEIGHTS``), e.g. a site calibration written by

@@ -48,11 +48,14 @@ def test_a_quick_run_prints_every_target_and_writes_every_check(
             "0,10",
             "--nlm-k",
             "4",
+            "--ensemble",
+            "2",
             "--json",
             str(report),
         ]
     )
     out = capsys.readouterr().out
+    assert "ensemble 2" in out.splitlines()[0]
     for title in TARGET_TITLES.values():
         assert f"PASS  {title}" in out or f"FAIL  {title}" in out
     document = json.loads(report.read_text())
