@@ -83,13 +83,14 @@ def _turns(ensemble: int) -> list[tuple[int, bool]]:
 def run_ensemble(*, stacks: FloatArray, engine: Engine, ensemble: int) -> FloatArray:
     """The mean over the self-ensemble (module docstring) of ``engine`` on ``stacks (n, S, h, w)`` normalised
     intensities → ``(n, 1, h, w)``."""
+    members = _turns(ensemble)
     total = np.zeros((stacks.shape[0], 1, *stacks.shape[2:]), dtype=np.float32)
-    for turns, mirror in _turns(ensemble):
+    for turns, mirror in members:
         view = stacks[..., ::-1] if mirror else stacks
         out = engine.run(np.ascontiguousarray(np.rot90(view, turns, axes=(2, 3))))
         back = np.rot90(out, -turns, axes=(2, 3))
         total += back[..., ::-1] if mirror else back
-    total *= np.float32(1.0 / len(_turns(ensemble)))
+    total *= np.float32(1.0 / len(members))
     return total
 
 

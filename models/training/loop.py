@@ -52,10 +52,10 @@ class TrainResult:
     seconds: float
 
 
-def prepare_run(*, config: TrainConfig, out: Path) -> None:
+def prepare_run(*, config: TrainConfig, out: Path) -> BundleInfo | None:
     """Check ``config.init`` (:func:`init_bundle`), then create ``out`` and record ``config`` there, or check the
-    recorded one equals it (InputError if not)."""
-    init_bundle(config=config)
+    recorded one equals it (InputError if not). Returns the init bundle (None without one)."""
+    init = init_bundle(config=config)
     out.mkdir(parents=True, exist_ok=True)
     path = out / CONFIG_NAME
     if path.exists():
@@ -69,8 +69,9 @@ def prepare_run(*, config: TrainConfig, out: Path) -> None:
                 check="train_config",
                 path=str(path),
             )
-        return
+        return init
     write_json_atomic(path=path, value=config.to_json())
+    return init
 
 
 @torch.no_grad()
@@ -155,8 +156,7 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
     """Train (or resume) the run in ``out`` to ``config.steps`` and write its bundle (module docstring); a
     fine-tune's bundle records the ``init_sha256`` of the weights it was started from (read when this call
     starts)."""
-    prepare_run(config=config, out=out)
-    init = init_bundle(config=config)
+    init = prepare_run(config=config, out=out)
     device = torch_device()
     train, val = load_patch_sets(config=config)
     model, optimizer, state = _start(config=config, init=init, out=out, device=device)
