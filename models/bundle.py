@@ -69,10 +69,6 @@ def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-_WRITTEN_KEYS = frozenset({"name", "version", "config", "normalisation", "onnx_max_abs_diff_vs_torch", "sha256"})
-"""The metadata keys :func:`save_bundle` writes itself (the rest is its ``extra``)."""
-
-
 def save_bundle(*, model: DnCNN, directory: Path, name: str, version: str, extra: dict[str, Any]) -> BundleInfo:
     """Write the three files of ``model`` into ``directory`` (each atomically; metadata last) and return its info.
 
@@ -94,13 +90,13 @@ def save_bundle(*, model: DnCNN, directory: Path, name: str, version: str, extra
     write_atomic(path=directory / STATE_NAME, write=lambda handle: handle.write(state))
     write_atomic(path=directory / ONNX_NAME, write=lambda handle: handle.write(onnx_bytes))
     metadata = {
+        **extra,  # first: what save_bundle writes itself always wins over a stale copy in extra
         "name": name,
         "version": version,
         "config": model.config.to_json(),
         "normalisation": NORMALISATION,
         "onnx_max_abs_diff_vs_torch": difference,
         "sha256": {STATE_NAME: _sha256(state), ONNX_NAME: _sha256(onnx_bytes)},
-        **extra,
     }
     write_json_atomic(path=directory / METADATA_NAME, value=metadata)
     return load_bundle_info(directory=directory)
@@ -147,13 +143,12 @@ def reexport_bundle(*, directory: Path) -> BundleInfo:
     name, version and training record; a new ONNX sha256 and so a new DeviceUID). For an exporter change that
     computes the same function faster, such as the separable noise-map pools."""
     info = load_bundle_info(directory=directory)
-    kept = {key: value for key, value in info.metadata.items() if key not in _WRITTEN_KEYS}
     return save_bundle(
         model=load_torch_model(info=info, device=torch.device("cpu")),
         directory=directory,
         name=info.name,
         version=info.version,
-        extra=kept,
+        extra=dict(info.metadata),  # the keys save_bundle writes itself are written anew
     )
 
 

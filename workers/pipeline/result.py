@@ -23,6 +23,7 @@ from importlib import metadata
 from typing import Any
 
 from models.bundle import BundleInfo
+from models.inference import DEFAULT_ENSEMBLE
 
 __all__ = ["STAGES", "JobRecord", "result_document", "software_version"]
 
@@ -62,7 +63,7 @@ class JobRecord:
     bundle: BundleInfo
     engine: str
     qc: Mapping[str, Any]
-    ensemble: int = 1
+    ensemble: int = DEFAULT_ENSEMBLE
     timings_s: Mapping[str, float]
     notes: Sequence[str] = ()
     adaptation: Mapping[str, Any] | None = None
