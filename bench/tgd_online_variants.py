@@ -10,7 +10,14 @@ splits, R full-count realisations denoised), the input, the base network and TGD
 - ``default``: :class:`~models.adaptation.online.AdaptationSettings` as shipped (300 steps, uniform patches, MSE);
 - ``hot 0.5``: half the patch centres drawn towards hot structure (``hot_share``);
 - ``λ 8``: the loss weighted by the input's local contrast (``contrast_weight``);
-- ``hot 0.5 + λ 8`` and ``hot 0.5 + λ 8, 900 steps`` (about 3 × the default budget).
+- ``hot 0.5 + λ 8`` and ``hot 0.5 + λ 8 + 900 steps`` (about 3 × the default budget);
+- ``avg 0.95`` / ``avg 0.98`` / ``avg 0.99``: the adapted network is the moving average of the weights
+  (``average_decay``);
+- ``lr 1e-4``: half the default learning rate; ``avg 0.98 + lr 1e-4``; ``avg 0.98 + φ 0.2`` (fewer kernels move).
+
+Every variant runs all its steps (no wall-clock budget), so a loaded machine changes the seconds, not the result.
+
+``--variants NAME,NAME`` runs only those (``default`` is always run, as the reference).
 
 Columns: the mean |error| over the OOD ROI and the realisations (% of the reference mean; the experiments' OOD
 error), the error of the ensemble mean (the part that is bias, not noise), the signed mean bias, and the liver
@@ -20,6 +27,7 @@ CoV (%), all against the noise-free reconstruction.
 from __future__ import annotations
 
 import argparse
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,12 +51,22 @@ __all__ = ["VARIANTS", "main", "roi_figures"]
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
 
+_STEPS_BOUND = math.inf  # every variant runs its steps whatever the load: they are compared at equal steps
+
 VARIANTS: dict[str, AdaptationSettings] = {
-    "default": AdaptationSettings(),
-    "hot 0.5": AdaptationSettings(hot_share=0.5),
-    "λ 8": AdaptationSettings(contrast_weight=8.0),
-    "hot 0.5 + λ 8": AdaptationSettings(hot_share=0.5, contrast_weight=8.0),
-    "hot 0.5 + λ 8, 900 steps": AdaptationSettings(hot_share=0.5, contrast_weight=8.0, steps=900, max_seconds=1e9),
+    "default": AdaptationSettings(max_seconds=_STEPS_BOUND),
+    "hot 0.5": AdaptationSettings(hot_share=0.5, max_seconds=_STEPS_BOUND),
+    "λ 8": AdaptationSettings(contrast_weight=8.0, max_seconds=_STEPS_BOUND),
+    "hot 0.5 + λ 8": AdaptationSettings(hot_share=0.5, contrast_weight=8.0, max_seconds=_STEPS_BOUND),
+    "hot 0.5 + λ 8 + 900 steps": AdaptationSettings(
+        hot_share=0.5, contrast_weight=8.0, steps=900, max_seconds=_STEPS_BOUND
+    ),
+    "avg 0.95": AdaptationSettings(average_decay=0.95, max_seconds=_STEPS_BOUND),
+    "avg 0.98": AdaptationSettings(average_decay=0.98, max_seconds=_STEPS_BOUND),
+    "avg 0.99": AdaptationSettings(average_decay=0.99, max_seconds=_STEPS_BOUND),
+    "lr 1e-4": AdaptationSettings(lr=1e-4, max_seconds=_STEPS_BOUND),
+    "avg 0.98 + lr 1e-4": AdaptationSettings(average_decay=0.98, lr=1e-4, max_seconds=_STEPS_BOUND),
+    "avg 0.98 + φ 0.2": AdaptationSettings(average_decay=0.98, phi=0.2, max_seconds=_STEPS_BOUND),
 }
 
 
@@ -84,7 +102,9 @@ def _row(*, name: str, images: FloatArray, study: SimulatedStudy, mask: BoolArra
     )
 
 
-def _case_rows(*, base: DnCNN, case_index: int, realisations: int, device: torch.device) -> list[str]:
+def _case_rows(
+    *, base: DnCNN, case_index: int, realisations: int, device: torch.device, variants: Sequence[str]
+) -> list[str]:
     case = online_cases()[case_index]
     study = simulate_case(case=case, levels=(0.1,), realisations=realisations, split=True, quick=False)
     mask = study.phantom.masks[f"ood:{case.ood[0]}"]
@@ -96,7 +116,8 @@ def _case_rows(*, base: DnCNN, case_index: int, realisations: int, device: torch
     rows.append(_row(name="input", images=full, study=study, mask=mask, note=""))
     base_images = denoise_all(model=base, volumes=full, device=device)
     rows.append(_row(name="base", images=base_images, study=study, mask=mask, note=""))
-    for name, settings in VARIANTS.items():
+    for name in variants:
+        settings = VARIANTS[name]
         rng = np.random.default_rng(settings.seed)
         batches = split_batches(
             a=a, b=b, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share
@@ -115,7 +136,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--base", type=Path, default=Path("models/weights/dncnn"), help="the base bundle folder")
     parser.add_argument("--realisations", type=int, default=10, help="noise realisations R (≥ 2)")
     parser.add_argument("--threads", type=int, default=None, help="torch CPU threads (default: every core)")
+    parser.add_argument("--variants", default=None, help="comma-separated variant names (default: all)")
     args = parser.parse_args(argv)
+    chosen = list(VARIANTS) if args.variants is None else list(dict.fromkeys(["default", *args.variants.split(",")]))
+    unknown = sorted(set(chosen) - set(VARIANTS))
+    if unknown:
+        parser.error(f"unknown --variants {', '.join(unknown)}; known: {', '.join(VARIANTS)}")
     if args.realisations < 2:
         parser.error("--realisations should be ≥ 2 (the liver CoV is an ensemble figure)")
     if args.threads is not None:
@@ -126,7 +152,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"TGD-N2N variants; base {info.name} {info.version} (sha256 {info.onnx_sha256[:12]}); 10 % counts")
     lines: list[str] = []
     for index in range(len(online_cases())):
-        lines += _case_rows(base=base, case_index=index, realisations=args.realisations, device=device)
+        lines += _case_rows(base=base, case_index=index, realisations=args.realisations, device=device, variants=chosen)
     print("\n".join(lines))
 
 

@@ -4,6 +4,11 @@ The base network is copied; KSE masks (:func:`models.tgd.masks.tgd_masks`, thres
 may move; :func:`models.tgd.trainer.tgd_step` trains on the study's own pairs (:mod:`models.adaptation.pairs`)
 until ``steps`` are done or ``max_seconds`` have passed, whichever is first. Defaults are sized for ≤ 120 s on a
 128×128×64 study on 2 CPU cores and for a GPU on 344×344×127 in ≤ 30 s (there the step count binds first).
+
+**Weight averaging** (``AdaptationSettings.average_decay``): the adapted network is the exponential moving
+average of the trainable elements over the steps, not the last step's weights. A Noise2Noise target is itself a
+noisy image, so every step's gradient carries that noise and the last iterate wanders around the optimum; the
+average sits nearer it (Polyak averaging). Frozen elements are not averaged: they are written back bit for bit.
 """
 
 from __future__ import annotations
@@ -20,7 +25,7 @@ import torch
 from imaging.errors import InputError
 from models.dncnn import DnCNN
 from models.tgd.masks import TgdMasks, tgd_masks, trainable_kernel_fraction
-from models.tgd.trainer import tgd_step, tgd_trainer
+from models.tgd.trainer import TgdTrainer, tgd_step, tgd_trainer
 from models.training.loss import input_contrast_weights
 
 __all__ = ["CONTRAST_SIGMA", "AdaptationReport", "AdaptationSettings", "adapt_network"]
@@ -42,6 +47,8 @@ class AdaptationSettings:
         hot_share: share of patch centres drawn towards hot structure (:func:`models.adaptation.pairs.hot_weights`).
         contrast_weight: λ of the loss weights from the input (:func:`models.training.loss.input_contrast_weights`,
             σ = 3 voxels); 0 is plain MSE.
+        average_decay: decay of the moving average of the trainable weights that becomes the adapted network
+            (0 ≤ d < 1; 0 keeps the last step's weights). The average starts at the base weights.
     """
 
     phi: float = 0.3
@@ -54,15 +61,18 @@ class AdaptationSettings:
     seed: int = 0
     hot_share: float = 0.0
     contrast_weight: float = 0.0
+    average_decay: float = 0.0
 
     def __post_init__(self) -> None:
         counts = self.steps >= 1 and self.max_seconds > 0 and self.batch >= 1 and self.patch >= 8
-        if not (0 < self.phi <= 1 and counts and 0 <= self.hot_share <= 1 and self.contrast_weight >= 0):
+        shares = 0 <= self.hot_share <= 1 and self.contrast_weight >= 0 and 0 <= self.average_decay < 1
+        if not (0 < self.phi <= 1 and counts and shares):
             raise InputError(
                 "Adaptation settings need 0 < phi ≤ 1, steps ≥ 1, max_seconds > 0, batch ≥ 1, patch ≥ 8, "
-                f"0 ≤ hot_share ≤ 1 and contrast_weight ≥ 0, got phi={self.phi}, steps={self.steps}, "
-                f"max_seconds={self.max_seconds}, batch={self.batch}, patch={self.patch}, "
-                f"hot_share={self.hot_share}, contrast_weight={self.contrast_weight}.",
+                "0 ≤ hot_share ≤ 1, contrast_weight ≥ 0 and 0 ≤ average_decay < 1, got "
+                f"phi={self.phi}, steps={self.steps}, max_seconds={self.max_seconds}, batch={self.batch}, "
+                f"patch={self.patch}, hot_share={self.hot_share}, contrast_weight={self.contrast_weight}, "
+                f"average_decay={self.average_decay}.",
                 check="adapt_settings",
             )
 
@@ -110,6 +120,7 @@ def adapt_network(
     model = copy.deepcopy(base).eval()
     masks = tgd_masks(model=model, phi=settings.phi) if masks is None else masks
     trainer = tgd_trainer(model=model, masks=masks, lr=settings.lr)
+    average = _trainable_copy(trainer=trainer) if settings.average_decay > 0 else None
     device = next(model.parameters()).device
     losses: list[float] = []
     start = time.perf_counter()
@@ -120,6 +131,10 @@ def adapt_network(
         if settings.contrast_weight > 0:
             weights = input_contrast_weights(inputs=x, strength=settings.contrast_weight, sigma=CONTRAST_SIGMA)
         losses.append(tgd_step(trainer=trainer, x=x, y=y, clip_norm=settings.clip_norm, weights=weights))
+        if average is not None:
+            _update_average(trainer=trainer, average=average, decay=settings.average_decay)
+    if average is not None:
+        _load_average(trainer=trainer, average=average)
     report = AdaptationReport(
         settings=settings,
         steps=len(losses),
@@ -129,3 +144,25 @@ def adapt_network(
         last_loss=float(np.mean(losses[-10:])),
     )
     return model.eval(), report
+
+
+def _trainable_copy(*, trainer: TgdTrainer) -> dict[str, torch.Tensor]:
+    """A copy of every parameter with a trainable element, by name (the moving average's start)."""
+    named = dict(trainer.model.named_parameters())
+    return {name: named[name].detach().clone() for name, mask in trainer.masks.items() if bool(mask.any())}
+
+
+@torch.no_grad()
+def _update_average(*, trainer: TgdTrainer, average: dict[str, torch.Tensor], decay: float) -> None:
+    """``average ← decay·average + (1 − decay)·current`` for each parameter in ``average``."""
+    named = dict(trainer.model.named_parameters())
+    for name, value in average.items():
+        value.lerp_(named[name].detach(), 1.0 - decay)
+
+
+@torch.no_grad()
+def _load_average(*, trainer: TgdTrainer, average: dict[str, torch.Tensor]) -> None:
+    """Write the average into the model's trainable elements; frozen elements keep their values bit for bit."""
+    named = dict(trainer.model.named_parameters())
+    for name, value in average.items():
+        named[name].copy_(torch.where(trainer.masks[name], value, named[name]))

@@ -131,9 +131,39 @@ def test_the_time_budget_stops_adaptation_early() -> None:
     assert 1 <= report.steps < 10_000 and report.seconds < 5.0
 
 
+def test_weight_averaging_gives_the_moving_average_and_keeps_frozen_kernels_bit_identical() -> None:
+    base = random_dncnn(width=8)
+    a, b = _volumes()
+
+    def adapted(decay: float) -> torch.nn.Module:
+        settings = AdaptationSettings(steps=1, patch=16, batch=4, phi=0.5, average_decay=decay)
+        batches = split_batches(a=a, b=b, patch=16, batch=4, rng=np.random.default_rng(4))
+        return adapt_network(base=base, batches=batches, settings=settings)[0]
+
+    last, averaged = adapted(0.0), adapted(0.75)
+    masks = tgd_masks(model=base, phi=0.5)
+    for index in range(len(base.convs) - 1):
+        frozen, trainable = ~masks.trainable[index], masks.trainable[index]
+        old, new, end = base.convs[index].weight, averaged.convs[index].weight, last.convs[index].weight
+        assert torch.equal(old[frozen], new[frozen])
+        # one step from the base: the average is 0.75·base + 0.25·(the step's weights)
+        torch.testing.assert_close(new[trainable], 0.75 * old[trainable] + 0.25 * end[trainable])
+        assert not torch.equal(new[trainable], end[trainable])
+    assert torch.equal(base.convs[-1].weight, averaged.convs[-1].weight)
+
+
 @pytest.mark.parametrize(
     "overrides",
-    [{"phi": 0.0}, {"steps": 0}, {"max_seconds": 0.0}, {"patch": 4}, {"hot_share": 1.5}, {"contrast_weight": -1.0}],
+    [
+        {"phi": 0.0},
+        {"steps": 0},
+        {"max_seconds": 0.0},
+        {"patch": 4},
+        {"hot_share": 1.5},
+        {"contrast_weight": -1.0},
+        {"average_decay": 1.0},
+        {"average_decay": -0.1},
+    ],
 )
 def test_impossible_settings_are_refused(overrides: dict[str, float]) -> None:
     with pytest.raises(InputError, match="Adaptation settings"):
