@@ -13,7 +13,10 @@ splits, R full-count realisations denoised), the input, the base network and TGD
 - ``hot 0.5 + λ 8`` and ``hot 0.5 + λ 8 + 900 steps`` (about 3 × the default budget);
 - ``avg 0.95`` / ``avg 0.98`` / ``avg 0.99``: the adapted network is the moving average of the weights
   (``average_decay``);
-- ``lr 1e-4``: half the default learning rate; ``avg 0.98 + lr 1e-4``; ``avg 0.98 + φ 0.2`` (fewer kernels move).
+- ``lr 1e-4``: half the default learning rate; ``avg 0.98 + lr 1e-4``; ``avg 0.98 + φ 0.2`` (fewer kernels move);
+- ``oracle`` / ``oracle + hot 0.5``: the same TGD steps, but each pair's target is the noise-free reconstruction
+  (:data:`ORACLES`; impossible on a patient): whether a failure is the Noise2Noise target's noise or what TGD can
+  change in the network at all.
 
 Every variant runs all its steps (no wall-clock budget), so a loaded machine changes the seconds, not the result.
 
@@ -46,7 +49,7 @@ from models.adaptation.pairs import split_batches
 from models.bundle import load_bundle_info, load_torch_model
 from models.dncnn import DnCNN
 
-__all__ = ["VARIANTS", "main", "roi_figures"]
+__all__ = ["ORACLES", "VARIANTS", "main", "roi_figures"]
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -67,7 +70,12 @@ VARIANTS: dict[str, AdaptationSettings] = {
     "lr 1e-4": AdaptationSettings(lr=1e-4, max_seconds=_STEPS_BOUND),
     "avg 0.98 + lr 1e-4": AdaptationSettings(average_decay=0.98, lr=1e-4, max_seconds=_STEPS_BOUND),
     "avg 0.98 + φ 0.2": AdaptationSettings(average_decay=0.98, phi=0.2, max_seconds=_STEPS_BOUND),
+    "oracle": AdaptationSettings(max_seconds=_STEPS_BOUND),
+    "oracle + hot 0.5": AdaptationSettings(hot_share=0.5, max_seconds=_STEPS_BOUND),
 }
+ORACLES = frozenset({"oracle", "oracle + hot 0.5"})
+"""Variants whose target is the noise-free reconstruction instead of the other half (not possible on a patient):
+what TGD could reach on the study without the noise of a Noise2Noise target."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -119,8 +127,9 @@ def _case_rows(
     for name in variants:
         settings = VARIANTS[name]
         rng = np.random.default_rng(settings.seed)
+        clean = study.reference if name in ORACLES else None
         batches = split_batches(
-            a=a, b=b, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share
+            a=a, b=b, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share, clean=clean
         )
         adapted, report = adapt_network(base=base, batches=batches, settings=settings)
         images = denoise_all(model=adapted, volumes=full, device=device)

@@ -102,20 +102,34 @@ def _crop(*, image: FloatArray, y: int, x: int, patch: int) -> FloatArray:
 
 
 def split_batches(
-    *, a: FloatArray, b: FloatArray, patch: int, batch: int, rng: np.random.Generator, hot_share: float = 0.0
+    *,
+    a: FloatArray,
+    b: FloatArray,
+    patch: int,
+    batch: int,
+    rng: np.random.Generator,
+    hot_share: float = 0.0,
+    clean: FloatArray | None = None,
 ) -> Batches:
     """Endless N2N batches from half-count volumes ``a`` and ``b`` ``(z, y, x)`` of equal shape (module docstring);
-    ``hot_share`` in [0, 1] of the centres come from :func:`hot_weights`."""
-    if a.shape != b.shape:
-        raise InputError(f"Arguments 'a' and 'b' should have one shape, got {a.shape} and {b.shape}.", check="split")
+    ``hot_share`` in [0, 1] of the centres come from :func:`hot_weights`.
+
+    ``clean``: for experiments only, a noise-free volume of the same shape and unit whose slice replaces the other
+    half as every pair's target (a supervised oracle: what the adaptation could reach without target noise).
+    """
+    if a.shape != b.shape or (clean is not None and clean.shape != a.shape):
+        shapes = f"{a.shape} and {b.shape}" + ("" if clean is None else f" (clean: {clean.shape})")
+        raise InputError(f"Arguments 'a' and 'b' should have one shape, got {shapes}.", check="split")
     scale = np.float32(activity_scale(voxels=(a.astype(np.float64) + b) / 2.0))
     volumes = (a.astype(np.float32) / scale, b.astype(np.float32) / scale)
+    truth = None if clean is None else clean.astype(np.float32) / scale
     centres = body_centres(voxels=a + b, patch=patch)
     hot = hot_weights(voxels=(a + b) / 2, centres=centres, patch=patch) if hot_share > 0 else None
     while True:
         xs, ys = [], []
         for z, yc, xc in _draw(centres=centres, hot=hot, share=hot_share, n=batch, rng=rng):
             source, target = volumes[::-1] if rng.integers(2) else volumes
+            target = target if truth is None else truth
             stack = source[neighbour_indices(nz=a.shape[0], z=np.array([z]))[0]]
             x, y = _dihedral(
                 x=_crop(image=stack, y=yc, x=xc, patch=patch),

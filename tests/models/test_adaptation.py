@@ -39,6 +39,19 @@ def test_split_pairs_take_input_and_target_from_different_halves() -> None:
     assert len(directions) == 2  # both A→B and B→A occur
 
 
+def test_a_clean_volume_replaces_every_target_and_inputs_stay_noisy_halves() -> None:
+    a, b = _volumes()
+    clean = np.zeros_like(a)
+    clean[:, 8:32, 8:32] = 1000.0
+    scale = activity_scale(voxels=(a.astype(np.float64) + b) / 2.0)
+    x, y = next(split_batches(a=a, b=b, patch=16, batch=16, rng=np.random.default_rng(1), clean=clean))
+    assert set(np.unique(y.numpy())) <= {0.0, np.float32(1000.0 / scale)}  # every target is the clean volume
+    values = {float(v) for v in np.concatenate([(a / scale).ravel(), (b / scale).ravel()])}
+    assert all(float(v) in values for v in x[:, 1].flatten()[:50])
+    with pytest.raises(InputError, match="one shape"):
+        next(split_batches(a=a, b=b, patch=16, batch=2, rng=np.random.default_rng(1), clean=clean[:-1]))
+
+
 def _hot_volumes() -> tuple[np.ndarray, np.ndarray]:
     """:func:`_volumes` with a small very hot spot (20× the tissue) at slice 3, (30, 30)."""
     a, b = _volumes()
