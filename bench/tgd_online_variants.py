@@ -7,12 +7,14 @@
 For each online study of :mod:`bench.tgd_experiments` (10 % counts, adapted on realisation 0's half-count
 splits, R full-count realisations denoised), the input, the base network and TGD-N2N with:
 
-- ``default``: :class:`~models.adaptation.online.AdaptationSettings` as shipped (300 steps, uniform patches, MSE);
+- ``default``: :class:`~models.adaptation.online.AdaptationSettings` as shipped (300 steps, uniform patches, MSE,
+  weight average of decay 0.99);
+- ``no averaging``: the last step's weights (the default before weight averaging);
 - ``hot 0.5``: half the patch centres drawn towards hot structure (``hot_share``);
 - ``λ 8``: the loss weighted by the input's local contrast (``contrast_weight``);
 - ``hot 0.5 + λ 8`` and ``hot 0.5 + λ 8 + 900 steps`` (about 3 × the default budget);
-- ``avg 0.95`` / ``avg 0.98`` / ``avg 0.99``: the adapted network is the moving average of the weights
-  (``average_decay``);
+- ``avg 0.95`` / ``avg 0.98``: the moving average of the weights with that decay (``average_decay``; every other
+  variant has the default's 0.99, except ``no averaging``);
 - ``lr 1e-4``: half the default learning rate; ``avg 0.98 + lr 1e-4``; ``avg 0.98 + φ 0.2`` (fewer kernels move);
 - ``oracle`` / ``oracle + hot 0.5``: the same TGD steps, but each pair's target is the noise-free reconstruction
   (:data:`ORACLES`; impossible on a patient): whether a failure is the Noise2Noise target's noise or what TGD can
@@ -64,9 +66,9 @@ VARIANTS: dict[str, AdaptationSettings] = {
     "hot 0.5 + λ 8 + 900 steps": AdaptationSettings(
         hot_share=0.5, contrast_weight=8.0, steps=900, max_seconds=_STEPS_BOUND
     ),
+    "no averaging": AdaptationSettings(average_decay=0.0, max_seconds=_STEPS_BOUND),
     "avg 0.95": AdaptationSettings(average_decay=0.95, max_seconds=_STEPS_BOUND),
     "avg 0.98": AdaptationSettings(average_decay=0.98, max_seconds=_STEPS_BOUND),
-    "avg 0.99": AdaptationSettings(average_decay=0.99, max_seconds=_STEPS_BOUND),
     "lr 1e-4": AdaptationSettings(lr=1e-4, max_seconds=_STEPS_BOUND),
     "avg 0.98 + lr 1e-4": AdaptationSettings(average_decay=0.98, lr=1e-4, max_seconds=_STEPS_BOUND),
     "avg 0.98 + φ 0.2": AdaptationSettings(average_decay=0.98, phi=0.2, max_seconds=_STEPS_BOUND),
