@@ -119,7 +119,8 @@ def split_batches(
     """
     if a.shape != b.shape or (clean is not None and clean.shape != a.shape):
         shapes = f"{a.shape} and {b.shape}" + ("" if clean is None else f" (clean: {clean.shape})")
-        raise InputError(f"Arguments 'a' and 'b' should have one shape, got {shapes}.", check="split")
+        names = "'a' and 'b'" if clean is None else "'a', 'b' and 'clean'"
+        raise InputError(f"Arguments {names} should have one shape, got {shapes}.", check="split")
     scale = np.float32(activity_scale(voxels=(a.astype(np.float64) + b) / 2.0))
     volumes = (a.astype(np.float32) / scale, b.astype(np.float32) / scale)
     truth = None if clean is None else clean.astype(np.float32) / scale
