@@ -158,7 +158,8 @@ def held_out_cases(*, studies: int) -> list[Case]:
     return cases
 
 
-def _phantom(*, case: Case, quick: bool) -> Phantom:
+def held_out_phantom(*, case: Case, quick: bool) -> Phantom:
+    """The phantom of held-out ``case``, on its default grid or (``quick``) the small one of :data:`QUICK_SHAPES`."""
     shape, spacing = QUICK_SHAPES[case.kind] if quick else (None, None)
     return make_phantom(kind=case.kind, seed=case.seed, variant=case.variant, shape=shape, spacing_mm=spacing)
 
@@ -256,7 +257,7 @@ def evaluate_level(
 def evaluate_case(*, case: Case, engine: Engine, config: Config, clock: Clock) -> CaseResult:
     """Simulate ``case`` at every level with R realisations and evaluate every level."""
     with clock.part("simulate"):
-        phantom = _phantom(case=case, quick=config.quick)
+        phantom = held_out_phantom(case=case, quick=config.quick)
         request = StudyRequest(
             kind=case.kind,
             seed=case.seed,

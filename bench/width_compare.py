@@ -29,12 +29,11 @@ import numpy.typing as npt
 import torch
 
 from bench.baselines import DEFAULT_FWHM_SWEEP_MM, gaussian_baseline
-from bench.denoise_quality import QUICK_SHAPES, Case, held_out_cases
+from bench.denoise_quality import Case, held_out_cases, held_out_phantom
 from bench.quality_scores import Scores, score_images
 from bench.quality_tables import format_table, level_label
 from bench.sweeps import best_setting
 from imaging.simulation.phantom import Phantom, PhantomKind
-from imaging.simulation.phantoms import make_phantom
 from imaging.simulation.study import StudyRequest, simulate_study
 from models.bundle import BundleInfo, load_bundle_info, load_torch_model
 from models.engines import Engine, open_engine
@@ -73,11 +72,6 @@ def slice_ms(*, engine: Engine, repeats: int = 2) -> float:
     return best / SPEED_SHAPE[0] * 1000.0
 
 
-def _phantom(*, case: Case, quick: bool) -> Phantom:
-    shape, spacing = QUICK_SHAPES[case.kind] if quick else (None, None)
-    return make_phantom(kind=case.kind, seed=case.seed, variant=case.variant, shape=shape, spacing_mm=spacing)
-
-
 def _best_gaussian(*, inputs: FloatArray, reference: FloatArray, phantom: Phantom) -> Scores:
     """The Gaussian whose FWHM has the best PSNR on realisation 0, scored on every realisation (PSNR only)."""
     first = {
@@ -98,7 +92,7 @@ def _evaluate(
     *, case: Case, entries: list[Entry], levels: tuple[float, ...], realisations: int, ensemble: int, quick: bool
 ) -> dict[float, Scores]:
     """Score every entry on ``case`` at ``levels``; returns the best Gaussian's scores by level."""
-    phantom = _phantom(case=case, quick=quick)
+    phantom = held_out_phantom(case=case, quick=quick)
     request = StudyRequest(
         kind=case.kind,
         seed=case.seed,
