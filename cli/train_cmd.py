@@ -2,7 +2,7 @@
 
 ::
 
-    petiq train denoiser --shards DIR [DIR ...] --out OUT [--width 32] [--depth 8] [--steps 6000] [--batch 32]
+    petiq train denoiser --shards DIR [DIR ...] --out OUT [--width 48] [--depth 8] [--steps 6000] [--batch 32]
         [--lr 1e-3] [--seed 0] [--target clean|full] [--eval-every 250] [--detach]
 
 Rerun the same command to resume from ``OUT/checkpoint.pt``. ``--detach`` starts it in a new session with the
@@ -34,7 +34,7 @@ def register(subparsers: Any) -> None:
     denoiser = targets.add_parser("denoiser", help="the 2.5D DnCNN denoiser, on simulate-shards folders")
     denoiser.add_argument("--shards", nargs="+", required=True, metavar="DIR", help="shard folders")
     denoiser.add_argument("--out", required=True, metavar="OUT", help="run folder (config, checkpoint, log, bundle)")
-    denoiser.add_argument("--width", type=int, default=32, help="hidden channels")
+    denoiser.add_argument("--width", type=int, default=48, help="hidden channels (the shipped bundle: 48)")
     denoiser.add_argument("--depth", type=int, default=8, help="conv layers")
     denoiser.add_argument("--steps", type=int, default=6000, help="optimiser steps")
     denoiser.add_argument("--batch", type=int, default=32, help="patches per step")

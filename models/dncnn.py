@@ -41,7 +41,7 @@ class DnCNNConfig:
         noise_map: append the centre slice's noise-level map as one more input channel (module docstring).
     """
 
-    width: int = 32
+    width: int = 48
     depth: int = 8
     slices: int = 3
     noise_map: bool = False

@@ -22,7 +22,7 @@ from models.bundle import ONNX_NAME, BundleInfo, load_torch_model
 from models.device import cpu_threads, torch_device
 from models.onnx_export import INPUT_NAME
 
-__all__ = ["Backend", "Engine", "OnnxEngine", "TorchEngine", "open_engine"]
+__all__ = ["CPU_SLICES_PER_CALL", "Backend", "Engine", "OnnxEngine", "TorchEngine", "open_engine"]
 
 LOG = logging.getLogger(__name__)
 
@@ -65,9 +65,16 @@ class OnnxEngine:
         return np.asarray(out, dtype=np.float32)
 
 
+CPU_SLICES_PER_CALL = 1
+"""Slice stacks per forward call of torch on the CPU. One at a time is faster there: a width-48 network takes
+185–260 ms per 344×344 slice alone against 410 ms in batches of 8 (`bench/results/denoise_speed.txt`), its
+activations of a batch being too large for the caches; on 128×128 slices the two are level. On a GPU the
+caller's whole batch goes in one call."""
+
+
 @dataclass(frozen=True)
 class TorchEngine:
-    """The bundle's torch network in eval mode."""
+    """The bundle's torch network in eval mode (on the CPU, :data:`CPU_SLICES_PER_CALL` stacks per call)."""
 
     model: torch.nn.Module
     device: torch.device
@@ -79,7 +86,11 @@ class TorchEngine:
     @torch.inference_mode()
     def run(self, slices: FloatArray) -> FloatArray:
         tensor = torch.from_numpy(np.ascontiguousarray(slices, dtype=np.float32)).to(self.device)
-        return np.asarray(self.model(tensor).float().cpu().numpy(), dtype=np.float32)
+        step = CPU_SLICES_PER_CALL if self.device.type == "cpu" else max(len(tensor), 1)
+        parts = [self.model(tensor[start : start + step]).float().cpu() for start in range(0, len(tensor), step)]
+        if not parts:
+            return np.zeros((0, 1, *slices.shape[2:]), dtype=np.float32)
+        return np.asarray(torch.cat(parts).numpy(), dtype=np.float32)
 
 
 def _onnx_engine(*, info: BundleInfo) -> OnnxEngine:

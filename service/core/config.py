@@ -69,8 +69,9 @@ class Settings(BaseSettings):
             (a worker died); keep it above ``job_time_limit_s`` (a shorter one is safe, a job is never run twice
             at once, but a long job is then handed out again for nothing).
         adapt_max_steps, adapt_max_seconds: the budget of a job's per-study adaptation (steps, wall-clock s).
-        denoise_ensemble: orientations averaged per slice (1, 2, 4 or 8; :mod:`models.inference`): 4 gains
-            0.2–0.5 dB over 1 for 4× the inference time; 1 on a slow CPU-only worker, 8 on a GPU.
+        denoise_ensemble: orientations averaged per slice (1, 2, 4 or 8; :mod:`models.inference`), default
+            :data:`models.inference.DEFAULT_ENSEMBLE` (2); each is one more pass of the network (4 gained
+            0.2–0.5 dB over 1); 1 on a slow CPU-only worker, 4 or 8 on a GPU.
         denoiser_weights: the denoiser's weight bundle folder (``PETIQ_DENOISER_WEIGHTS``); the shipped bundle
             ``models/weights/dncnn`` when unset.
         scorer_weights: the quality scorer's folder (``PETIQ_SCORER_WEIGHTS``), e.g. a site calibration written by
@@ -108,7 +109,7 @@ class Settings(BaseSettings):
     broker_visibility_timeout_s: float = Field(default=3900.0, gt=0)
     adapt_max_steps: int = Field(default=300, ge=1)
     adapt_max_seconds: float = Field(default=90.0, gt=0)
-    denoise_ensemble: Literal[1, 2, 4, 8] = 4
+    denoise_ensemble: Literal[1, 2, 4, 8] = 2
     denoiser_weights: Path | None = None
     scorer_weights: Path | None = None
     forward_url: str | None = None

@@ -71,3 +71,16 @@ def test_auto_falls_back_to_torch_without_onnxruntime(tmp_path: Path, monkeypatc
     assert open_engine(info=info).name == "torch/cpu"
     with pytest.raises(InputError, match="not installed"):
         open_engine(info=info, backend=Backend.ONNXRUNTIME)
+
+
+def test_torch_engine_on_the_cpu_runs_stacks_one_at_a_time_with_the_batched_result() -> None:
+    model = random_dncnn(width=16, noise_map=True).eval()
+    calls: list[int] = []
+    model.register_forward_pre_hook(lambda _module, args: calls.append(int(args[0].shape[0])))
+    x = _inputs(shape=(5, 3, 24, 28))
+    out = engines.TorchEngine(model, torch.device("cpu")).run(x)
+    with torch.inference_mode():
+        batched = model(torch.from_numpy(x)).numpy()
+    assert calls[:-1] == [engines.CPU_SLICES_PER_CALL] * 5 and calls[-1] == 5
+    np.testing.assert_allclose(out, batched, rtol=1e-5, atol=1e-5)
+    assert engines.TorchEngine(model, torch.device("cpu")).run(x[:0]).shape == (0, 1, 24, 28)
