@@ -67,8 +67,9 @@ class OnnxEngine:
 
 CPU_SLICES_PER_CALL = 1
 """Slice stacks per forward call of torch on the CPU. One at a time is faster there: a width-48 network takes
-185–260 ms per 344×344 slice alone against 410 ms in batches of 8 (`bench/results/denoise_speed.txt`), its
-activations of a batch being too large for the caches; on 128×128 slices the two are level. On a GPU the
+185–300 ms per 344×344 slice alone (it varies from run to run) against 410–430 ms in batches of 8
+(`bench/results/denoise_speed.txt`), the activations of a batch being too large for the caches; on 128×128
+slices the two are level. On a GPU the
 caller's whole batch goes in one call."""
 
 
