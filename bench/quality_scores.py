@@ -37,11 +37,14 @@ class SphereFigures:
         diameter_mm: inner sphere diameter.
         contrast_recovery_pct: ``Q_H``, percent.
         background_variability_pct: ``N``, percent.
+        contrast_recovery_se_pct: standard error of the mean ``Q_H`` over the realisations, percentage points
+            (None below 2 realisations).
     """
 
     diameter_mm: float
     contrast_recovery_pct: float
     background_variability_pct: float
+    contrast_recovery_se_pct: float | None = None
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -133,14 +136,19 @@ def nema_figures(*, images: FloatArray, phantom: Phantom) -> tuple[SphereFigures
         )
         for image in images
     ]
-    return tuple(
-        SphereFigures(
-            diameter_mm=lesion.diameter_mm,
-            contrast_recovery_pct=float(np.mean([r[j].contrast_recovery_pct for r in per_image])),
-            background_variability_pct=float(np.mean([r[j].background_variability_pct for r in per_image])),
+    figures = []
+    for j, lesion in enumerate(spheres):
+        recovery = np.array([r[j].contrast_recovery_pct for r in per_image], dtype=np.float64)
+        error = float(recovery.std(ddof=1) / np.sqrt(recovery.size)) if recovery.size > 1 else None
+        figures.append(
+            SphereFigures(
+                diameter_mm=lesion.diameter_mm,
+                contrast_recovery_pct=float(recovery.mean()),
+                background_variability_pct=float(np.mean([r[j].background_variability_pct for r in per_image])),
+                contrast_recovery_se_pct=error,
+            )
         )
-        for j, lesion in enumerate(spheres)
-    )
+    return tuple(figures)
 
 
 def score_images(*, images: FloatArray, reference: FloatArray, phantom: Phantom, full: bool) -> Scores:

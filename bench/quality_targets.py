@@ -104,8 +104,17 @@ def matched_contrast_check(
         compared_with=matched.value,
         margin=margin,
         passed=margin >= 0 and matched.coverage is not Coverage.ABOVE,
-        note=_COVERAGE_NOTES[matched.coverage],
+        note=_matched_note(coverage=matched.coverage, standard_error_pct=petiq.contrast_recovery_se_pct),
     )
+
+
+def _matched_note(*, coverage: Coverage, standard_error_pct: float | None) -> str:
+    """The coverage note, then petiq's CR standard error over realisations when known (the verdict is on the
+    estimates alone)."""
+    parts = [_COVERAGE_NOTES[coverage]]
+    if standard_error_pct is not None:
+        parts.append(f"CR SE over realisations {standard_error_pct:.1f}")
+    return "; ".join(part for part in parts if part)
 
 
 def lesion_bias_check(

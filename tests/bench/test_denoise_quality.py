@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -67,3 +68,10 @@ def test_a_quick_run_prints_every_target_and_writes_every_check(
     assert kinds.count("matched_contrast") == 2 * len(levels)
     assert kinds.count("lesion_bias") == lesions * len(levels)
     assert set(document["seconds"]) >= {"simulate", "gaussian", "nlm", "petiq", "metrics"}
+    passed = sum(check["passed"] for check in document["targets"] if check["target"] == "lesion_bias")
+    counts = re.search(r"check on every method: (.*); petiq's bias SE over realisations exceeds", out)
+    assert counts is not None
+    tallies = dict(part.split(" ") for part in counts.group(1).split(", "))
+    assert set(tallies) == {"input", "gaussian", "nlm", "petiq"}
+    assert {tally.split("/")[1] for tally in tallies.values()} == {str(lesions * len(levels))}
+    assert tallies["petiq"] == f"{passed}/{lesions * len(levels)}"

@@ -115,6 +115,8 @@ def test_nema_figures_average_the_per_image_analysis(nema: Phantom) -> None:
         bvs = [r[j].background_variability_pct for r in per_image]
         assert sphere.contrast_recovery_pct == pytest.approx(np.mean(crs))
         assert sphere.background_variability_pct == pytest.approx(np.mean(bvs))
+        assert sphere.contrast_recovery_se_pct == pytest.approx(np.std(crs, ddof=1) / np.sqrt(2))
+    assert nema_figures(images=images[:1], phantom=nema)[0].contrast_recovery_se_pct is None
 
 
 def test_smoothing_costs_the_small_spheres_most_contrast(nema: Phantom) -> None:

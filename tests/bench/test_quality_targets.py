@@ -64,3 +64,11 @@ def test_lesion_bias_check_is_symmetric_and_inclusive_at_the_limit(sign: float) 
 def test_lesion_bias_check_reports_the_standard_error_without_judging_on_it() -> None:
     check = lesion_bias_check(case="t", level=0.05, lesion="l", bias_pct=1.0, standard_error_pct=9.0)
     assert check.passed and "9.0" in check.note
+
+
+def test_matched_contrast_reports_petiqs_standard_error_without_judging_on_it() -> None:
+    petiq = SphereFigures(
+        diameter_mm=10.0, contrast_recovery_pct=29.0, background_variability_pct=15.0, contrast_recovery_se_pct=2.5
+    )
+    check = matched_contrast_check(case="n", level=0.1, petiq=petiq, gaussian_curve=GAUSSIAN)
+    assert not check.passed and check.note == "CR SE over realisations 2.5"
