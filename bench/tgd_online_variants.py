@@ -18,7 +18,11 @@ splits, R full-count realisations denoised), the input, the base network and TGD
 - ``lr 1e-4``: half the default learning rate; ``avg 0.98 + lr 1e-4``; ``avg 0.98 + φ 0.2`` (fewer kernels move);
 - ``oracle`` / ``oracle + hot 0.5``: the same TGD steps, but each pair's target is the noise-free reconstruction
   (:data:`ORACLES`; impossible on a patient): whether a failure is the Noise2Noise target's noise or what TGD can
-  change in the network at all.
+  change in the network at all;
+- ``oracle + every layer`` and ``oracle + every layer + full-count input``: that oracle with every kernel of every
+  layer trainable (:data:`EVERY_LAYER`, no TGD masks), the second fed realisation 0's full-count series instead of
+  the halves (:data:`FULL_COUNT_INPUT`): whether any training of this network on the study, in the same steps,
+  could cut the ROI error.
 
 Every variant runs all its steps (no wall-clock budget), so a loaded machine changes the seconds, not the result.
 
@@ -50,8 +54,9 @@ from models.adaptation.online import AdaptationSettings, adapt_network
 from models.adaptation.pairs import split_batches
 from models.bundle import load_bundle_info, load_torch_model
 from models.dncnn import DnCNN
+from models.tgd.layer_masks import layer_masks
 
-__all__ = ["ORACLES", "VARIANTS", "main", "roi_figures"]
+__all__ = ["EVERY_LAYER", "FULL_COUNT_INPUT", "ORACLES", "VARIANTS", "main", "roi_figures"]
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -74,10 +79,18 @@ VARIANTS: dict[str, AdaptationSettings] = {
     "avg 0.98 + φ 0.2": AdaptationSettings(average_decay=0.98, phi=0.2, max_seconds=_STEPS_BOUND),
     "oracle": AdaptationSettings(max_seconds=_STEPS_BOUND),
     "oracle + hot 0.5": AdaptationSettings(hot_share=0.5, max_seconds=_STEPS_BOUND),
+    "oracle + every layer": AdaptationSettings(max_seconds=_STEPS_BOUND),
+    "oracle + every layer + full-count input": AdaptationSettings(max_seconds=_STEPS_BOUND),
 }
-ORACLES = frozenset({"oracle", "oracle + hot 0.5"})
+ORACLES = frozenset({"oracle", "oracle + hot 0.5", "oracle + every layer", "oracle + every layer + full-count input"})
 """Variants whose target is the noise-free reconstruction instead of the other half (not possible on a patient):
 what TGD could reach on the study without the noise of a Noise2Noise target."""
+EVERY_LAYER = frozenset({"oracle + every layer", "oracle + every layer + full-count input"})
+"""Variants that train every kernel of every conv layer, the last included (no TGD masks): what any training of
+the network on the study could reach in the same steps."""
+FULL_COUNT_INPUT = frozenset({"oracle + every layer + full-count input"})
+"""Variants whose inputs are realisation 0's full-count series instead of its half-count splits: the noise level
+the adapted network then denoises."""
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -130,10 +143,18 @@ def _case_rows(
         settings = VARIANTS[name]
         rng = np.random.default_rng(settings.seed)
         clean = study.reference if name in ORACLES else None
+        inputs = (full[0], full[0]) if name in FULL_COUNT_INPUT else (a, b)
         batches = split_batches(
-            a=a, b=b, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share, clean=clean
+            a=inputs[0],
+            b=inputs[1],
+            patch=settings.patch,
+            batch=settings.batch,
+            rng=rng,
+            hot_share=settings.hot_share,
+            clean=clean,
         )
-        adapted, report = adapt_network(base=base, batches=batches, settings=settings)
+        masks = layer_masks(model=base, layers=range(len(base.convs))) if name in EVERY_LAYER else None
+        adapted, report = adapt_network(base=base, batches=batches, settings=settings, masks=masks)
         images = denoise_all(model=adapted, volumes=full, device=device)
         note = f"{report.steps} steps, {report.seconds:.0f} s"
         rows.append(_row(name=f"TGD-N2N {name}", images=images, study=study, mask=mask, note=note))

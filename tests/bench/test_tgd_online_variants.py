@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from bench.tgd_online_variants import VARIANTS, roi_figures
+from bench.tgd_online_variants import EVERY_LAYER, FULL_COUNT_INPUT, ORACLES, VARIANTS, roi_figures
 
 
 def test_noise_shows_in_the_mean_error_and_bias_in_the_ensemble_error() -> None:
@@ -25,3 +25,8 @@ def test_noise_shows_in_the_mean_error_and_bias_in_the_ensemble_error() -> None:
 def test_the_first_variant_is_the_shipped_adaptation() -> None:
     first = next(iter(VARIANTS.values()))
     assert first.hot_share == 0.0 and first.contrast_weight == 0.0 and first.steps == 300
+
+
+def test_variant_names_survive_the_comma_separated_option_and_their_sets_name_real_variants() -> None:
+    assert not any("," in name for name in VARIANTS)
+    assert FULL_COUNT_INPUT <= EVERY_LAYER <= ORACLES <= set(VARIANTS)
