@@ -456,8 +456,9 @@ def bias_check_counts(*, results: Sequence[CaseResult]) -> str:
         for lv in (lv for lv in case.levels if lv.level < 1.0):
             for method in lv.methods:
                 checks = _bias_checks(case=case, level=lv, method=method)
-                passed, seen = counts.setdefault(method, [0, 0])
-                counts[method] = [passed + sum(c.passed for c in checks), seen + len(checks)]
+                tally = counts.setdefault(method, [0, 0])
+                tally[0] += sum(c.passed for c in checks)
+                tally[1] += len(checks)
             errors = lv.methods["petiq"].scores.lesion_bias_se_pct.values()
             unresolved += sum(error > LESION_BIAS_LIMIT_PCT for error in errors)
             total += len(errors)
