@@ -69,8 +69,7 @@ CPU_SLICES_PER_CALL = 1
 """Slice stacks per forward call of torch on the CPU. One at a time is faster there: a width-48 network takes
 299.5 ms per 344×344 slice alone against 430.8 ms in batches of 8 (`bench/results/denoise_speed.txt`; scratch
 runs gave 185–300 against 410–430), the activations of a batch being too large for the caches; on 128×128
-slices the two are level. On a GPU the
-caller's whole batch goes in one call."""
+slices the two are level. On a GPU the caller's whole batch goes in one call."""
 
 
 @dataclass(frozen=True)
