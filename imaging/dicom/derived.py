@@ -10,7 +10,10 @@ DCM 113087 "Smoothing" from CID 7203), a Source Image Sequence item for the sour
 int16 pixels with their own Rescale Slope. Study, patient, frame of reference, geometry, Series Date/Time (the
 PET timing reference), Units, Decay Correction, the radiopharmaceutical and the per-slice PET Image timing
 (Image Index, Frame Reference Time, Actual Frame Duration, Decay Factor, ...) are carried over, so SUV stays
-computable exactly as for the source.
+computable exactly as for the source. Decimal Strings longer than the 16 characters DS allows are rewritten as the
+closest valid value. Every Type 2 attribute of the PET Image IOD the source lacks is added empty
+(:data:`imaging.dicom.modules.PET_IMAGE_TYPE2`), and Image Index, when the source has none, is the slice's place
+in the written series: the derived series is never less complete than its source.
 
 Series Number rule: the ``series_number`` argument when given; else the source's Series Number + 1000 (1000 when
 the source has none), moved up by one until it differs from the source's and from every ``taken_series_numbers``.
@@ -25,16 +28,21 @@ from datetime import datetime
 
 import highdicom as hd
 import numpy as np
-from pydicom import Dataset
+from pydicom import DataElement, Dataset
+from pydicom.multival import MultiValue
+from pydicom.valuerep import VR
 from pydicom.sr.codedict import codes
 from pydicom.tag import BaseTag, Tag
 
 from imaging.dicom.modules import (
     PET_IMAGE_STORAGE,
+    PET_IMAGE_TYPE2,
     ImageType,
     code_item,
     da_string,
+    ds_string,
     dt_string,
+    fill_type2,
     set_file_meta,
     set_pixels,
     tm_string,
@@ -56,6 +64,7 @@ SERIES_NUMBER_OFFSET = 1000
 _LO_MAX = 64
 _ST_MAX = 1024
 _IS_MAX = 2**31 - 1
+_DS_MAX = 16
 
 _NO_LONGER_HOLD = frozenset(
     Tag(keyword)
@@ -145,8 +154,21 @@ def _carried_over(source: Dataset) -> Dataset:
             continue
         if tag in _NO_LONGER_HOLD:
             continue
-        out.add(copy.deepcopy(element))
+        out.add(_valid_ds(copy.deepcopy(element)))
     return out
+
+
+def _valid_ds(element: DataElement) -> DataElement:
+    """``element`` with every Decimal String value longer than 16 characters rewritten as the closest valid one
+    (writers that print a float's full repr, e.g. Slice Thickness ``2.7799999930641364``); others as they are."""
+    if element.VR != VR.DS or element.value is None or element.value == "":
+        return element
+    values = element.value if isinstance(element.value, MultiValue) else [element.value]
+    if all(len(str(value)) <= _DS_MAX for value in values):
+        return element
+    fixed = [ds_string(float(value)) for value in values]
+    element.value = fixed if isinstance(element.value, MultiValue) else fixed[0]
+    return element
 
 
 def _series_attributes(
@@ -203,6 +225,8 @@ def _derived_slice(
     ds.update(copy.deepcopy(shared))
     ds.SOPInstanceUID = hd.UID()
     ds.InstanceNumber = index + 1
+    if "ImageIndex" not in ds:  # PET Image, Type 1: the slice's place in the series, as the series is written
+        ds.ImageIndex = index + 1
     ds.ImageType = [ImageType.DERIVED.value, "PRIMARY", *list(source.get("ImageType", []))[2:]]
     ds.InstanceCreationDate = ds.ContentDate = da_string(created)
     ds.InstanceCreationTime = ds.ContentTime = tm_string(created)
@@ -211,6 +235,7 @@ def _derived_slice(
     ds.ReferencedSeriesSequence = [series_reference]
     ds.ContributingEquipmentSequence = [*copy.deepcopy(source.get("ContributingEquipmentSequence", [])), equipment]
     set_pixels(ds, stored=encoded.stored[index], slope=encoded.slope_strings[index])
+    fill_type2(ds, keywords=PET_IMAGE_TYPE2)
     set_file_meta(ds)
     return ds
 

@@ -17,7 +17,9 @@ from pydicom.uid import PYDICOM_IMPLEMENTATION_UID, ExplicitVRLittleEndian, Posi
 from pydicom.valuerep import format_number_as_ds
 
 __all__ = [
+    "PATIENT_STUDY_TYPE2",
     "PET_IMAGE_STORAGE",
+    "PET_IMAGE_TYPE2",
     "CorrectedImage",
     "DecayCorrection",
     "ImageType",
@@ -25,6 +27,7 @@ __all__ = [
     "da_string",
     "ds_string",
     "dt_string",
+    "fill_type2",
     "set_file_meta",
     "set_pixels",
     "tm_string",
@@ -32,6 +35,50 @@ __all__ = [
 
 PET_IMAGE_STORAGE = str(PositronEmissionTomographyImageStorage)
 """SOP Class UID of (classic) PET Image Storage, 1.2.840.10008.5.1.4.1.1.128."""
+
+
+PATIENT_STUDY_TYPE2 = (
+    "PatientName",
+    "PatientID",
+    "PatientBirthDate",
+    "PatientSex",
+    "StudyDate",
+    "StudyTime",
+    "ReferringPhysicianName",
+    "StudyID",
+    "AccessionNumber",
+)
+"""Type 2 attributes of the Patient and General Study modules (present, empty when unknown)."""
+
+PET_IMAGE_TYPE2 = (
+    *PATIENT_STUDY_TYPE2,
+    "SeriesNumber",
+    "Manufacturer",
+    "PositionReferenceIndicator",
+    "CollimatorType",
+    "CorrectedImage",
+    "RadiopharmaceuticalInformationSequence",
+    "PatientOrientationCodeSequence",
+    "PatientGantryRelationshipCodeSequence",
+    "InstanceNumber",
+    "SliceThickness",
+    "AcquisitionDate",
+    "AcquisitionTime",
+    "ActualFrameDuration",
+)
+"""Type 2 attributes of the modules of the PET Image IOD (PS3.3 A.21.3): patient, study, series, PET series and
+isotope, NM/PET patient orientation, frame of reference, equipment, general image, image plane, PET image."""
+
+
+def fill_type2(dataset: Dataset, *, keywords: tuple[str, ...]) -> None:
+    """Add each attribute of ``keywords`` that ``dataset`` lacks, empty (a sequence with no item); in place.
+
+    A Type 2 attribute must be present even when its value is unknown; anonymisers and research exports remove
+    them. Present attributes, empty or not, are left as they are.
+    """
+    for keyword in keywords:
+        if keyword not in dataset:
+            setattr(dataset, keyword, [] if keyword.endswith("Sequence") else None)
 
 
 class ImageType(enum.StrEnum):

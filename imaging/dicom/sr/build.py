@@ -6,7 +6,8 @@ Document
     scores, the denoised series' scores (each only when scored) and the QC group (always).
 
 Header
-    Patient and study from the first source instance; a new series (Modality SR, Series Description
+    Patient and study from the first source instance, each Type 2 attribute empty where the source has none or
+    one the SR cannot carry (:mod:`imaging.dicom.sr.header`); a new series (Modality SR, Series Description
     :data:`SERIES_DESCRIPTION`, Manufacturer ``petiq``, Software Versions = petiq's); the private coding scheme
     declared; UTF-8 (ISO_IR 192). Current Requested Procedure Evidence lists every instance of BOTH series.
     The Comprehensive 3D SR IOD has no Frame of Reference module: the SR shares the sources' frame of reference
@@ -36,6 +37,7 @@ from imaging.dicom.sr.codes import (
     coding_scheme,
 )
 from imaging.dicom.sr.content import observation_context, qc_group, score_group
+from imaging.dicom.sr.header import evidence_header
 from imaging.dicom.sr.inputs import parse_qc, parse_scorer, parse_scores, section
 from imaging.errors import InputError
 
@@ -186,7 +188,7 @@ def _document(
 ) -> hd.sr.Comprehensive3DSR:
     """The Comprehensive 3D SR holding ``report`` (header: module docstring)."""
     return hd.sr.Comprehensive3DSR(
-        evidence=[*sources, *derived],
+        evidence=[evidence_header(source=sources[0]), *sources[1:], *derived],
         content=report,
         series_instance_uid=hd.UID(),
         series_number=series_number,
