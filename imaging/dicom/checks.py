@@ -21,6 +21,8 @@ from imaging.errors import MixedSeriesError, SeriesError, UnsupportedError
 __all__ = [
     "PetSopClass",
     "check_consistent_grid",
+    "check_image_pixel",
+    "check_instance_uids",
     "check_modality",
     "check_pixel_data",
     "check_sop_class",
@@ -114,8 +116,10 @@ def check_sop_class(*, files: Sequence[SourceFile], uid: str) -> None:
 def check_pixel_data(*, files: Sequence[SourceFile], uid: str) -> None:
     """Every file has PixelData in a transfer syntax some installed decoder handles."""
     for file in files:
-        if "PixelData" not in file.dataset:
-            raise SeriesError(f"{file.name} has no PixelData.", check="pixel_data", uid=uid, path=file.name)
+        if not file.dataset.get("PixelData"):
+            raise SeriesError(
+                f"{file.name} has no PixelData (absent or empty).", check="pixel_data", uid=uid, path=file.name
+            )
         syntax = _transfer_syntax(file.dataset)
         if syntax is None:
             raise SeriesError(
@@ -167,3 +171,72 @@ def check_consistent_grid(*, files: Sequence[SourceFile], uid: str) -> None:
                     uid=uid,
                     path=file.name,
                 )
+
+
+_INSTANCE_UID_KEYWORDS = ("StudyInstanceUID", "SOPInstanceUID")
+
+
+def check_instance_uids(*, files: Sequence[SourceFile], uid: str) -> None:
+    """Every file has a Study Instance UID and a SOP Instance UID (Type 1: the derived series and the SR reference
+    them), all files one study, no SOP Instance UID twice."""
+    for keyword in _INSTANCE_UID_KEYWORDS:
+        for file in files:
+            if not str(file.dataset.get(keyword) or "").strip():
+                raise SeriesError(
+                    f"Attribute '{keyword}' is missing or empty in {file.name}.",
+                    check="attribute",
+                    uid=uid,
+                    path=file.name,
+                )
+    studies = Counter(str(file.dataset.StudyInstanceUID) for file in files)
+    if len(studies) > 1:
+        raise SeriesError(
+            f"Attribute 'StudyInstanceUID' should be the same on every slice, found {len(studies)} studies.",
+            check="consistent_grid",
+            uid=uid,
+        )
+    instances = Counter(str(file.dataset.SOPInstanceUID) for file in files)
+    repeated, count = instances.most_common(1)[0]
+    if count > 1:
+        raise SeriesError(
+            f"Attribute 'SOPInstanceUID' should differ on every slice: {repeated} is on {count} files.",
+            check="duplicate_instance",
+            uid=uid,
+        )
+
+
+_IMAGE_PIXEL_KEYWORDS = (
+    "Rows",
+    "Columns",
+    "SamplesPerPixel",
+    "PhotometricInterpretation",
+    "BitsAllocated",
+    "BitsStored",
+    "PixelRepresentation",
+)
+_GRAYSCALE = frozenset({"MONOCHROME1", "MONOCHROME2"})
+
+
+def check_image_pixel(*, files: Sequence[SourceFile], uid: str) -> None:
+    """Every file has the Image Pixel attributes a decoder needs (Type 1), one grayscale sample per pixel.
+
+    Checked before any decoder runs, so the error names the attribute, not the decoder's message.
+    """
+    for file in files:
+        for keyword in _IMAGE_PIXEL_KEYWORDS:
+            if file.dataset.get(keyword) in (None, ""):
+                raise SeriesError(
+                    f"Attribute '{keyword}' is missing or empty in {file.name}.",
+                    check="attribute",
+                    uid=uid,
+                    path=file.name,
+                )
+        samples, photometric = file.dataset.SamplesPerPixel, str(file.dataset.PhotometricInterpretation).strip()
+        if samples != 1 or photometric not in _GRAYSCALE:
+            raise SeriesError(
+                f"Attributes 'SamplesPerPixel' and 'PhotometricInterpretation' should be 1 and MONOCHROME1/2 (PET is "
+                f"grayscale), got {samples!r} and {photometric!r} in {file.name}.",
+                check="attribute",
+                uid=uid,
+                path=file.name,
+            )

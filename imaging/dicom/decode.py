@@ -33,7 +33,7 @@ def _integer(file: SourceFile, keyword: str, uid: str) -> int:
 
 def _check_length(*, file: SourceFile, uid: str, rows: int, columns: int) -> None:
     """Native (uncompressed) PixelData shorter than the frame it declares means a truncated file."""
-    samples = int(file.dataset.get("SamplesPerPixel", 1))
+    samples = int(file.dataset.get("SamplesPerPixel") or 1)  # absent or empty: the decoder names it
     expected = rows * columns * samples * _integer(file, "BitsAllocated", uid) // 8
     actual = len(file.dataset.PixelData)
     if actual < expected:

@@ -30,9 +30,9 @@ import highdicom as hd
 import numpy as np
 from pydicom import DataElement, Dataset
 from pydicom.multival import MultiValue
-from pydicom.valuerep import VR
 from pydicom.sr.codedict import codes
 from pydicom.tag import BaseTag, Tag
+from pydicom.valuerep import VR
 
 from imaging.dicom.modules import (
     PET_IMAGE_STORAGE,

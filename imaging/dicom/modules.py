@@ -70,14 +70,21 @@ PET_IMAGE_TYPE2 = (
 isotope, NM/PET patient orientation, frame of reference, equipment, general image, image plane, PET image."""
 
 
+_EXCLUDED_BY = {"PatientOrientationCodeSequence": "PatientPosition"}
+"""Type 2 attributes that shall not be present beside another one (PS3.3 C.7.3.1: Patient Position is absent when
+the Patient Orientation Code Sequence is present): not added when that one is there."""
+
+
 def fill_type2(dataset: Dataset, *, keywords: tuple[str, ...]) -> None:
     """Add each attribute of ``keywords`` that ``dataset`` lacks, empty (a sequence with no item); in place.
 
     A Type 2 attribute must be present even when its value is unknown; anonymisers and research exports remove
-    them. Present attributes, empty or not, are left as they are.
+    them. Present attributes, empty or not, are left as they are, and so is an attribute whose presence the
+    standard forbids beside one ``dataset`` has (``_EXCLUDED_BY``).
     """
     for keyword in keywords:
-        if keyword not in dataset:
+        excluded_by = _EXCLUDED_BY.get(keyword)
+        if keyword not in dataset and (excluded_by is None or excluded_by not in dataset):
             setattr(dataset, keyword, [] if keyword.endswith("Sequence") else None)
 
 

@@ -19,7 +19,9 @@ sop_class           UnsupportedError     Enhanced / Legacy Converted Enhanced PE
 pixel_data          SeriesError          no PixelData, or data a decoder rejects
 transfer_syntax     UnsupportedError     a compressed syntax with no decoder installed
 consistent_grid     SeriesError          Rows, Columns, PixelSpacing or ImageOrientationPatient differ
-attribute           SeriesError          a required attribute missing or malformed
+attribute           SeriesError          a required attribute missing or malformed (e.g. StudyInstanceUID,
+                                         SOPInstanceUID, PixelSpacing, ImagePositionPatient, RescaleSlope)
+duplicate_instance  SeriesError          one SOPInstanceUID on two files
 image_orientation   SeriesError          direction cosines not orthonormal
 duplicate_slice     SeriesError          two slices at one position
 slice_spacing       SeriesError          a gap off the median spacing by more than 5% (a missing slice)
@@ -96,6 +98,8 @@ def validate_series(*, files: Sequence[SourceFile]) -> str:
     uid = checks.single_series(files=files)
     checks.check_modality(files=files, uid=uid)
     checks.check_sop_class(files=files, uid=uid)
+    checks.check_instance_uids(files=files, uid=uid)
+    checks.check_image_pixel(files=files, uid=uid)
     checks.check_pixel_data(files=files, uid=uid)
     checks.check_consistent_grid(files=files, uid=uid)
     return uid

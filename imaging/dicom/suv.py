@@ -91,6 +91,8 @@ def suv_factor(*, inputs: SuvInputs) -> SuvFactor:
     """SUVbw per pixel unit (g/ml per Bq/ml): weight_g / decayed dose; never raises (see the module docstring)."""
     if inputs.units == Units.GML:
         return SuvFactor(factor=1.0)
+    if not inputs.units:
+        return SuvFactor(factor=None, reason="Units (0054,1001) is missing or empty: no SUVbw without a known unit")
     if inputs.units != Units.BQML:
         return SuvFactor(factor=None, reason=f"Units {inputs.units!r} are not BQML: no SUVbw from them")
     weight_kg, dose_bq = inputs.weight_kg, inputs.total_dose_bq

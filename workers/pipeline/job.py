@@ -158,7 +158,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             ensemble=request.ensemble,
             qc=qc,
             timings_s=clock.timings,  # read when the document is made: final after the write stage
-            notes=[SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else [],
+            notes=_notes(mode=mode, series=series),
             adaptation=adaptation,
             sr_uid=new_sr_uid(),
             scores_in=scores_in,
@@ -189,6 +189,14 @@ def _write(
         if record.adaptation is not None and request.save_adapted_model is not None:
             _save_state(bundle=record.bundle, path=request.save_adapted_model)
     return result
+
+
+def _notes(*, mode: AdaptMode | None, series: PetSeries) -> list[str]:
+    """The remarks result.json, the SR and the report page show: approximations made and what could not be done."""
+    notes = [SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else []
+    if series.volume.suv.factor is None:
+        notes.append(f"No SUV: {series.volume.suv.reason}.")
+    return notes
 
 
 def _scorer(request: ProcessRequest) -> Scorer | None:

@@ -67,7 +67,7 @@ def test_gml_is_already_suv() -> None:
     ("change", "reason_word"),
     [
         ({"units": "CNTS"}, "CNTS"),
-        ({"units": None}, "None"),
+        ({"units": None}, "Units (0054,1001) is missing"),
         ({"weight_kg": None}, "PatientWeight"),
         ({"weight_kg": 0.0}, "PatientWeight"),
         ({"total_dose_bq": None}, "RadionuclideTotalDose"),
