@@ -19,6 +19,9 @@ sop_class           UnsupportedError     Enhanced / Legacy Converted Enhanced PE
 pixel_data          SeriesError          no PixelData, or data a decoder rejects
 transfer_syntax     UnsupportedError     a compressed syntax with no decoder installed
 consistent_grid     SeriesError          Rows, Columns, PixelSpacing or ImageOrientationPatient differ
+consistent_units    SeriesError          Units differ between slices (absent on some counts; absent on all is fine)
+consistent_radio…   SeriesError          ``consistent_radionuclide``: radionuclide code, name or half-life differ
+consistent_decay…   SeriesError          ``consistent_decay_correction``: DecayCorrection differs
 attribute           SeriesError          a required attribute missing or malformed
 image_orientation   SeriesError          direction cosines not orthonormal
 duplicate_slice     SeriesError          two slices at one position
@@ -98,6 +101,9 @@ def validate_series(*, files: Sequence[SourceFile]) -> str:
     checks.check_sop_class(files=files, uid=uid)
     checks.check_pixel_data(files=files, uid=uid)
     checks.check_consistent_grid(files=files, uid=uid)
+    checks.check_consistent_units(files=files, uid=uid)
+    checks.check_consistent_radionuclide(files=files, uid=uid)
+    checks.check_consistent_decay_correction(files=files, uid=uid)
     return uid
 
 
