@@ -94,6 +94,15 @@ def series_uids(*, datasets: Sequence[Dataset], series_uid: str) -> SeriesUids:
     )
 
 
+def _strip_units(*, datasets: Sequence[Dataset]) -> None:
+    """Units written with padding (``" BQML"``, kept by pydicom) as the value petiq reads (``"BQML"``), so the
+    headers carried into a derived series agree with the volume's units."""
+    for dataset in datasets:
+        value = dataset.get("Units")
+        if isinstance(value, str) and value != value.strip():
+            dataset.Units = value.strip()
+
+
 def validate_series(*, files: Sequence[SourceFile]) -> str:
     """Run the header checks on ``files`` (one series); returns its SeriesInstanceUID."""
     uid = checks.single_series(files=files)
@@ -124,6 +133,7 @@ def read_pet_series(*, source: SeriesSource) -> PetSeries:
     datasets = tuple(file.dataset for file in ordered)
     for dataset in datasets:
         del dataset.PixelData
+    _strip_units(datasets=datasets)
     units, units_raw = parse_units(value=datasets[0].get("Units"))
     volume = PetVolume(
         voxels=voxels,

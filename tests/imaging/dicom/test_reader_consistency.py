@@ -124,3 +124,15 @@ def test_absent_values_are_tolerated(tmp_path: Path, mutate: Mutation) -> None:
 def test_no_units_reads_without_suv_units(tmp_path: Path) -> None:
     volume = read_pet_series(source=_series(tmp_path, _no_units)).volume
     assert (volume.units, volume.units_raw) == (Units.OTHER, "")
+
+
+def _padded_units(datasets: list[Dataset]) -> None:
+    for ds in datasets:
+        del ds.Units
+        ds.add_new(0x00541001, "CS", " BQML")
+
+
+def test_padded_units_are_read_and_carried_stripped(tmp_path: Path) -> None:
+    series = read_pet_series(source=_series(tmp_path, _padded_units))
+    assert series.volume.units is Units.BQML
+    assert {ds.Units for ds in series.datasets} == {"BQML"}  # what the derived series' writer compares with
