@@ -3,7 +3,8 @@
 Never imports torch (the gateway image stays slim; a test holds this): only imaging's pure modules, pydicom, the
 web stack and Celery's client side are loaded. Jobs are enqueued by task name on ``job_queue``: by default a
 producer on the settings' broker (``memory://`` when none is set: then a worker must run in this process, see
-``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again.
+``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again; while it runs, the
+incomplete-series sweep (:mod:`service.jobs.incomplete`) runs every ``sweep_interval_s``.
 """
 
 from __future__ import annotations
@@ -17,13 +18,14 @@ from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import SeriesStoredHook, require_key
 from service.api.errors import install_error_handlers, problem_responses
-from service.api.routes import health, jobs, qido, ready, report, stow, wado
+from service.api.routes import health, jobs, qido, ready, report, series, stow, wado
 from service.api.schema import install_openapi
 from service.core.config import Settings
 from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
 from service.jobs.recovery import requeue_unfinished
 from service.jobs.starter import JobStarter
 from service.jobs.store import JobStore
+from service.jobs.sweep_loop import IncompleteSweeper, running_every, sweep_interval_s
 from service.metrics import metrics_registry
 from service.report.build import PictureCache
 
@@ -37,11 +39,15 @@ def _version() -> str:
         return "0+unknown"
 
 
-def _lifespan(store: JobStore, queue: JobQueue) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
+def _lifespan(
+    store: JobStore, queue: JobQueue, settings: Settings
+) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(lambda: requeue_unfinished(store=store, queue=queue))
-        yield
+        interval_s = sweep_interval_s(grace_s=settings.incomplete_grace_s)
+        async with running_every(call=IncompleteSweeper(settings=settings), interval_s=interval_s):
+            yield
 
     return lifespan
 
@@ -60,7 +66,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
         version=_version(),
         summary="PET denoising and image-quality scoring over DICOMweb",
         responses=problem_responses(500),
-        lifespan=_lifespan(store, queue),
+        lifespan=_lifespan(store, queue, settings),
     )
     app.state.settings = settings
     app.state.job_queue = queue
@@ -75,6 +81,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     for router in (stow.router, wado.router, qido.router):
         app.include_router(router, prefix="/dicomweb", dependencies=secured)
     app.include_router(jobs.router, dependencies=secured)
+    app.include_router(series.router, dependencies=secured)
     app.include_router(report.router)  # a bearer key or a signed link: checked by its routes
     install_openapi(app)
     return app

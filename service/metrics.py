@@ -6,7 +6,9 @@ embedded and distributed mode alike, whichever process ran the jobs).
   stages, recorded as 0 s, left out);
 - ``petiq_deliveries{status}``: jobs by the state of their result's forwarding (gauge; ``delivered``,
   ``failed``…);
-- ``petiq_queue_depth``: messages waiting in queue ``gpu`` (absent when the broker cannot say).
+- ``petiq_queue_depth``: messages waiting in queue ``gpu`` (absent when the broker cannot say);
+- ``petiq_incomplete_series``: series recorded incomplete (:mod:`service.jobs.incomplete`) that have no job
+  since (gauge; their records are counted in ``petiq_jobs{state="failed"}`` too).
 
 A scrape reads every manifest: fine for the thousands of jobs a gateway keeps.
 """
@@ -20,7 +22,8 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
-from service.jobs.models import DeliveryStatus, JobStatus
+from service.jobs.incomplete import is_placeholder
+from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import JobQueue
 from service.jobs.store import JobStore
 
@@ -58,6 +61,11 @@ class JobCollector(Collector):
         for stage, values in _stage_values(job.timings.stages_s for job in jobs).items():
             stages.add_metric([stage], histogram_buckets(values=values, bounds=STAGE_BUCKETS_S), sum(values))
         yield stages
+        yield GaugeMetricFamily(
+            "petiq_incomplete_series",
+            "Series short of slices after the grace time, no job since",
+            value=_incomplete(jobs),
+        )
         depth = self.queue.depth()
         if depth is not None:
             yield GaugeMetricFamily("petiq_queue_depth", "Jobs waiting in the broker queue", value=float(depth))
@@ -70,6 +78,13 @@ def _stage_values(timings: Iterable[dict[str, float]]) -> dict[str, list[float]]
             if seconds > 0.0:  # 0.0: the stage was skipped
                 values.setdefault(stage, []).append(seconds)
     return values
+
+
+def _incomplete(jobs: list[JobPublic]) -> float:
+    """Series with an incomplete-series record and no other job."""
+    recorded = {job.series_uid for job in jobs if is_placeholder(job)}
+    started = {job.series_uid for job in jobs if not is_placeholder(job)}
+    return float(len(recorded - started))
 
 
 def metrics_registry(*, store: JobStore, queue: JobQueue) -> CollectorRegistry:

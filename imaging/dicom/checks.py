@@ -1,7 +1,14 @@
 """Validation of a PET series' headers: each check raises an InputError naming itself (``check=``) and the UID.
 
 Check names: ``single_series``, ``series_uid``, ``modality``, ``sop_class``, ``pixel_data``, ``transfer_syntax``,
-``consistent_grid``, ``attribute`` (a required attribute missing or malformed).
+``consistent_grid``, ``consistent_units``, ``consistent_radionuclide``, ``consistent_decay_correction``,
+``attribute`` (a required attribute missing or malformed).
+
+The consistency checks compare raw header values and never raise on a missing or empty attribute of their own:
+Units (0054,1001) must be the same on every slice, an absent or empty Units counting as a value of its own (absent
+everywhere is fine: no SUV, not a refusal); the radionuclide (RadionuclideCodeSequence code value, Radionuclide
+name, RadionuclideHalfLife of the first RadiopharmaceuticalInformationSequence item) and DecayCorrection
+(0054,1102) must agree among the slices that state them.
 """
 
 from __future__ import annotations
@@ -10,6 +17,7 @@ import enum
 import math
 from collections import Counter
 from collections.abc import Sequence
+from pathlib import PurePath
 
 from pydicom.dataset import Dataset
 from pydicom.pixels.decoders.base import get_decoder
@@ -20,9 +28,12 @@ from imaging.errors import MixedSeriesError, SeriesError, UnsupportedError
 
 __all__ = [
     "PetSopClass",
+    "check_consistent_decay_correction",
     "check_consistent_grid",
     "check_image_pixel",
     "check_instance_uids",
+    "check_consistent_radionuclide",
+    "check_consistent_units",
     "check_modality",
     "check_pixel_data",
     "check_sop_class",
@@ -240,3 +251,90 @@ def check_image_pixel(*, files: Sequence[SourceFile], uid: str) -> None:
                 uid=uid,
                 path=file.name,
             )
+_ABSENT = "none"
+
+
+def _text(value: object) -> str:
+    """``value`` as stripped text; ``""`` for None, an empty value or one that cannot be read."""
+    if value is None:
+        return ""
+    if isinstance(value, bytes):
+        return value.decode("ascii", "replace").strip(" \x00")
+    try:
+        return str(value).strip()
+    except (TypeError, ValueError):
+        return ""
+
+
+def _check_same(*, files: Sequence[SourceFile], values: Sequence[str | None], label: str, check: str, uid: str) -> None:
+    """Raise SeriesError ``check`` naming the first file whose value differs from the most common one (by its base
+    name in the message, so a job's problem detail shows no server path); files with value None take no part."""
+    stated = [(file, value) for file, value in zip(files, values, strict=True) if value is not None]
+    if len({value for _, value in stated}) <= 1:
+        return
+    common, _ = Counter(value for _, value in stated).most_common(1)[0]
+    file, value = next((file, value) for file, value in stated if value != common)
+    raise SeriesError(
+        f"{label} should be the same on every slice: {PurePath(file.name).name} has {value or _ABSENT}, "
+        f"the others {common or _ABSENT}.",
+        check=check,
+        uid=uid,
+        path=file.name,
+    )
+
+
+def check_consistent_units(*, files: Sequence[SourceFile], uid: str) -> None:
+    """Units (0054,1001) is the same on every slice; absent or empty counts as one value (``none``)."""
+    values = [_text(file.dataset.get("Units")) for file in files]
+    _check_same(files=files, values=values, label="Attribute 'Units'", check="consistent_units", uid=uid)
+
+
+def _first_item(dataset: Dataset, keyword: str) -> Dataset | None:
+    value = dataset.get(keyword)
+    try:
+        item = value[0] if value else None
+    except (TypeError, IndexError, KeyError):
+        return None
+    return item if isinstance(item, Dataset) else None
+
+
+def _half_life(item: Dataset) -> str | None:
+    try:
+        seconds = float(item.get("RadionuclideHalfLife"))
+    except (TypeError, ValueError):
+        return None
+    return f"{seconds:.4g} s" if math.isfinite(seconds) and seconds > 0 else None
+
+
+def _radionuclide_fields(dataset: Dataset) -> tuple[str | None, str | None, str | None]:
+    """(code value, Radionuclide name, half-life) of the first radiopharmaceutical item; None when not stated."""
+    drug = _first_item(dataset, "RadiopharmaceuticalInformationSequence")
+    if drug is None:
+        return None, None, None
+    code = _first_item(drug, "RadionuclideCodeSequence")
+    code_value = _text(code.get("CodeValue")) if code is not None else ""
+    name = _text(drug.get("Radionuclide"))
+    return code_value or None, name or None, _half_life(drug)
+
+
+def check_consistent_radionuclide(*, files: Sequence[SourceFile], uid: str) -> None:
+    """The radionuclide of RadiopharmaceuticalInformationSequence agrees among the slices that state it: the code
+    value of RadionuclideCodeSequence, the Radionuclide name and RadionuclideHalfLife (4 significant digits) are
+    each compared; a slice without them takes no part."""
+    fields = [_radionuclide_fields(file.dataset) for file in files]
+    labels = (
+        "The code value of RadionuclideCodeSequence",
+        "Attribute 'Radionuclide'",
+        "Attribute 'RadionuclideHalfLife'",
+    )
+    for position, label in enumerate(labels):
+        values = [field[position] for field in fields]
+        _check_same(files=files, values=values, label=label, check="consistent_radionuclide", uid=uid)
+
+
+def check_consistent_decay_correction(*, files: Sequence[SourceFile], uid: str) -> None:
+    """DecayCorrection (0054,1102) agrees among the slices that state it (its reference time drives SUV)."""
+    values = [_text(file.dataset.get("DecayCorrection")) or None for file in files]
+    _check_same(
+        files=files, values=values, label="Attribute 'DecayCorrection'", check="consistent_decay_correction", uid=uid
+    )

@@ -22,6 +22,9 @@ consistent_grid     SeriesError          Rows, Columns, PixelSpacing or ImageOri
 attribute           SeriesError          a required attribute missing or malformed (e.g. StudyInstanceUID,
                                          SOPInstanceUID, PixelSpacing, ImagePositionPatient, RescaleSlope)
 duplicate_instance  SeriesError          one SOPInstanceUID on two files
+consistent_units    SeriesError          Units differ between slices (absent on some counts; absent on all is fine)
+consistent_radio…   SeriesError          ``consistent_radionuclide``: radionuclide code, name or half-life differ
+consistent_decay…   SeriesError          ``consistent_decay_correction``: DecayCorrection differs
 image_orientation   SeriesError          direction cosines not orthonormal
 duplicate_slice     SeriesError          two slices at one position
 slice_spacing       SeriesError          a gap off the median spacing by more than 5% (a missing slice)
@@ -93,6 +96,15 @@ def series_uids(*, datasets: Sequence[Dataset], series_uid: str) -> SeriesUids:
     )
 
 
+def _strip_units(*, datasets: Sequence[Dataset]) -> None:
+    """Units written with padding (``" BQML"``, kept by pydicom) as the value petiq reads (``"BQML"``), so the
+    headers carried into a derived series agree with the volume's units."""
+    for dataset in datasets:
+        value = dataset.get("Units")
+        if isinstance(value, str) and value != value.strip():
+            dataset.Units = value.strip()
+
+
 def validate_series(*, files: Sequence[SourceFile]) -> str:
     """Run the header checks on ``files`` (one series); returns its SeriesInstanceUID."""
     uid = checks.single_series(files=files)
@@ -102,6 +114,9 @@ def validate_series(*, files: Sequence[SourceFile]) -> str:
     checks.check_image_pixel(files=files, uid=uid)
     checks.check_pixel_data(files=files, uid=uid)
     checks.check_consistent_grid(files=files, uid=uid)
+    checks.check_consistent_units(files=files, uid=uid)
+    checks.check_consistent_radionuclide(files=files, uid=uid)
+    checks.check_consistent_decay_correction(files=files, uid=uid)
     return uid
 
 
@@ -122,6 +137,7 @@ def read_pet_series(*, source: SeriesSource) -> PetSeries:
     datasets = tuple(file.dataset for file in ordered)
     for dataset in datasets:
         del dataset.PixelData
+    _strip_units(datasets=datasets)
     units, units_raw = parse_units(value=datasets[0].get("Units"))
     volume = PetVolume(
         voxels=voxels,

@@ -89,6 +89,8 @@ class Settings(BaseSettings):
         report_secret: the key signing report links (``PETIQ_REPORT_SECRET``); derived from ``api_keys`` when unset
             (changing the keys then revokes every link). Set it to one value on every gateway.
         report_link_ttl_s: how long a signed report link stays valid, seconds.
+        incomplete_grace_s: seconds a PT series short of its NumberOfSlices may go without a new instance before
+            it is reported ``incomplete`` (series status, a failed job record naming the missing slices).
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
@@ -120,6 +122,7 @@ class Settings(BaseSettings):
     forward_max_request_bytes: int = Field(default=64 * _MIB, gt=0)
     report_secret: SecretStr | None = None
     report_link_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
+    incomplete_grace_s: float = Field(default=300.0, gt=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -233,6 +233,7 @@ def read_instance(
         sha256=sha256,
         size=size,
         instance_number=_integer(ds, "InstanceNumber"),
+        image_index=_integer(ds, "ImageIndex") if images else None,
         image_position=None if position is None else (position[0], position[1], position[2]),
         acquisition=_text(ds, "AcquisitionDate") + _text(ds, "AcquisitionTime"),
     )

@@ -50,10 +50,10 @@ class SeriesAttributes(BaseModel):
 
 
 class InstanceRecord(BaseModel):
-    """One stored instance: ``image_position`` mm (patient coordinates; None for an SR), ``acquisition`` =
-    AcquisitionDate + AcquisitionTime as written (``""`` when absent), ``sha256`` and ``size`` (bytes) of the part
-    as received (the stored file is those bytes, unless the part lacked its PS3.10 preamble and was completed,
-    see :func:`service.storage.instances.normalise_part10`)."""
+    """One stored instance: ``image_position`` mm (patient coordinates; None for an SR), ``image_index`` the PET
+    ImageIndex (0054,1330) when stated, ``acquisition`` = AcquisitionDate + AcquisitionTime as written (``""`` when
+    absent), ``sha256`` and ``size`` (bytes) of the part as received (the stored file is those bytes, unless the
+    part lacked its PS3.10 preamble and was completed, see :func:`service.storage.instances.normalise_part10`)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -62,6 +62,7 @@ class InstanceRecord(BaseModel):
     sha256: str
     size: int
     instance_number: int | None = None
+    image_index: int | None = None
     image_position: tuple[float, float, float] | None
     acquisition: str = ""
 
