@@ -62,6 +62,6 @@ def test_a_lutetium_study_is_refused_at_load(
 ) -> None:
     series = _relabelled(small_series_dir, tmp_path / "lu177", **LU177)
     request = ProcessRequest(input_dir=series, out_dir=tmp_path / "out", weights_dir=identity_bundle_info.directory)
-    with pytest.raises(SeriesError, match="Radionuclide Lu-177 .* is not a positron emitter") as caught:
+    with pytest.raises(SeriesError, match=r"Radionuclide Lu-177 .* is not a positron emitter") as caught:
         run_process(request=request)
     assert caught.value.check == "radionuclide" and not (tmp_path / "out").exists()
