@@ -14,6 +14,7 @@ class to its status in one place. ``check`` names the failed check, ``uid`` the 
         ├── NotAcceptableError       no representation matches the Accept header (406)
         ├── TooLargeError            over a size limit: request bytes or instances per series (413)
         ├── ConflictError            the resource is not in a state that allows the request (409)
+        ├── UnprocessableError       a stored series petiq will not process, e.g. not a positron emitter (422)
         └── InstanceRejectedError    one STOW-RS instance refused; carries its PS3.18 FailureReason
 """
 
@@ -34,6 +35,7 @@ __all__ = [
     "NotFoundError",
     "TooLargeError",
     "UnauthorizedError",
+    "UnprocessableError",
     "UnsupportedMediaError",
 ]
 
@@ -64,6 +66,10 @@ class TooLargeError(InputError):
 
 class ConflictError(InputError):
     """The resource's state does not allow the request (e.g. delivering the result of a job not succeeded)."""
+
+
+class UnprocessableError(InputError):
+    """The series is stored and valid DICOM, but petiq will not process it (e.g. its radionuclide is Lu-177)."""
 
 
 class InstanceRejectedError(InputError):

@@ -30,10 +30,10 @@ __all__ = [
     "PetSopClass",
     "check_consistent_decay_correction",
     "check_consistent_grid",
-    "check_image_pixel",
-    "check_instance_uids",
     "check_consistent_radionuclide",
     "check_consistent_units",
+    "check_image_pixel",
+    "check_instance_uids",
     "check_modality",
     "check_pixel_data",
     "check_sop_class",
@@ -251,6 +251,8 @@ def check_image_pixel(*, files: Sequence[SourceFile], uid: str) -> None:
                 uid=uid,
                 path=file.name,
             )
+
+
 _ABSENT = "none"
 
 

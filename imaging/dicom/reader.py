@@ -28,9 +28,12 @@ consistent_decay…   SeriesError          ``consistent_decay_correction``: Deca
 image_orientation   SeriesError          direction cosines not orthonormal
 duplicate_slice     SeriesError          two slices at one position
 slice_spacing       SeriesError          a gap off the median spacing by more than 5% (a missing slice)
+radionuclide        SeriesError          not a positron emitter, e.g. Tc-99m, Lu-177, Y-90 (``positron_only``)
 ==================  ===================  ==================================================================
 
-A missing or invalid SUV input is not an error: ``volume.suv`` then has ``factor=None`` and the reason.
+A missing or invalid SUV input is not an error: ``volume.suv`` then has ``factor=None`` and the reason. Nor is an
+unidentified radionuclide or a tracer other than FDG: :attr:`PetSeries.radionuclide` then carries the notes
+(:mod:`imaging.dicom.radionuclide`).
 """
 
 from __future__ import annotations
@@ -42,6 +45,7 @@ from pydicom.dataset import Dataset
 
 from imaging.dicom import checks
 from imaging.dicom.decode import decode_volume
+from imaging.dicom.radionuclide import RadionuclideInfo, radionuclide_info, require_positron_emitter
 from imaging.dicom.slices import series_geometry, sort_slices
 from imaging.dicom.sources import SeriesSource, SourceFile, read_source_files
 from imaging.dicom.suv import suv_factor, suv_inputs
@@ -67,6 +71,11 @@ class PetSeries:
         """Manufacturer (0008,0070) of the first slice, None when absent or empty."""
         value = self.datasets[0].get("Manufacturer")
         return str(value) if value else None
+
+    @property
+    def radionuclide(self) -> RadionuclideInfo:
+        """The radionuclide and tracer (from the first slice's RadiopharmaceuticalInformationSequence) and notes."""
+        return radionuclide_info(dataset=self.datasets[0])
 
     @property
     def modality(self) -> str:
@@ -120,17 +129,21 @@ def validate_series(*, files: Sequence[SourceFile]) -> str:
     return uid
 
 
-def read_pet_series(*, source: SeriesSource) -> PetSeries:
+def read_pet_series(*, source: SeriesSource, positron_only: bool = True) -> PetSeries:
     """Read one PET series from a directory, a sequence of file paths or a sequence of in-memory files.
 
     Returns the volume (``(z, y, x) float32``, Bq/ml for BQML; z increasing along the slice normal) and the
-    headers in the same z order with PixelData removed.
+    headers in the same z order with PixelData removed. With ``positron_only`` (the default) a series whose
+    radionuclide is not a positron emitter is refused before its pixels are decoded; ``petiq inspect`` turns it
+    off to show what the series is.
 
     Raises:
         InputError: (a subclass of) for any input that is not one valid, decodable PET Image Storage series.
     """
     files = read_source_files(source=source)
     uid = validate_series(files=files)
+    if positron_only:
+        require_positron_emitter(info=radionuclide_info(dataset=files[0].dataset), series_uid=uid)
     ordered, positions = sort_slices(files=files, uid=uid)
     geometry = series_geometry(files=ordered, positions_mm=positions, uid=uid)
     voxels = decode_volume(files=ordered, uid=uid)

@@ -24,6 +24,7 @@ from service.errors import (
     NotFoundError,
     TooLargeError,
     UnauthorizedError,
+    UnprocessableError,
     UnsupportedMediaError,
 )
 
@@ -40,6 +41,7 @@ _KINDS: dict[type[PetiqError], tuple[int, str, str]] = {
     NotAcceptableError: (406, "not-acceptable", "Not acceptable"),
     TooLargeError: (413, "too-large", "Request too large"),
     ConflictError: (409, "conflict", "Conflict"),
+    UnprocessableError: (422, "unprocessable-series", "The series cannot be processed"),
     InputError: (400, "invalid-input", "Invalid input"),
     OutputError: (500, "storage-failure", "Storage failure"),
     PetiqError: (500, "internal-error", "Internal error"),

@@ -2,8 +2,9 @@
 
 FastAPI documents a 422 ``HTTPValidationError`` on every route with parameters or a body, but
 :mod:`service.api.errors` answers those with 400 ``application/problem+json`` (as DICOMweb clients and the
-job API expect). :func:`install_openapi` replaces each 422 with that 400 and drops the validation schemas no
-route refers to any more.
+job API expect). :func:`install_openapi` replaces each such 422 with that 400 and drops the validation schemas no
+route refers to any more. A 422 a route documents itself (problem+json, e.g. ``POST /v1/jobs`` on a series petiq
+will not process) is kept.
 """
 
 from __future__ import annotations
@@ -27,11 +28,12 @@ _BAD_REQUEST = {
 
 
 def validation_as_bad_request(*, schema: dict[str, Any]) -> dict[str, Any]:
-    """``schema`` with every operation's 422 response replaced by a 400 problem+json (kept when documented)."""
+    """``schema`` with every operation's validation 422 replaced by a 400 problem+json (kept when documented)."""
     for operations in schema.get("paths", {}).values():
         for operation in operations.values():
             responses = operation.get("responses", {})
-            if responses.pop("422", None) is not None:
+            if "HTTPValidationError" in json.dumps(responses.get("422", {})):
+                del responses["422"]
                 responses.setdefault("400", _BAD_REQUEST)
     text = json.dumps(schema.get("paths", {}))
     components = schema.get("components", {}).get("schemas", {})

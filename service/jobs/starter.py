@@ -12,6 +12,8 @@ The order problem â€” splits may be stored before, with or after their parent â€
   with ``POST /v1/jobs`` (split_a, split_b): that is another job, with its own id.
 
 A petiq DERIVED series sent back to the gateway (its description ends with ``[petiq denoised]``) starts nothing.
+A series whose radionuclide is not a positron emitter (Tc-99m, Lu-177, ...) gets a ``failed`` job naming it, never
+enqueued (:mod:`service.jobs.radionuclide`).
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from service.core.config import Settings
 from service.jobs.create import new_job, submit
 from service.jobs.models import JobCreate, SplitPair
 from service.jobs.queue import JobQueue
+from service.jobs.radionuclide import radionuclide_refusal
 from service.jobs.store import JobStore
+from service.jobs.transitions import failed
 from service.storage.catalog import series_indices
 from service.storage.completion import is_complete
 from service.storage.layout import Layout
@@ -95,5 +99,10 @@ class JobStarter:
             split_b=pair.b if pair else None,
         )
         job = new_job(layout=layout, request=request, settings=self.settings)
+        refusal = radionuclide_refusal(layout=layout, study_uid=key.study_uid, series_uid=key.series_uid)
+        if refusal is not None:
+            JobStore(self.settings.storage_dir).create(failed(job, error=refusal))
+            _LOG.warning("series %s: job %s failed, not queued: %s", key.series_uid, job.id, refusal.message)
+            return
         job, created = submit(store=JobStore(self.settings.storage_dir), job=job, queue=self.queue)
         _LOG.info("series %s: job %s %s", key.series_uid, job.id, "queued" if created else "exists")

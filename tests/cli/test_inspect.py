@@ -10,8 +10,19 @@ import pytest
 
 from cli.main import main
 from tests.imaging.dicom.factories import make_pet_series, write_series
+from tests.imaging.dicom.nuclide_helpers import LU177, ge_crop, relabel_files
 
-KEYS = ["modality", "manufacturer", "n_slices", "shape", "spacing_mm", "units", "suv_factor", "series_uid"]
+KEYS = [
+    "modality",
+    "manufacturer",
+    "n_slices",
+    "shape",
+    "spacing_mm",
+    "units",
+    "suv_factor",
+    "series_uid",
+    "radionuclide",
+]
 
 
 @pytest.fixture
@@ -39,6 +50,25 @@ def test_json_on_the_real_series(real_ge_dir: Path, capsys: pytest.CaptureFixtur
     assert summary["shape"] == [267, 128, 128] and summary["n_slices"] == 267
     assert summary["manufacturer"] == "GE MEDICAL SYSTEMS"
     assert summary["suv_factor"] == pytest.approx(2.429e-4, rel=1e-3)
+    assert summary["radionuclide"] == {
+        "name": "F-18",
+        "identified_from": "RadionuclideCodeSequence",
+        "positron_emitter": True,
+        "tracer": "FDG",
+    }
+
+
+def test_a_lutetium_series_is_summarised_not_refused(
+    real_ge_dir: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    crop = ge_crop(real_ge_dir, tmp_path / "lu177")
+    relabel_files(crop.glob("*.dcm"), **LU177)
+    assert main(["inspect", str(crop)]) == 0
+    (line,) = (line for line in capsys.readouterr().out.splitlines() if line.startswith("radionuclide"))
+    assert line.split(None, 1)[1] == (
+        "Lu-177 (from RadionuclideCodeSequence), not a positron emitter: petiq does not process it, "
+        "tracer Lu-177 PSMA-617"
+    )
 
 
 def test_text_is_an_aligned_listing(series_dir: Path, capsys: pytest.CaptureFixture[str]) -> None:

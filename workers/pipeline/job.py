@@ -193,7 +193,7 @@ def _write(
 
 def _notes(*, mode: AdaptMode | None, series: PetSeries) -> list[str]:
     """The remarks result.json, the SR and the report page show: approximations made and what could not be done."""
-    notes = [SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else []
+    notes = [*series.radionuclide.notes, *([SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else [])]
     if series.volume.suv.factor is None:
         notes.append(f"No SUV: {series.volume.suv.reason}.")
     return notes

@@ -3,8 +3,9 @@
 
 ``POST`` answers 202 Accepted with ``Location: /v1/jobs/{id}`` when it queued the job (new, or a failed one
 retried), 200 with the same ``Location`` when that job exists already (same series, splits and options); 404
-when the series is not stored, 400 for a body that does not validate. The job's state is in the manifest; the
-client polls ``GET /v1/jobs/{id}``.
+when the series is not stored, 400 for a body that does not validate, 422 when petiq will not process the series
+(its radionuclide is not a positron emitter: :mod:`service.jobs.radionuclide`; nothing is queued). The job's state
+is in the manifest; the client polls ``GET /v1/jobs/{id}``.
 
 ``POST /v1/jobs/{id}/deliver`` forwards a succeeded job's result again (to the destination in the body, or the
 job's): 202 with the manifest, its delivery ``pending``; 409 when the job has not succeeded. A destination's
@@ -23,6 +24,7 @@ from service.jobs.create import new_job, submit
 from service.jobs.forwarding import redeliver, save_auth
 from service.jobs.models import ForwardRequest, JobCreate, JobPublic
 from service.jobs.queue import JobQueue
+from service.jobs.radionuclide import radionuclide_refusal
 from service.jobs.store import JobStore
 from service.storage.layout import check_uid
 
@@ -46,7 +48,7 @@ QueueDep = Annotated[JobQueue, Depends(_queue)]
 _CREATED: dict[int | str, dict[str, Any]] = {
     202: {"description": "Job queued; its URL is in Location", "model": JobPublic},
     200: {"description": "The same job exists already; its URL is in Location", "model": JobPublic},
-    **problem_responses(400, 401, 404),
+    **problem_responses(400, 401, 404, 422),
 }
 
 
@@ -56,6 +58,9 @@ def create_job(
 ) -> JobPublic:
     """Queue a job for a stored PT series (with its split pair for N2N adaptation, if any)."""
     job = new_job(layout=layout, request=body, settings=settings)
+    refusal = radionuclide_refusal(layout=layout, study_uid=job.study_uid, series_uid=job.series_uid)
+    if refusal is not None:
+        raise refusal
     if body.forward is not None and body.forward.auth is not None:  # kept before a worker may look for it
         store.job_dir(job.id).mkdir(parents=True, exist_ok=True)
         save_auth(store=store, job_id=job.id, auth=body.forward.auth)
