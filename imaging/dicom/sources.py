@@ -8,18 +8,17 @@ media directory is skipped too: it indexes files, it is not an image.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from imaging.errors import InputError, NotDicomError
+from imaging.dicom.bounded import read_bounded
+from imaging.errors import InputError, NotDicomError, PetiqError
 
 __all__ = ["SeriesSource", "SourceFile", "list_dicom_files", "read_dataset", "read_source_files"]
 
@@ -61,11 +60,16 @@ def list_dicom_files(*, directory: Path) -> list[Path]:
 
 
 def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
-    """Parse one DICOM file (bytes or path); raises NotDicomError naming ``name`` when it is not DICOM or corrupt."""
+    """Parse one DICOM file (bytes or path) in bounded memory (:mod:`imaging.dicom.bounded`).
+
+    Raises:
+        NotDicomError: naming ``name``, when it is not DICOM or is corrupt.
+        UnsupportedError: ``check="limits"``, a Deflated dataset that inflates past its bounds.
+    """
     try:
-        if isinstance(data, Path):
-            return pydicom.dcmread(data)
-        return pydicom.dcmread(io.BytesIO(data))
+        return read_bounded(data=data, name=name)
+    except PetiqError:
+        raise
     except InvalidDicomError as error:
         raise NotDicomError(f"File {name} is not DICOM (no 'DICM' prefix).", check="not_dicom", path=name) from error
     except OSError as error:
