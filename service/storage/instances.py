@@ -33,6 +33,7 @@ from pydicom.uid import (
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
     JPEG2000Lossless,
+    JPEGLossless,
     JPEGLosslessSV1,
     JPEGLSLossless,
     PositronEmissionTomographyImageStorage,
@@ -65,6 +66,7 @@ STORABLE_TRANSFER_SYNTAXES = frozenset(
         RLELossless,
         JPEGLSLossless,
         JPEG2000Lossless,
+        JPEGLossless,
         JPEGLosslessSV1,
     }
 )
