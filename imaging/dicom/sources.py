@@ -82,8 +82,29 @@ def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
         ) from error
 
 
+def drop_unreadable(*, dataset: Dataset, name: str) -> None:
+    """Convert every element of ``dataset`` (sequences included) now, deleting those whose value cannot be
+    converted (an unknown VR, a damaged value): tolerant reading keeps the file, and a required attribute so
+    lost is reported by the check that needs it. pydicom's warnings are left to propagate."""
+    for tag in list(dataset.keys()):
+        try:
+            element = dataset[tag]
+        except Warning:
+            raise
+        except Exception as error:  # whatever pydicom raises converting a damaged raw element
+            _log.warning("%s: dropping unreadable element %s: %s", name, tag, error)
+            del dataset[tag]
+            continue
+        if element.VR == "SQ" and isinstance(element.value, Sequence):
+            for item in element.value:
+                drop_unreadable(dataset=item, name=name)
+
+
 def _read_items(items: Sequence[tuple[str, Path | bytes]]) -> tuple[SourceFile, ...]:
-    return tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
+    files = tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
+    for file in files:
+        drop_unreadable(dataset=file.dataset, name=file.name)
+    return files
 
 
 def _source_items(source: SeriesSource) -> list[tuple[str, Path | bytes]]:

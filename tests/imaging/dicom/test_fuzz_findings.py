@@ -24,3 +24,13 @@ def test_rle_segment_overrunning_its_frame_is_a_series_error() -> None:
     with pytest.raises(SeriesError) as caught:
         read_pet_series(source=[to_bytes(dataset)])
     assert caught.value.check == "pixel_data"
+
+
+def test_element_with_unknown_vr_is_dropped_not_a_crash() -> None:
+    """An unknown VR (here 'DR') in RadionuclideTotalDose raised NotImplementedError from the SUV stage."""
+    series = make_pet_series(rng=np.random.default_rng(2), shape=(3, 8, 8))
+    blobs = [to_bytes(ds).replace(b"\x18\x00\x74\x10DS", b"\x18\x00\x74\x10DR") for ds in series.datasets]
+    assert all(b"\x74\x10DR" in blob for blob in blobs)
+    read = read_pet_series(source=blobs)
+    assert np.array_equal(read.volume.voxels, series.truth)
+    assert read.volume.suv.factor is None
