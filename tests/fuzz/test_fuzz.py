@@ -13,7 +13,7 @@ import pytest
 from tests.fuzz.seeds import write_seeds
 from tests.workers.processes import ROOT
 
-SECONDS = 25
+SECONDS = 20
 ARTIFACTS = Path(tempfile.gettempdir()) / "petiq-fuzz-artifacts"
 """Where a finding is written (kept after the test, unlike tmp_path, to reproduce it)."""
 
