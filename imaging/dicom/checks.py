@@ -1,8 +1,9 @@
 """Validation of a PET series' headers: each check raises an InputError naming itself (``check=``) and the UID.
 
 Check names: ``single_series``, ``series_uid``, ``modality``, ``sop_class``, ``pixel_data``, ``transfer_syntax``,
-``consistent_grid``, ``consistent_units``, ``consistent_radionuclide``, ``consistent_decay_correction``,
-``attribute`` (a required attribute missing or malformed).
+``limits`` (an image beyond :mod:`imaging.dicom.limits`), ``consistent_grid``, ``consistent_units``,
+``consistent_radionuclide``, ``consistent_decay_correction``, ``attribute`` (a required attribute missing or
+malformed), ``duplicate_instance``.
 
 The consistency checks compare raw header values and never raise on a missing or empty attribute of their own:
 Units (0054,1001) must be the same on every slice, an absent or empty Units counting as a value of its own (absent
@@ -21,8 +22,9 @@ from pathlib import PurePath
 
 from pydicom.dataset import Dataset
 from pydicom.pixels.decoders.base import get_decoder
-from pydicom.uid import UID
+from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
+from imaging.dicom.limits import check_encapsulated_size, image_bytes
 from imaging.dicom.sources import SourceFile
 from imaging.errors import MixedSeriesError, SeriesError, UnsupportedError
 
@@ -38,6 +40,7 @@ __all__ = [
     "check_pixel_data",
     "check_sop_class",
     "float_values",
+    "is_decodable",
     "single_series",
 ]
 
@@ -139,7 +142,7 @@ def check_pixel_data(*, files: Sequence[SourceFile], uid: str) -> None:
                 uid=uid,
                 path=file.name,
             )
-        if syntax.is_compressed and not get_decoder(syntax).is_available:
+        if syntax.is_compressed and not is_decodable(syntax=syntax):
             raise UnsupportedError(
                 f"Transfer syntax {syntax.name} ({syntax}) of {file.name} is not supported: "
                 "no decoder for it is installed.",
@@ -147,6 +150,28 @@ def check_pixel_data(*, files: Sequence[SourceFile], uid: str) -> None:
                 uid=uid,
                 path=file.name,
             )
+        _check_size(file=file, uid=uid, syntax=syntax)
+
+
+def is_decodable(*, syntax: UID) -> bool:
+    """Whether petiq can read pixel data in ``syntax``: native, Deflated, or compressed with a decoder installed."""
+    if not syntax.is_compressed:
+        return True
+    if syntax == DeflatedExplicitVRLittleEndian:
+        return True
+    try:
+        return bool(get_decoder(syntax).is_available)
+    except NotImplementedError:
+        return False
+
+
+def _check_size(*, file: SourceFile, uid: str, syntax: UID) -> None:
+    """The image is within :mod:`imaging.dicom.limits`, and encapsulated Pixel Data not absurdly larger."""
+    if syntax.is_encapsulated:
+        encapsulated = len(file.dataset.PixelData)
+        check_encapsulated_size(dataset=file.dataset, encapsulated=encapsulated, name=file.name, uid=uid)
+    else:
+        image_bytes(dataset=file.dataset, name=file.name, uid=uid)
 
 
 def _transfer_syntax(dataset: Dataset) -> UID | None:

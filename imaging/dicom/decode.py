@@ -19,6 +19,9 @@ from imaging.errors import NotDicomError, SeriesError
 __all__ = ["decode_slice", "decode_volume", "rescale"]
 
 Float32Array = npt.NDArray[np.float32]
+_NOT_DECODER_FAILURES = (KeyboardInterrupt, SystemExit, GeneratorExit, MemoryError)
+"""Let through; anything else a decoder raises is damaged data, including the ``pyo3_runtime.PanicException``
+(a BaseException) of the Rust decoders (pylibjpeg-rle panics on some malformed RLE segments)."""
 
 
 def rescale(*, stored: npt.NDArray[np.generic], slope: float, intercept: float) -> npt.NDArray[np.float64]:
@@ -53,7 +56,9 @@ def _stored_values(*, file: SourceFile, uid: str) -> npt.NDArray[np.generic]:
         _check_length(file=file, uid=uid, rows=rows, columns=columns)
     try:
         stored: npt.NDArray[np.generic] = dataset.pixel_array
-    except Exception as error:  # a decoder's failure on damaged data, whatever pydicom or its plugin raises
+    except _NOT_DECODER_FAILURES:
+        raise
+    except BaseException as error:  # a decoder's failure on damaged data, whatever pydicom or its plugin raises
         raise SeriesError(
             f"PixelData of {file.name} ({syntax.name}) cannot be decoded: {error}.",
             check="pixel_data",

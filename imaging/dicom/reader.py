@@ -18,6 +18,7 @@ modality            SeriesError          Modality is not PT
 sop_class           UnsupportedError     Enhanced / Legacy Converted Enhanced PET (SeriesError: any other class)
 pixel_data          SeriesError          no PixelData, or data a decoder rejects
 transfer_syntax     UnsupportedError     a compressed syntax with no decoder installed
+limits              UnsupportedError     Rows/Columns/image bytes, a Deflated stream or encapsulated data too large
 consistent_grid     SeriesError          Rows, Columns, PixelSpacing or ImageOrientationPatient differ
 attribute           SeriesError          a required attribute missing or malformed (e.g. StudyInstanceUID,
                                          SOPInstanceUID, PixelSpacing, ImagePositionPatient, RescaleSlope)

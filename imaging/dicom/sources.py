@@ -8,18 +8,17 @@ media directory is skipped too: it indexes files, it is not an image.
 
 from __future__ import annotations
 
-import io
 import logging
 import os
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-import pydicom
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 
-from imaging.errors import InputError, NotDicomError
+from imaging.dicom.bounded import read_bounded
+from imaging.errors import InputError, NotDicomError, PetiqError
 
 __all__ = ["SeriesSource", "SourceFile", "list_dicom_files", "read_dataset", "read_source_files"]
 
@@ -61,11 +60,16 @@ def list_dicom_files(*, directory: Path) -> list[Path]:
 
 
 def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
-    """Parse one DICOM file (bytes or path); raises NotDicomError naming ``name`` when it is not DICOM or corrupt."""
+    """Parse one DICOM file (bytes or path) in bounded memory (:mod:`imaging.dicom.bounded`).
+
+    Raises:
+        NotDicomError: naming ``name``, when it is not DICOM or is corrupt.
+        UnsupportedError: ``check="limits"``, a Deflated dataset that inflates past its bounds.
+    """
     try:
-        if isinstance(data, Path):
-            return pydicom.dcmread(data)
-        return pydicom.dcmread(io.BytesIO(data))
+        return read_bounded(data=data, name=name)
+    except PetiqError:
+        raise
     except InvalidDicomError as error:
         raise NotDicomError(f"File {name} is not DICOM (no 'DICM' prefix).", check="not_dicom", path=name) from error
     except OSError as error:
@@ -78,8 +82,29 @@ def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
         ) from error
 
 
+def drop_unreadable(*, dataset: Dataset, name: str) -> None:
+    """Convert every element of ``dataset`` (sequences included) now, deleting those whose value cannot be
+    converted (an unknown VR, a damaged value): tolerant reading keeps the file, and a required attribute so
+    lost is reported by the check that needs it. pydicom's warnings are left to propagate."""
+    for tag in list(dataset.keys()):
+        try:
+            element = dataset[tag]
+        except Warning:
+            raise
+        except Exception as error:  # whatever pydicom raises converting a damaged raw element
+            _log.warning("%s: dropping unreadable element %s: %s", name, tag, error)
+            del dataset[tag]
+            continue
+        if element.VR == "SQ" and isinstance(element.value, Sequence):
+            for item in element.value:
+                drop_unreadable(dataset=item, name=name)
+
+
 def _read_items(items: Sequence[tuple[str, Path | bytes]]) -> tuple[SourceFile, ...]:
-    return tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
+    files = tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
+    for file in files:
+        drop_unreadable(dataset=file.dataset, name=file.name)
+    return files
 
 
 def _source_items(source: SeriesSource) -> list[tuple[str, Path | bytes]]:

@@ -1,7 +1,8 @@
 """WADO-RS response body: stored instances as ``multipart/related; type="application/dicom"``, generated lazily.
 
 Files already in the transfer syntax asked for are sent from disk in chunks as stored (byte-for-byte); others are
-re-encoded one instance at a time (Implicit ⇄ Explicit VR Little Endian: the pixel bytes do not change).
+re-encoded one instance at a time (Implicit ⇄ Explicit VR Little Endian: the pixel bytes do not change; a
+Deflated or losslessly compressed file is decoded, bounded as when it was stored, into native Pixel Data).
 """
 
 from __future__ import annotations
@@ -10,9 +11,10 @@ import io
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-from pydicom import dcmread, dcmwrite
+from pydicom import dcmwrite
 from pydicom.uid import UID
 
+from imaging.dicom.bounded import read_bounded
 from service.dicomweb.media import DICOM
 from service.storage.models import InstanceRecord
 
@@ -23,7 +25,9 @@ _CHUNK_BYTES = 1 << 20
 
 def transcode(*, path: Path, transfer_syntax: str) -> bytes:
     """The DICOM file at ``path`` re-encoded in ``transfer_syntax`` (an uncompressed little endian syntax)."""
-    dataset = dcmread(path)
+    dataset = read_bounded(data=path, name=path.name)
+    if UID(str(dataset.file_meta.TransferSyntaxUID)).is_encapsulated:
+        dataset.decompress(generate_instance_uid=False)
     dataset.file_meta.TransferSyntaxUID = UID(transfer_syntax)
     buffer = io.BytesIO()
     dcmwrite(buffer, dataset, enforce_file_format=True)

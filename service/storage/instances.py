@@ -1,8 +1,10 @@
 """Read one received file and validate what the storage needs before keeping it.
 
 Accepted from STOW-RS (:data:`STOW_SOP_CLASSES`): PET Image Storage (1.2.840.10008.5.1.4.1.1.128) with Modality
-PT, Implicit or Explicit VR Little Endian, the identifying UIDs, the image plane (position, orientation, spacing,
-rows, columns) and complete native Pixel Data. Every refusal is an :class:`InstanceRejectedError` carrying its
+PT, a lossless transfer syntax petiq decodes (:data:`STORABLE_TRANSFER_SYNTAXES`), the identifying UIDs, the image
+plane (position, orientation, spacing, rows, columns) and complete Pixel Data within :mod:`imaging.dicom.limits`
+(a Deflated file is inflated in bounded memory; an over-limit image fails with 0xA700, out of resources).
+Every refusal is an :class:`InstanceRejectedError` carrying its
 PS3.18 Failure Reason; any other SOP Class is refused with 0x0122 (SOP Class not supported).
 
 The worker storing a job's output also passes :data:`JOB_OUTPUT_SOP_CLASSES`, which adds petiq's own scores SR:
@@ -21,17 +23,28 @@ import os
 from collections.abc import Sequence
 from pathlib import Path
 
-from pydicom import dcmread, dcmwrite
+from pydicom import dcmwrite
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
 from pydicom.uid import (
+    UID,
     Comprehensive3DSRStorage,
+    DeflatedExplicitVRLittleEndian,
     ExplicitVRLittleEndian,
     ImplicitVRLittleEndian,
+    JPEG2000Lossless,
+    JPEGLossless,
+    JPEGLosslessSV1,
+    JPEGLSLossless,
     PositronEmissionTomographyImageStorage,
+    RLELossless,
 )
 
 from imaging.atomic import write_atomic
+from imaging.dicom.bounded import read_bounded
+from imaging.dicom.checks import is_decodable
+from imaging.dicom.limits import check_encapsulated_size, image_bytes
+from imaging.errors import NotDicomError, PetiqError, SeriesError, UnsupportedError
 from service.errors import InstanceRejectedError
 from service.storage.layout import is_uid
 from service.storage.models import InstanceHeader, InstanceRecord, SeriesAttributes, StudyAttributes
@@ -45,7 +58,20 @@ __all__ = [
     "read_instance",
 ]
 
-STORABLE_TRANSFER_SYNTAXES = frozenset({ImplicitVRLittleEndian, ExplicitVRLittleEndian})
+STORABLE_TRANSFER_SYNTAXES = frozenset(
+    {
+        ImplicitVRLittleEndian,
+        ExplicitVRLittleEndian,
+        DeflatedExplicitVRLittleEndian,
+        RLELossless,
+        JPEGLSLossless,
+        JPEG2000Lossless,
+        JPEGLossless,
+        JPEGLosslessSV1,
+    }
+)
+"""The lossless syntaxes stored (a compressed one only while a decoder for it is installed): lossy compression
+would change the activity values petiq quantifies."""
 STOW_SOP_CLASSES = frozenset({str(PositronEmissionTomographyImageStorage)})
 """What STOW-RS stores: PET Image Storage only."""
 JOB_OUTPUT_SOP_CLASSES = frozenset({*STOW_SOP_CLASSES, str(Comprehensive3DSRStorage)})
@@ -53,6 +79,7 @@ JOB_OUTPUT_SOP_CLASSES = frozenset({*STOW_SOP_CLASSES, str(Comprehensive3DSRStor
 _MODALITIES = {str(PositronEmissionTomographyImageStorage): "PT", str(Comprehensive3DSRStorage): "SR"}
 _DEFER_BYTES = 1024  # pixel data and other large values stay on disk while the header is checked
 _PREAMBLE_BYTES = 128
+_PART = "the part"
 _READ_ERRORS = (InvalidDicomError, EOFError, ValueError, KeyError, TypeError, AttributeError, OSError)
 
 
@@ -65,8 +92,8 @@ def normalise_part10(*, path: Path) -> bool:
     if head[_PREAMBLE_BYTES:] == b"DICM" or not head.startswith(b"\x02\x00"):
         return False
     try:
-        dataset = dcmread(path, force=True)
-    except _READ_ERRORS:
+        dataset = read_bounded(data=path, name=_PART, force=True)
+    except (*_READ_ERRORS, PetiqError):
         return False
     if "TransferSyntaxUID" not in dataset.file_meta:
         return False
@@ -97,7 +124,11 @@ def _reject(message: str, reason: FailureReason, check: str, ds: Dataset | None 
 
 def _read(path: Path) -> Dataset:
     try:
-        return dcmread(path, defer_size=_DEFER_BYTES)
+        return read_bounded(data=path, name=_PART, defer_size=_DEFER_BYTES)
+    except UnsupportedError as error:
+        raise _reject(error.message, FailureReason.OUT_OF_RESOURCES, error.check or "limits") from error
+    except NotDicomError as error:
+        raise _reject(error.message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
     except InvalidDicomError as error:
         message = "The part is not a DICOM PS3.10 file (no 'DICM' prefix and File Meta Information)."
         raise _reject(message, FailureReason.CANNOT_UNDERSTAND, "dicom") from error
@@ -123,10 +154,17 @@ def _check_identity(ds: Dataset, sop_classes: frozenset[str]) -> None:
     if meta_uid is not None and str(meta_uid) != str(ds.SOPInstanceUID):
         message = "MediaStorageSOPInstanceUID should equal SOPInstanceUID."
         raise _reject(message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "attribute", ds)
-    syntax = ds.file_meta.get("TransferSyntaxUID")
-    if syntax not in STORABLE_TRANSFER_SYNTAXES:
-        message = f"Transfer syntax {syntax} is not stored: send Implicit or Explicit VR Little Endian."
-        raise _reject(message, FailureReason.TRANSFER_SYNTAX_NOT_SUPPORTED, "transfer_syntax", ds)
+    _check_transfer_syntax(ds)
+
+
+def _check_transfer_syntax(ds: Dataset) -> None:
+    syntax = UID(str(ds.file_meta.get("TransferSyntaxUID", "")))
+    if syntax in STORABLE_TRANSFER_SYNTAXES and is_decodable(syntax=syntax):
+        return
+    named = f"{syntax.name} ({syntax})" if syntax.is_transfer_syntax else repr(str(syntax))
+    why = "no decoder for it is installed" if syntax in STORABLE_TRANSFER_SYNTAXES else "it is not a lossless syntax"
+    message = f"Transfer syntax {named} is not stored: {why}; send Explicit VR Little Endian."
+    raise _reject(message, FailureReason.TRANSFER_SYNTAX_NOT_SUPPORTED, "transfer_syntax", ds)
 
 
 def _numbers(ds: Dataset, keyword: str, count: int) -> tuple[float, ...]:
@@ -142,17 +180,30 @@ def _numbers(ds: Dataset, keyword: str, count: int) -> tuple[float, ...]:
     return numbers
 
 
+def _image_bytes(ds: Dataset, element_length: int, encapsulated: bool) -> int:
+    """The decoded image's bytes, once it and its encapsulated data (``element_length``) are within the limits."""
+    try:
+        if encapsulated:
+            check_encapsulated_size(dataset=ds, encapsulated=element_length, name=_PART)
+        return image_bytes(dataset=ds, name=_PART)
+    except UnsupportedError as error:
+        raise _reject(error.message, FailureReason.OUT_OF_RESOURCES, error.check or "limits", ds) from error
+    except SeriesError as error:
+        raise _reject(error.message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "attribute", ds) from error
+
+
 def _check_pixels(ds: Dataset, path: Path) -> None:
     element = ds.get_item("PixelData") if "PixelData" in ds else None
-    rows, columns = int(ds.get("Rows") or 0), int(ds.get("Columns") or 0)
-    frames = int(ds.get("NumberOfFrames") or 1)
-    expected = rows * columns * frames * int(ds.get("SamplesPerPixel") or 1) * (int(ds.get("BitsAllocated") or 0) // 8)
-    length = getattr(element, "length", None) if element is not None else None
+    value = None if element is None else element.value
+    deferred = element is not None and value is None
+    length = getattr(element, "length", None) if deferred else None if value is None else len(value)
+    encapsulated = UID(str(ds.file_meta.TransferSyntaxUID)).is_encapsulated
+    expected = _image_bytes(ds, length or 0, encapsulated)
     tell = getattr(element, "value_tell", None)
-    if length is None and element is not None and element.value is not None:
-        length = len(element.value)
-    truncated = tell is not None and length is not None and tell + length > os.path.getsize(path)
-    if element is None or expected == 0 or length is None or length < expected or truncated:
+    truncated = deferred and tell is not None and length is not None and tell + length > os.path.getsize(path)
+    short = length is None or (not encapsulated and length < expected)
+    if element is None or expected == 0 or short or truncated:
+        rows, columns = ds.get("Rows"), ds.get("Columns")
         message = f"Pixel Data should hold {expected} bytes for {rows}x{columns}, got {length} (missing or truncated)."
         raise _reject(message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "pixel_data", ds)
 

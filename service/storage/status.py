@@ -33,7 +33,9 @@ class FailureReason(enum.IntEnum):
     SOP_CLASS_NOT_SUPPORTED = 0x0122
     """Not a PET Image Storage instance: petiq stores only what it processes (CT, SR, Enhanced PET are refused)."""
     OUT_OF_RESOURCES = 0xA700
-    """The series reached ``max_instances_per_series`` while this request was being stored."""
+    """The series reached ``max_instances_per_series`` while this request was being stored, or the instance is
+    beyond petiq's size limits (:mod:`imaging.dicom.limits`: Rows, Columns, image bytes, a Deflated stream that
+    inflates too far, encapsulated data far larger than its image)."""
     DATASET_DOES_NOT_MATCH_SOP_CLASS = 0xA900
     """A required attribute is missing or malformed (UIDs, Modality, geometry, Pixel Data)."""
     STUDY_UID_MISMATCH = 0xA901
@@ -41,4 +43,4 @@ class FailureReason(enum.IntEnum):
     CANNOT_UNDERSTAND = 0xC000
     """The part is not a DICOM PS3.10 file (or is truncated)."""
     TRANSFER_SYNTAX_NOT_SUPPORTED = 0xC122
-    """Stored transfer syntax other than Implicit or Explicit VR Little Endian."""
+    """A transfer syntax that is lossy, or that no installed decoder handles (``STORABLE_TRANSFER_SYNTAXES``)."""

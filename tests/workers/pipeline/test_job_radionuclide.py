@@ -36,7 +36,8 @@ def test_no_radionuclide_information_is_processed_with_a_note(
     series = _relabelled(small_series_dir, tmp_path / "bare", code=None, name=None, drug_code=None, half_life=None)
     assert _notes(series, tmp_path / "out", identity_bundle_info) == [
         "The radionuclide could not be identified (RadiopharmaceuticalInformationSequence gives no radionuclide "
-        "code, name or half-life): processed as PET from a positron emitter, unchecked."
+        "code, name or half-life): processed as PET from a positron emitter, unchecked.",
+        "No SUV: RadionuclideHalfLife is missing or not positive (None).",  # the decay needs it
     ]
 
 
