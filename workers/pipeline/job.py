@@ -33,7 +33,7 @@ from workers.pipeline.load import load_series
 from workers.pipeline.qc import quality_control
 from workers.pipeline.report_sr import new_sr_uid, write_scores_sr
 from workers.pipeline.result import STAGES, JobRecord, result_document
-from workers.pipeline.score import open_scorer, score_pair
+from workers.pipeline.score import PairScores, open_scorer, score_pair
 from workers.pipeline.settings import resolve_scorer_dir
 from workers.pipeline.write import (
     DENOISED_DIR,
@@ -145,10 +145,10 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
         with clock.stage("qc"):
             qc = quality_control(before=series.volume, after=denoised, scale=scale, body=output.body)
             qc["activity_factor"] = round(output.activity_factor, 6)
-        scores_in = scores_out = None
+        scores = PairScores(scores_in=None, scores_out=None)
         if scorer is not None:
             with clock.stage("score"):
-                scores_in, scores_out = score_pair(scorer=scorer, before=series.volume, after=denoised, scale=scale)
+                scores = score_pair(scorer=scorer, before=series.volume, after=denoised, scale=scale)
         record = JobRecord(
             input_series_uid=series.volume.uids.series_uid,
             n_slices=series.volume.shape[0],
@@ -158,11 +158,11 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             ensemble=request.ensemble,
             qc=qc,
             timings_s=clock.timings,  # read when the document is made: final after the write stage
-            notes=_notes(mode=mode, series=series),
+            notes=_notes(mode=mode, series=series, scores=scores),
             adaptation=adaptation,
             sr_uid=new_sr_uid(),
-            scores_in=scores_in,
-            scores_out=scores_out,
+            scores_in=scores.scores_in,
+            scores_out=scores.scores_out,
             scorer=scorer.info.provenance() if scorer is not None else None,
         )
         return _write(request=request, series=series, denoised=denoised, record=record, clock=clock)
@@ -191,11 +191,13 @@ def _write(
     return result
 
 
-def _notes(*, mode: AdaptMode | None, series: PetSeries) -> list[str]:
+def _notes(*, mode: AdaptMode | None, series: PetSeries, scores: PairScores) -> list[str]:
     """The remarks result.json, the SR and the report page show: approximations made and what could not be done."""
     notes = [*series.radionuclide.notes, *([SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else [])]
     if series.volume.suv.factor is None:
         notes.append(f"No SUV: {series.volume.suv.reason}.")
+    if scores.note is not None:
+        notes.append(scores.note)
     return notes
 
 

@@ -3,7 +3,7 @@
 Document
     TID 1500 "Imaging Measurement Report" (procedure: PET), device observer petiq (TID 1002/1004), and in
     "Imaging Measurements" up to three TID 1501 groups (:mod:`imaging.dicom.sr.content`): the input series'
-    scores, the denoised series' scores (each only when scored) and the QC group (always).
+    scores, the denoised series' scores (each only when scored) and the QC group (always, with the job's notes).
 
 Header
     Patient and study from the first source instance, each Type 2 attribute empty where the source has none or
@@ -38,7 +38,7 @@ from imaging.dicom.sr.codes import (
 )
 from imaging.dicom.sr.content import observation_context, qc_group, score_group
 from imaging.dicom.sr.header import evidence_header
-from imaging.dicom.sr.inputs import parse_qc, parse_scorer, parse_scores, section
+from imaging.dicom.sr.inputs import parse_notes, parse_qc, parse_scorer, parse_scores, section
 from imaging.errors import InputError
 
 __all__ = ["COMPREHENSIVE_3D_SR", "SERIES_DESCRIPTION", "build_scores_sr"]
@@ -124,7 +124,8 @@ def _groups(
             groups.append(score_group(label=label, scores=scores, images=images, scorer=scorer))
     keys = tuple(measure.key for measure in QC_MEASURES)
     qc = parse_qc(value=section(parent=result, key="qc", name="result"), name="result['qc']", keys=keys)
-    groups.append(qc_group(label=QC_GROUP, qc=qc, images=[*sources, *derived], algorithm=algorithm))
+    notes = parse_notes(value=result.get("notes"), name="result['notes']")
+    groups.append(qc_group(label=QC_GROUP, qc=qc, images=[*sources, *derived], algorithm=algorithm, notes=notes))
     return groups
 
 

@@ -12,7 +12,9 @@ Score group (one per scored series), TID 1501 "Measurement and Qualitative Evalu
 QC group
     Tracking Identifier :data:`~imaging.dicom.sr.codes.QC_GROUP`; Algorithm Identification of the denoiser whose
     output the QC measures; IMAGE items for every instance of both series; a NUM per non-null QC number
-    (:data:`~imaging.dicom.sr.codes.QC_MEASURES`).
+    (:data:`~imaging.dicom.sr.codes.QC_MEASURES`); a TEXT item "Comment" (DCM 121106, TID 1501 free-text
+    qualitative evaluation) per note of the job (result.json ``notes``: approximations made, what could not be done,
+    e.g. no SUV or no scores, and why).
 
 Pure functions from typed values to highdicom content; no I/O.
 """
@@ -133,17 +135,30 @@ def score_group(
 
 
 def qc_group(
-    *, label: str, qc: Mapping[str, float], images: Sequence[Dataset], algorithm: AlgorithmIdentity
+    *,
+    label: str,
+    qc: Mapping[str, float],
+    images: Sequence[Dataset],
+    algorithm: AlgorithmIdentity,
+    notes: Sequence[str] = (),
 ) -> hd.sr.MeasurementsAndQualitativeEvaluations:
-    """The TID 1501 QC group: a NUM per entry of ``qc`` (keys of ``QC_MEASURES``, values as in result.json)."""
+    """The TID 1501 QC group: a NUM per entry of ``qc`` (keys of ``QC_MEASURES``, values as in result.json) and a
+    TEXT "Comment" per entry of ``notes``."""
     measurements = [
         hd.sr.Measurement(name=measure.code, value=qc[measure.key] * measure.factor, unit=measure.unit)
         for measure in QC_MEASURES
         if measure.key in qc
     ]
-    return hd.sr.MeasurementsAndQualitativeEvaluations(
+    group = hd.sr.MeasurementsAndQualitativeEvaluations(
         tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=label),
         algorithm_id=denoiser_identification(algorithm=algorithm),
         measurements=measurements,
         source_images=_source_images(images),
     )
+    group[0].ContentSequence.extend(
+        hd.sr.TextContentItem(
+            name=codes.DCM.Comment, value=note, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS
+        )
+        for note in notes
+    )
+    return group

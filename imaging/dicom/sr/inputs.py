@@ -14,7 +14,16 @@ from typing import Any
 from imaging.dicom.sr.codes import ScoreName
 from imaging.errors import InputError
 
-__all__ = ["SCORE_RANGE", "ScorerIdentity", "SeriesScores", "parse_qc", "parse_scorer", "parse_scores", "section"]
+__all__ = [
+    "SCORE_RANGE",
+    "ScorerIdentity",
+    "SeriesScores",
+    "parse_notes",
+    "parse_qc",
+    "parse_scorer",
+    "parse_scores",
+    "section",
+]
 
 SCORE_RANGE = (0.0, 3.0)
 """Inclusive range of every rating (0 unacceptable ... 3 good/excellent)."""
@@ -127,3 +136,12 @@ def parse_qc(*, value: object, name: str, keys: tuple[str, ...]) -> dict[str, fl
         if item is not None:
             found[key] = _number(item, name=f"{name}['{key}']")
     return found
+
+
+def parse_notes(*, value: object, name: str) -> tuple[str, ...]:
+    """The ``notes`` of the result: a list of non-empty strings; absent or null is no note."""
+    if value is None:
+        return ()
+    if not isinstance(value, list | tuple):
+        raise _error(name, "a list of strings or null", value)
+    return tuple(_text(item, name=f"{name}[{index}]") for index, item in enumerate(value))

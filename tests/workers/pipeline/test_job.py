@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
 import pytest
+from pydicom.sr.codedict import codes
 
 from imaging.dicom.reader import read_pet_series
 from imaging.dicom.sr.codes import INPUT_GROUP, OUTPUT_GROUP, QC_GROUP, QC_MEASURES
@@ -226,3 +228,31 @@ def test_bad_weights_are_input_errors(small_series_dir: Path, tmp_path: Path) ->
     with pytest.raises(InputError, match="incomplete or unreadable"):
         run_process(request=request)
     assert not (tmp_path / "out").exists()
+
+
+def test_a_volume_the_scorer_cannot_sample_keeps_its_denoised_series(
+    small_series_dir: Path, random_bundle_info: BundleInfo, random_scorer_info: ScorerInfo, tmp_path: Path
+) -> None:
+    """Four 48 x 48 slices have no coronal patch above the threshold: no scores, the reason, everything else."""
+    series = tmp_path / "crop"
+    series.mkdir()
+    for path in sorted(small_series_dir.glob("*.dcm"))[4:8]:
+        shutil.copy(path, series)
+    request = ProcessRequest(
+        input_dir=series,
+        out_dir=tmp_path / "o",
+        weights_dir=random_bundle_info.directory,
+        scorer_dir=random_scorer_info.directory,
+    )
+    result = run_process(request=request)
+    assert result["input"]["scores"] is None and result["output"]["scores"] is None
+    (note,) = result["notes"]
+    assert note.startswith("No quality scores: the scorer could not sample this 4 × 48 × 48 (z, y, x) volume")
+    assert "coronal patch" in note
+    assert read_pet_series(source=tmp_path / "o" / DENOISED_DIR).volume.shape == (4, 48, 48)
+    document = read_sr(tmp_path / "o" / SR_NAME)
+    report = document.content
+    labels = [group.tracking_identifier for group in report.get_image_measurement_groups()]
+    assert labels == [QC_GROUP]
+    assert text_value(group_of(document, label=QC_GROUP), code=codes.DCM.Comment) == note
+    assert result["provenance"]["scorer"] == random_scorer_info.provenance()
