@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import json
+import shutil
 from pathlib import Path
 from typing import Any
 
@@ -244,3 +245,48 @@ def test_real_ge_derived_adds_no_dciodvfy_error(real_ge_dir: Path, real_ge_out: 
 @requires_dciodvfy
 def test_real_ge_scores_sr_has_no_dciodvfy_error(real_ge_out: Path) -> None:
     assert dciodvfy_errors(real_ge_out / SR_NAME) == set()
+
+
+def test_the_adapted_model_inside_out_is_part_of_the_output(
+    series_dir: Path, bundles: dict[str, BundleInfo], tmp_path: Path
+) -> None:
+    out = tmp_path / "out"
+    saved = out / "models" / "adapted.pt"
+    extra = ("--adapt", "single", "--adapt-steps", "2", "--save-adapted-model", str(saved), "--no-score")
+    assert _process(series_dir, out, bundles["random"].directory, *extra) == 0
+    assert saved.is_file() and (out / "result.json").is_file()
+    assert sorted(path.name for path in tmp_path.iterdir()) == ["out"]  # no staging folder left beside it
+
+
+@pytest.mark.parametrize(
+    ("where", "adapt", "says"),
+    [
+        ("out/result.json", "single", "petiq writes it"),
+        ("out/denoised/x.pt", "single", "petiq writes it"),
+        ("out", "single", "not the output folder itself"),
+        ("exists.pt", "single", "it exists"),
+        ("series/adapted.pt", "single", "input folder"),
+        ("a-file/adapted.pt", "single", "is a file"),
+        ("adapted.pt", "off", "needs an adaptation"),
+    ],
+)
+def test_a_conflicting_model_path_is_refused_before_any_work(
+    series_dir: Path,
+    bundles: dict[str, BundleInfo],
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    where: str,
+    adapt: str,
+    says: str,
+) -> None:
+    series = tmp_path / "series"
+    shutil.copytree(series_dir, series)
+    (tmp_path / "exists.pt").write_bytes(b"keep me")
+    (tmp_path / "a-file").write_bytes(b"")
+    out = tmp_path / "out"
+    extra = ("--adapt", adapt, "--save-adapted-model", str(tmp_path / where), "--no-score")
+    assert _process(series, out, bundles["random"].directory, *extra) == 2
+    err = capsys.readouterr().err
+    assert says in err and "save-adapted-model" in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and (tmp_path / "exists.pt").read_bytes() == b"keep me"
+    assert sorted(path.name for path in series.iterdir()) == sorted(path.name for path in series_dir.iterdir())

@@ -21,6 +21,7 @@ from typing import Any
 from imaging.atomic import write_atomic, write_json_atomic
 from imaging.dicom.files import write_series
 from imaging.dicom.reader import PetSeries
+from imaging.errors import OutputError
 from imaging.volume import PetVolume
 from models.adaptation.online import AdaptationSettings
 from models.bundle import STATE_NAME, BundleInfo, load_bundle_info
@@ -30,6 +31,7 @@ from models.iqa.bundle import Scorer
 from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, adapt_denoiser, effective_mode, load_splits
 from workers.pipeline.denoise import denoise, open_denoiser
 from workers.pipeline.load import load_series
+from workers.pipeline.model_output import ModelTarget, model_target
 from workers.pipeline.qc import quality_control
 from workers.pipeline.report_sr import new_sr_uid, write_scores_sr
 from workers.pipeline.result import STAGES, JobRecord, result_document
@@ -61,7 +63,8 @@ class ProcessRequest:
         adapt: per-study adaptation mode (:class:`workers.pipeline.adapt.AdaptMode`).
         split_a, split_b: the two half-count reconstructions for ``n2n-split`` (both or neither).
         adaptation: budget and hyper-parameters of the adaptation.
-        save_adapted_model: where to write the adapted torch state dict (same keys as the shipped one).
+        save_adapted_model: where to write the adapted torch state dict (same keys as the shipped one); inside
+            ``out_dir`` it is part of the all-or-nothing output (:mod:`workers.pipeline.model_output`).
         score: run the quality scorer on the input and the output.
         scorer_dir: the quality scorer's folder (``iqa.json``, ``iqa.pt``); None: ``$PETIQ_SCORER_WEIGHTS``, else
             the shipped scorer.
@@ -112,6 +115,12 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
     """
     check_output_free(out_dir=request.out_dir)
     mode = effective_mode(mode=request.adapt, split_a=request.split_a, split_b=request.split_b)
+    target = model_target(
+        path=request.save_adapted_model,
+        out_dir=request.out_dir,
+        inputs=(request.input_dir, request.split_a, request.split_b),
+        adapts=mode is not None,
+    )
     bundle = load_bundle_info(directory=request.weights_dir)
     scorer = _scorer(request)
     clock = _Clock(progress)
@@ -165,11 +174,17 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             scores_out=scores.scores_out,
             scorer=scorer.info.provenance() if scorer is not None else None,
         )
-        return _write(request=request, series=series, denoised=denoised, record=record, clock=clock)
+        return _write(request=request, series=series, denoised=denoised, record=record, clock=clock, target=target)
 
 
 def _write(
-    *, request: ProcessRequest, series: PetSeries, denoised: PetVolume, record: JobRecord, clock: _Clock
+    *,
+    request: ProcessRequest,
+    series: PetSeries,
+    denoised: PetVolume,
+    record: JobRecord,
+    clock: _Clock,
+    target: ModelTarget | None,
 ) -> dict[str, Any]:
     """Stage ``write``: the derived series, the scores SR and result.json, staged and renamed into place."""
     with staged_output(out_dir=request.out_dir) as staging:
@@ -186,8 +201,10 @@ def _write(
             )
         result = result_document(record=record)
         write_json_atomic(path=staging / RESULT_NAME, value=result)
-        if record.adaptation is not None and request.save_adapted_model is not None:
-            _save_state(bundle=record.bundle, path=request.save_adapted_model)
+        if record.adaptation is not None and target is not None:
+            path = staging / target.inside if target.inside is not None else target.outside
+            assert path is not None  # a target is inside or outside
+            _save_state(bundle=record.bundle, path=path)
     return result
 
 
@@ -209,6 +226,11 @@ def _scorer(request: ProcessRequest) -> Scorer | None:
 
 
 def _save_state(*, bundle: BundleInfo, path: Path) -> None:
-    """Copy the adapted bundle's torch state dict to ``path`` atomically (before the output folder appears)."""
+    """Copy the adapted bundle's torch state dict to ``path`` atomically (before the output folder appears; inside
+    the staged output when the target is in it), creating its folder."""
     state = (bundle.directory / STATE_NAME).read_bytes()
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise OutputError(f"Could not create the folder of {path.name}: {error}.", path=str(path)) from error
     write_atomic(path=Path(path), write=lambda handle: handle.write(state))
