@@ -58,15 +58,20 @@ def _job_items(*, job: JobPublic, generated: datetime) -> list[tuple[object, obj
     ]
 
 
+def _joined(*parts: str) -> str | None:
+    """The non-empty ``parts`` separated by spaces; None (shown as ``—``) when every one is empty."""
+    return " ".join(part for part in parts if part) or None
+
+
 def _header(*, job: JobPublic, header: StudyHeader | None, generated: datetime) -> Markup:
     output_uid = output_series_uid(result=job.result)
     items: list[tuple[object, object]] = []
     if header is not None:
         items += [
-            ("Patient", f"{header.patient_name} ({header.patient_id})"),
-            ("Study", f"{header.study_description} {header.study_date}".strip()),
-            ("Input series description", header.input_description),
-            ("Output series description", header.output_description),
+            ("Patient", _joined(header.patient_name, f"({header.patient_id})" if header.patient_id else "")),
+            ("Study", _joined(header.study_description, header.study_date)),
+            ("Input series description", header.input_description or None),
+            ("Output series description", header.output_description or None),
         ]
     items += [*_job_items(job=job, generated=generated), ("Output series", output_uid)]
     title = tag("h1", "petiq report: PET denoising and image quality")

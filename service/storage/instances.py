@@ -2,7 +2,9 @@
 
 Accepted from STOW-RS (:data:`STOW_SOP_CLASSES`): PET Image Storage (1.2.840.10008.5.1.4.1.1.128) with Modality
 PT, a lossless transfer syntax petiq decodes (:data:`STORABLE_TRANSFER_SYNTAXES`), the identifying UIDs, the image
-plane (position, orientation, spacing, rows, columns) and complete Pixel Data within :mod:`imaging.dicom.limits`
+plane (position, orientation, spacing), the Image Pixel attributes a decoder needs (Rows, Columns, SamplesPerPixel 1,
+a MONOCHROME PhotometricInterpretation, BitsAllocated, BitsStored, PixelRepresentation: without them the values
+cannot be decoded, nor re-encoded for WADO-RS) and complete Pixel Data within :mod:`imaging.dicom.limits`
 (a Deflated file is inflated in bounded memory; an over-limit image fails with 0xA700, out of resources).
 Every refusal is an :class:`InstanceRejectedError` carrying its
 PS3.18 Failure Reason; any other SOP Class is refused with 0x0122 (SOP Class not supported).
@@ -42,8 +44,9 @@ from pydicom.uid import (
 
 from imaging.atomic import write_atomic
 from imaging.dicom.bounded import read_bounded
-from imaging.dicom.checks import is_decodable
+from imaging.dicom.checks import check_image_pixel, is_decodable
 from imaging.dicom.limits import check_encapsulated_size, image_bytes
+from imaging.dicom.sources import SourceFile
 from imaging.errors import NotDicomError, PetiqError, SeriesError, UnsupportedError
 from service.errors import InstanceRejectedError
 from service.storage.layout import is_uid
@@ -192,6 +195,14 @@ def _image_bytes(ds: Dataset, element_length: int, encapsulated: bool) -> int:
         raise _reject(error.message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "attribute", ds) from error
 
 
+def _check_image_pixel(ds: Dataset) -> None:
+    """The Image Pixel attributes a decoder needs (Type 1: Rows ... PixelRepresentation) are there, grayscale."""
+    try:
+        check_image_pixel(files=[SourceFile(name=_PART, dataset=ds)], uid=_raw_text(ds, "SOPInstanceUID"))
+    except SeriesError as error:
+        raise _reject(error.message, FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS, "attribute", ds) from error
+
+
 def _check_pixels(ds: Dataset, path: Path) -> None:
     element = ds.get_item("PixelData") if "PixelData" in ds else None
     value = None if element is None else element.value
@@ -275,6 +286,7 @@ def read_instance(
     _check_identity(ds, sop_classes)
     images = str(ds.SOPClassUID) == PositronEmissionTomographyImageStorage
     if images:
+        _check_image_pixel(ds)
         _check_pixels(ds, path)
     position = _numbers(ds, "ImagePositionPatient", 3) if images else None
     series = _series(ds, images=images)

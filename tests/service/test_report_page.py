@@ -3,6 +3,8 @@ the status pages of jobs that have not succeeded."""
 
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pytest
 
@@ -103,6 +105,42 @@ def test_header_text_is_escaped_never_markup() -> None:
     page = parse_page(html)
     assert "script" not in page.tags
     assert "WB <script>alert('x')</script> & more" in page.text["header"]
+
+
+def _visible_text(html: str) -> str:
+    """The page's text without its tags (and so without the images' base64 data)."""
+    return re.sub(r"<[^>]*>", " ", html)
+
+
+def test_absent_patient_study_attributes_and_failed_scoring_render_without_none() -> None:
+    """A source without the Type 2 patient/study attributes and a job whose scoring failed (scores null, the reason
+    in ``notes``): every absent value reads "—", never "None" or an empty "()"."""
+    result = result_document(input_uid="1.2.3", output_uid="1.2.4", scored=False)
+    reason = "No quality scores: the scorer found no patch above 1/8 of the volume mean."
+    result["notes"] = [reason, "SUV is not computable: attribute 'Units' is absent."]
+    result["qc"].update(units=None, suv_factor=None, suv_reason=None, suvmax_in=None, suvmax_out=None)
+    done = job(number=3, status=JobStatus.SUCCEEDED, study_uid="1.2", series_uid="1.2.3", result=result)
+    empty = StudyHeader(
+        patient_name="", patient_id="", study_date="", study_description="", input_description="", output_description=""
+    )
+    html = report_page(job=done, header=empty, figures=None, missing="no images in this test", generated=CREATED)
+    text = _visible_text(html)
+    assert "None" not in text and "()" not in text and "null" not in text
+    for term in ("Patient", "Study", "Input series description", "Output series description"):
+        assert f"<dt>{term}</dt><dd>—</dd>" in html
+    page = parse_page(html)
+    assert page.text["notes"].startswith(reason)
+    assert page.text["calibration-note"].startswith("No quality scores")
+    assert {cell for row in page.tables["scores-table"][1:] for cell in row[1:]} == {"not scored"}
+
+
+def test_a_patient_id_without_a_name_is_shown_alone() -> None:
+    header = StudyHeader(
+        patient_name="", patient_id="P7", study_date="20261102", study_description="", input_description="WB",
+        output_description="WB [petiq denoised]",
+    )  # fmt: skip
+    html = _page(scored=True, header=header)
+    assert "<dt>Patient</dt><dd>(P7)</dd>" in html and "<dt>Study</dt><dd>20261102</dd>" in html
 
 
 def test_missing_images_say_why() -> None:

@@ -114,6 +114,23 @@ def test_unstorable_instances_fail_with_their_reason(tmp_path: Path, mutate: obj
 
 
 @pytest.mark.parametrize(
+    ("keyword", "value"), [("PixelRepresentation", None), ("BitsStored", None), ("PhotometricInterpretation", "RGB")]
+)
+def test_an_image_a_decoder_cannot_read_fails_naming_the_attribute(tmp_path: Path, keyword: str, value: object) -> None:
+    """Without the Image Pixel attributes the values cannot be decoded (nor re-encoded for WADO-RS): refused."""
+    (bad,) = pet_datasets(seed=7, n_slices=1)
+    bad = copy.deepcopy(bad)
+    if value is None:
+        delattr(bad, keyword)
+    else:
+        setattr(bad, keyword, value)
+    report = _store(tmp_path, [to_bytes(bad)])
+    assert _reasons(report) == [FailureReason.DATASET_DOES_NOT_MATCH_SOP_CLASS]
+    assert f"'{keyword}'" in report.outcomes[0].message
+    assert list(tmp_path.glob("studies/**/*.dcm")) == []
+
+
+@pytest.mark.parametrize(
     ("data", "reason"),
     [
         (b"not dicom at all" * 10, FailureReason.CANNOT_UNDERSTAND),
