@@ -77,7 +77,7 @@ def _decayed_dose(*, inputs: SuvInputs, dose_bq: float, decay: DecayCorrection) 
         return dose_bq
     half_life_s = inputs.half_life_s
     if half_life_s is None or not _positive(half_life_s):
-        return f"RadionuclideHalfLife is missing or not positive ({half_life_s!r})"
+        return _not_positive("RadionuclideHalfLife", half_life_s)
     reference = _reference_time(inputs=inputs, decay=decay)
     if inputs.injection is None or reference is None:
         return "the injection time or the series/acquisition time is missing"
@@ -85,6 +85,11 @@ def _decayed_dose(*, inputs: SuvInputs, dose_bq: float, decay: DecayCorrection) 
     if elapsed_s < 0:
         return f"the injection time {inputs.injection.isoformat()} is after the reference time {reference.isoformat()}"
     return dose_bq * math.exp(-math.log(2.0) * elapsed_s / half_life_s)
+
+
+def _not_positive(keyword: str, value: float | None) -> str:
+    """Why ``keyword`` gives no SUV: absent, or the value that is not a positive number."""
+    return f"{keyword} is absent" if value is None else f"{keyword} is not a positive number ({value!r})"
 
 
 def suv_factor(*, inputs: SuvInputs) -> SuvFactor:
@@ -97,9 +102,9 @@ def suv_factor(*, inputs: SuvInputs) -> SuvFactor:
         return SuvFactor(factor=None, reason=f"Units {inputs.units!r} are not BQML: no SUVbw from them")
     weight_kg, dose_bq = inputs.weight_kg, inputs.total_dose_bq
     if weight_kg is None or not _positive(weight_kg):
-        return SuvFactor(factor=None, reason=f"PatientWeight is missing or not positive ({weight_kg!r})")
+        return SuvFactor(factor=None, reason=_not_positive("PatientWeight", weight_kg))
     if dose_bq is None or not _positive(dose_bq):
-        return SuvFactor(factor=None, reason=f"RadionuclideTotalDose is missing or not positive ({dose_bq!r})")
+        return SuvFactor(factor=None, reason=_not_positive("RadionuclideTotalDose", dose_bq))
     try:
         decay = DecayCorrection(inputs.decay_correction or "")
     except ValueError:

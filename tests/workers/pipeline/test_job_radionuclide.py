@@ -37,7 +37,7 @@ def test_no_radionuclide_information_is_processed_with_a_note(
     assert _notes(series, tmp_path / "out", identity_bundle_info) == [
         "The radionuclide could not be identified (RadiopharmaceuticalInformationSequence gives no radionuclide "
         "code, name or half-life): processed as PET from a positron emitter, unchecked.",
-        "No SUV: RadionuclideHalfLife is missing or not positive (None).",  # the decay needs it
+        "No SUV: RadionuclideHalfLife is absent.",  # the decay needs it
     ]
 
 
