@@ -86,7 +86,7 @@ def test_text_gives_the_reason_for_a_null_suv_factor(tmp_path: Path, capsys: pyt
     write_series(series.datasets, tmp_path)
     assert main(["inspect", str(tmp_path)]) == 0
     suv_line = capsys.readouterr().out.splitlines()[6]
-    assert suv_line.startswith("suv_factor") and "null (PatientWeight is missing" in suv_line
+    assert suv_line.startswith("suv_factor") and "null (PatientWeight is absent)" in suv_line
 
 
 def test_null_suv_factor_in_json(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:

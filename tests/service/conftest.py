@@ -11,6 +11,7 @@ import pytest
 from service.core.config import Settings
 from service.main import create_app
 from tests.service.helpers import API_KEY
+from tests.service.job_helpers import RecordingQueue
 
 with warnings.catch_warnings():
     # starlette 1.x prefers the httpx2 fork for its TestClient and warns when it finds httpx (all we have)
@@ -28,4 +29,17 @@ def settings(tmp_path: Path) -> Settings:
 def client(settings: Settings) -> Iterator[TestClient]:
     """A TestClient of the gateway built on ``settings``."""
     with TestClient(create_app(settings=settings)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+def queue() -> RecordingQueue:
+    """A job queue that records what it is given (no broker)."""
+    return RecordingQueue()
+
+
+@pytest.fixture
+def jobs_client(settings: Settings, queue: RecordingQueue) -> Iterator[TestClient]:
+    """A TestClient of the gateway on ``settings`` whose jobs go to ``queue``."""
+    with TestClient(create_app(settings=settings, job_queue=queue)) as test_client:
         yield test_client

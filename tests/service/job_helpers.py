@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pydicom.dataset import Dataset
 
 from tests.imaging.dicom.factories import to_bytes
-from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, RELATED, related_body
+
+if TYPE_CHECKING:  # conftest imports this module for RecordingQueue
+    from tests.service.conftest import TestClient
 
 
 @dataclass

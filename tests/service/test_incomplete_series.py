@@ -43,11 +43,6 @@ def _poll_jobs(client: TestClient, study_uid: str) -> list[dict[str, Any]]:
 
 
 @pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
-
-
-@pytest.fixture
 def quick(tmp_path: Path, queue: RecordingQueue) -> Iterator[TestClient]:
     """The gateway with a 0.2 s grace time (the sweep runs every 0.05 s)."""
     settings = Settings(storage_dir=tmp_path / "storage", allow_anonymous=True, incomplete_grace_s=0.2)

@@ -2,30 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
-
 from service.api.errors import PROBLEM_JSON
-from service.core.config import Settings
-from service.main import create_app
 from tests.imaging.dicom.nuclide_helpers import LU177, relabel
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets
 from tests.service.job_helpers import RecordingQueue, jobs_of, stow
 
 REASON = "Radionuclide Lu-177 (from RadionuclideCodeSequence) is not a positron emitter: petiq processes PET only."
-
-
-@pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
-
-
-@pytest.fixture
-def jobs_client(settings: Settings, queue: RecordingQueue) -> Iterator[TestClient]:
-    with TestClient(create_app(settings=settings, job_queue=queue)) as test_client:
-        yield test_client
 
 
 def test_a_lutetium_series_is_stored_and_its_job_failed_not_queued(

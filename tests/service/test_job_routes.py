@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -11,23 +10,11 @@ from service.core.config import Settings
 from service.jobs.models import JobStatus
 from service.jobs.store import JobStore
 from service.jobs.transitions import failed, started
-from service.main import create_app
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, as_ct, pet_datasets
 from tests.service.job_helpers import RecordingQueue, stow
 
 PROBLEM = "application/problem+json"
-
-
-@pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
-
-
-@pytest.fixture
-def jobs_client(settings: Settings, queue: RecordingQueue) -> Iterator[TestClient]:
-    with TestClient(create_app(settings=settings, job_queue=queue)) as test_client:
-        yield test_client
 
 
 def _post(client: TestClient, body: dict[str, Any]) -> Any:

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from pydicom.dataset import Dataset
 
@@ -12,17 +10,6 @@ from service.main import create_app
 from tests.service.conftest import TestClient
 from tests.service.helpers import pet_datasets, sibling_series
 from tests.service.job_helpers import RecordingQueue, jobs_of, stow
-
-
-@pytest.fixture
-def queue() -> RecordingQueue:
-    return RecordingQueue()
-
-
-@pytest.fixture
-def jobs_client(settings: Settings, queue: RecordingQueue) -> Iterator[TestClient]:
-    with TestClient(create_app(settings=settings, job_queue=queue)) as test_client:
-        yield test_client
 
 
 def _study(seed: int) -> tuple[list[Dataset], list[Dataset], list[Dataset]]:
