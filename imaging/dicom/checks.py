@@ -26,6 +26,7 @@ from pydicom.uid import UID, DeflatedExplicitVRLittleEndian
 
 from imaging.dicom.limits import check_encapsulated_size, image_bytes
 from imaging.dicom.sources import SourceFile
+from imaging.dicom.tolerant import first_item, positive_number, text
 from imaging.errors import MixedSeriesError, SeriesError, UnsupportedError
 
 __all__ = [
@@ -281,18 +282,6 @@ def check_image_pixel(*, files: Sequence[SourceFile], uid: str) -> None:
 _ABSENT = "none"
 
 
-def _text(value: object) -> str:
-    """``value`` as stripped text; ``""`` for None, an empty value or one that cannot be read."""
-    if value is None:
-        return ""
-    if isinstance(value, bytes):
-        return value.decode("ascii", "replace").strip(" \x00")
-    try:
-        return str(value).strip()
-    except (TypeError, ValueError):
-        return ""
-
-
 def _check_same(*, files: Sequence[SourceFile], values: Sequence[str | None], label: str, check: str, uid: str) -> None:
     """Raise SeriesError ``check`` naming the first file whose value differs from the most common one (by its base
     name in the message, so a job's problem detail shows no server path); files with value None take no part."""
@@ -312,36 +301,16 @@ def _check_same(*, files: Sequence[SourceFile], values: Sequence[str | None], la
 
 def check_consistent_units(*, files: Sequence[SourceFile], uid: str) -> None:
     """Units (0054,1001) is the same on every slice; absent or empty counts as one value (``none``)."""
-    values = [_text(file.dataset.get("Units")) for file in files]
+    values = [text(file.dataset, "Units") for file in files]
     _check_same(files=files, values=values, label="Attribute 'Units'", check="consistent_units", uid=uid)
-
-
-def _first_item(dataset: Dataset, keyword: str) -> Dataset | None:
-    value = dataset.get(keyword)
-    try:
-        item = value[0] if value else None
-    except (TypeError, IndexError, KeyError):
-        return None
-    return item if isinstance(item, Dataset) else None
-
-
-def _half_life(item: Dataset) -> str | None:
-    try:
-        seconds = float(item.get("RadionuclideHalfLife"))
-    except (TypeError, ValueError):
-        return None
-    return f"{seconds:.4g} s" if math.isfinite(seconds) and seconds > 0 else None
 
 
 def _radionuclide_fields(dataset: Dataset) -> tuple[str | None, str | None, str | None]:
     """(code value, Radionuclide name, half-life) of the first radiopharmaceutical item; None when not stated."""
-    drug = _first_item(dataset, "RadiopharmaceuticalInformationSequence")
-    if drug is None:
-        return None, None, None
-    code = _first_item(drug, "RadionuclideCodeSequence")
-    code_value = _text(code.get("CodeValue")) if code is not None else ""
-    name = _text(drug.get("Radionuclide"))
-    return code_value or None, name or None, _half_life(drug)
+    drug = first_item(dataset, "RadiopharmaceuticalInformationSequence")
+    code_value = text(first_item(drug, "RadionuclideCodeSequence"), "CodeValue")
+    half_life = positive_number(drug, "RadionuclideHalfLife")
+    return code_value or None, text(drug, "Radionuclide") or None, f"{half_life:.4g} s" if half_life else None
 
 
 def check_consistent_radionuclide(*, files: Sequence[SourceFile], uid: str) -> None:
@@ -361,7 +330,7 @@ def check_consistent_radionuclide(*, files: Sequence[SourceFile], uid: str) -> N
 
 def check_consistent_decay_correction(*, files: Sequence[SourceFile], uid: str) -> None:
     """DecayCorrection (0054,1102) agrees among the slices that state it (its reference time drives SUV)."""
-    values = [_text(file.dataset.get("DecayCorrection")) or None for file in files]
+    values = [text(file.dataset, "DecayCorrection") or None for file in files]
     _check_same(
         files=files, values=values, label="Attribute 'DecayCorrection'", check="consistent_decay_correction", uid=uid
     )

@@ -28,7 +28,6 @@ SPECT or therapy (Tc-99m, Lu-177, Y-90)    refused: SeriesError, check ``radionu
 from __future__ import annotations
 
 import enum
-import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -37,6 +36,7 @@ from typing import Any
 from pydicom.dataset import Dataset
 
 from imaging.dicom.nuclides import HALF_LIFE_TOLERANCE, Nuclide, by_code, by_half_life, by_name, is_nuclide_only
+from imaging.dicom.tolerant import first_item, positive_number, text
 from imaging.errors import SeriesError
 
 __all__ = [
@@ -115,57 +115,24 @@ class RadionuclideInfo:
         }
 
 
-def _text(dataset: Dataset, keyword: str) -> str:
-    """The value of ``keyword`` as stripped text ("" when absent, empty or unreadable)."""
-    try:
-        value = dataset.get(keyword)
-    except (TypeError, ValueError):
-        return ""
-    if value is None:
-        return ""
-    if isinstance(value, Sequence) and not isinstance(value, str | bytes):
-        return "\\".join(str(item) for item in value).strip()
-    return str(value).strip()
-
-
-def _item(dataset: Dataset, keyword: str) -> Dataset:
-    """The first item of sequence ``keyword``; an empty Dataset when absent, empty or not a sequence."""
-    try:
-        value = dataset.get(keyword)
-    except (TypeError, ValueError):
-        return Dataset()
-    if not isinstance(value, Sequence) or isinstance(value, str | bytes) or not value:
-        return Dataset()
-    item = value[0]
-    return item if isinstance(item, Dataset) else Dataset()
-
-
-def _half_life(drug: Dataset) -> float | None:
-    try:
-        seconds = float(_text(drug, "RadionuclideHalfLife"))
-    except ValueError:
-        return None
-    return seconds if math.isfinite(seconds) and seconds > 0 else None
-
-
 def _is_fdg(*, code: str, names: Sequence[str]) -> bool:
     return code in _FDG_CODES or any(_FDG_NAME.search(name) for name in names)
 
 
 def _named(drug: Dataset) -> list[tuple[str, Nuclide | None]]:
     """(source, nuclide or None) from each source that gives something, in the order of the module docstring."""
-    nuclide_code = _item(drug, "RadionuclideCodeSequence")
-    drug_code = _item(drug, "RadiopharmaceuticalCodeSequence")
-    code_value, meaning = _text(nuclide_code, "CodeValue"), _text(nuclide_code, "CodeMeaning")
-    drug_name, drug_meaning = _text(drug, "Radiopharmaceutical"), _text(drug_code, "CodeMeaning")
+    nuclide_code = first_item(drug, "RadionuclideCodeSequence")
+    drug_code = first_item(drug, "RadiopharmaceuticalCodeSequence")
+    code_value, meaning = text(nuclide_code, "CodeValue"), text(nuclide_code, "CodeMeaning")
+    drug_name, drug_meaning = text(drug, "Radiopharmaceutical"), text(drug_code, "CodeMeaning")
     found: list[tuple[str, Nuclide | None]] = []
     if code_value or meaning:
         found.append(("RadionuclideCodeSequence", by_code(value=code_value) or by_name(text=meaning)))
     if drug_name:
         fdg = _is_fdg(code="", names=[drug_name])
         found.append(("Radiopharmaceutical", by_name(text=drug_name) or (_F18 if fdg else None)))
-    if drug_meaning or _text(drug_code, "CodeValue"):
-        fdg = _is_fdg(code=_text(drug_code, "CodeValue"), names=[drug_meaning])
+    if drug_meaning or text(drug_code, "CodeValue"):
+        fdg = _is_fdg(code=text(drug_code, "CodeValue"), names=[drug_meaning])
         found.append(("RadiopharmaceuticalCodeSequence", by_name(text=drug_meaning) or (_F18 if fdg else None)))
     return found
 
@@ -173,7 +140,7 @@ def _named(drug: Dataset) -> list[tuple[str, Nuclide | None]]:
 def _identify(drug: Dataset) -> tuple[Nuclide | None, str | None, list[str]]:
     """The nuclide, its source, and the notes on what disagrees or is missing."""
     named = _named(drug)
-    half_life = _half_life(drug)
+    half_life = positive_number(drug, "RadionuclideHalfLife")
     candidates = by_half_life(seconds=half_life) if half_life is not None else ()
     chosen = next(((nuclide, source) for source, nuclide in named if nuclide is not None), None)
     if chosen is None:
@@ -212,11 +179,11 @@ def _unidentified(
 
 def _tracer(drug: Dataset, *, nuclide: Nuclide | None) -> tuple[TracerKind, str | None, list[str]]:
     """The tracer kind, its name (OTHER), and the note it needs."""
-    drug_code = _item(drug, "RadiopharmaceuticalCodeSequence")
-    names = [name for name in (_text(drug, "Radiopharmaceutical"), _text(drug_code, "CodeMeaning")) if name]
+    drug_code = first_item(drug, "RadiopharmaceuticalCodeSequence")
+    names = [name for name in (text(drug, "Radiopharmaceutical"), text(drug_code, "CodeMeaning")) if name]
     tracer_names = [name for name in names if not is_nuclide_only(text=name)]
     is_f18 = nuclide is None or nuclide == _F18
-    if is_f18 and _is_fdg(code=_text(drug_code, "CodeValue"), names=tracer_names):
+    if is_f18 and _is_fdg(code=text(drug_code, "CodeValue"), names=tracer_names):
         return TracerKind.FDG, None, []
     if tracer_names:
         label = f"'{tracer_names[0]}'" + (f" ({nuclide.name})" if nuclide is not None else "")
@@ -228,7 +195,7 @@ def _tracer(drug: Dataset, *, nuclide: Nuclide | None) -> tuple[TracerKind, str 
 
 def radionuclide_info(*, dataset: Dataset) -> RadionuclideInfo:
     """Identify the radionuclide and tracer from one instance's headers (module docstring); never raises."""
-    drug = _item(dataset, "RadiopharmaceuticalInformationSequence")
+    drug = first_item(dataset, "RadiopharmaceuticalInformationSequence")
     nuclide, source, notes = _identify(drug)
     tracer, tracer_name, tracer_notes = _tracer(drug, nuclide=nuclide)
     if nuclide is not None and not nuclide.positron:

@@ -2,18 +2,43 @@
 
 from __future__ import annotations
 
+import warnings
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from service.core.config import Settings
 from service.jobs.create import new_job
 from service.jobs.models import AdaptOption, JobCreate, JobPublic
+from service.jobs.queue import CeleryJobQueue
 from service.jobs.store import JobStore
+from service.main import create_app
 from service.storage.layout import Layout
 from service.storage.outcomes import StoreReport
 from service.storage.spool import SpoolWriter
 from service.storage.store import store_instances
+from workers.celery_app import make_celery
+from workers.embedded import EmbeddedWorker
 
-__all__ = ["queued_job", "store_folder"]
+with warnings.catch_warnings():
+    warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
+    from fastapi.testclient import TestClient
+
+__all__ = ["embedded_client", "queued_job", "store_folder"]
+
+
+@contextmanager
+def embedded_client(*, settings: Settings) -> Iterator[TestClient]:
+    """A TestClient of the gateway of ``settings`` with an in-process Celery worker (embedded mode); the worker
+    must stop cleanly when the block ends."""
+    celery = make_celery(settings=settings)
+    worker = EmbeddedWorker(app=celery)
+    worker.start()
+    try:
+        with TestClient(create_app(settings=settings, job_queue=CeleryJobQueue(celery))) as test_client:
+            yield test_client
+    finally:
+        assert worker.stop()
 
 
 def store_folder(*, settings: Settings, folder: Path) -> StoreReport:

@@ -17,11 +17,8 @@ import pytest
 from imaging.dicom.reader import read_pet_series
 from models.bundle import BundleInfo
 from service.core.config import Settings
-from service.jobs.queue import CeleryJobQueue
-from service.main import create_app
 from tests.workers.http_helpers import AUTH, multipart_parts, poll_job, stow_body
-from workers.celery_app import make_celery
-from workers.embedded import EmbeddedWorker
+from tests.workers.service_builders import embedded_client
 from workers.pipeline.job import ProcessRequest, run_process
 
 with warnings.catch_warnings():
@@ -41,14 +38,8 @@ def settings(tmp_path_factory: pytest.TempPathFactory, random_bundle_info: Bundl
 
 @pytest.fixture(scope="module")
 def client(settings: Settings) -> Iterator[TestClient]:
-    celery = make_celery(settings=settings)
-    worker = EmbeddedWorker(app=celery)
-    worker.start()
-    try:
-        with TestClient(create_app(settings=settings, job_queue=CeleryJobQueue(celery))) as test_client:
-            yield test_client
-    finally:
-        assert worker.stop()
+    with embedded_client(settings=settings) as test_client:
+        yield test_client
 
 
 def _job(client: TestClient, job_id: str) -> dict[str, Any]:

@@ -23,13 +23,10 @@ from pydicom import Dataset
 from imaging.dicom.modules import PET_IMAGE_TYPE2
 from models.bundle import BundleInfo
 from service.core.config import Settings
-from service.jobs.queue import CeleryJobQueue
-from service.main import create_app
 from tests.conftest import SHARED_DATA
 from tests.imaging.dicom.factories import uid
 from tests.workers.http_helpers import AUTH, multipart_parts, poll_job, stow_body
-from workers.celery_app import make_celery
-from workers.embedded import EmbeddedWorker
+from tests.workers.service_builders import embedded_client
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
@@ -52,14 +49,8 @@ def client(tmp_path_factory: pytest.TempPathFactory, random_bundle_info: BundleI
         default_score=False,
         denoise_ensemble=1,
     )
-    celery = make_celery(settings=settings)
-    worker = EmbeddedWorker(app=celery)
-    worker.start()
-    try:
-        with TestClient(create_app(settings=settings, job_queue=CeleryJobQueue(celery))) as test_client:
-            yield test_client
-    finally:
-        assert worker.stop()
+    with embedded_client(settings=settings) as test_client:
+        yield test_client
 
 
 def _stripped_crop(source: Path, *, directory: Path) -> Path:
