@@ -18,7 +18,10 @@ from __future__ import annotations
 import argparse
 import os
 import sys
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pydantic import SecretStr
 
 __all__ = ["auth_notice", "register"]
 
@@ -42,7 +45,7 @@ def register(subparsers: Any) -> None:
     worker.set_defaults(func=run_worker)
 
 
-def auth_notice(*, api_keys: frozenset[str], allow_anonymous: bool) -> str | None:
+def auth_notice(*, api_keys: frozenset[SecretStr], allow_anonymous: bool) -> str | None:
     """The start-up line about authentication, or None when keys are configured."""
     if api_keys:
         return None
@@ -60,15 +63,16 @@ def run_serve(args: argparse.Namespace) -> int:
     from kombu.utils.url import maybe_sanitize_url
 
     from service.core.config import get_settings
-    from service.jobs.queue import CeleryJobQueue
+    from service.jobs.queue import CeleryJobQueue, broker_url
     from service.main import create_app
 
     settings = get_settings()
     notice = auth_notice(api_keys=settings.api_keys, allow_anonymous=settings.allow_anonymous)
     if notice:
         print(notice, file=sys.stderr)
-    if settings.broker_url:
-        print(f"petiq serve: gateway only; jobs go to {maybe_sanitize_url(settings.broker_url)}", file=sys.stderr)
+    if settings.broker_url is not None:
+        shown = maybe_sanitize_url(broker_url(settings=settings))
+        print(f"petiq serve: gateway only; jobs go to {shown}", file=sys.stderr)
         uvicorn.run(create_app(settings=settings), host=args.host, port=args.port)
         return 0
     from workers.celery_app import make_celery
@@ -97,7 +101,7 @@ def run_worker(args: argparse.Namespace) -> int:
     from workers.celery_app import make_celery, worker_arguments
 
     settings = get_settings()
-    if not settings.broker_url:
+    if settings.broker_url is None:
         print(
             "petiq worker: set PETIQ_BROKER_URL (e.g. redis://127.0.0.1:6379/0); without a broker, "
             "petiq serve runs its own worker in-process",

@@ -4,7 +4,9 @@ Never imports torch (the gateway image stays slim; a test holds this): only imag
 web stack and Celery's client side are loaded. Jobs are enqueued by task name on ``job_queue``: by default a
 producer on the settings' broker (``memory://`` when none is set: then a worker must run in this process, see
 ``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again; while it runs, the
-incomplete-series sweep (:mod:`service.jobs.incomplete`) runs every ``sweep_interval_s``.
+incomplete-series sweep (:mod:`service.jobs.incomplete`) runs every ``sweep_interval_s``. The access log
+(``uvicorn.access``) gets :class:`service.logs.AccessLogFilter`: signed links' signatures and key-like query
+values never reach it; uvicorn's error log gets :class:`service.logs.UrlCredentialsFilter`.
 """
 
 from __future__ import annotations
@@ -26,6 +28,7 @@ from service.jobs.recovery import requeue_unfinished
 from service.jobs.starter import JobStarter
 from service.jobs.store import JobStore
 from service.jobs.sweep_loop import IncompleteSweeper, running_every, sweep_interval_s
+from service.logs import install_log_filters
 from service.metrics import metrics_registry
 from service.report.build import PictureCache
 
@@ -75,6 +78,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     hooks: list[SeriesStoredHook] = [JobStarter(settings=settings, queue=queue)]
     app.state.on_series_stored = hooks
     install_error_handlers(app)
+    install_log_filters()
     app.include_router(health.router)
     app.include_router(ready.router)
     secured = [Depends(require_key)]

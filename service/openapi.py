@@ -10,6 +10,8 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from pydantic import SecretStr
+
 from service.core.config import Settings
 from service.main import create_app
 
@@ -20,7 +22,7 @@ DEFAULT_PATH = Path(__file__).resolve().parents[1] / "openapi" / "openapi.json"
 
 def openapi_document() -> dict[str, Any]:
     """The OpenAPI document of the gateway (independent of the environment's settings)."""
-    schema: dict[str, Any] = create_app(settings=Settings(api_keys=frozenset({"openapi"}))).openapi()
+    schema: dict[str, Any] = create_app(settings=Settings(api_keys=frozenset({SecretStr("openapi")}))).openapi()
     return schema
 
 

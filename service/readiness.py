@@ -14,6 +14,7 @@ from pathlib import Path
 
 from service.core.config import Settings
 from service.jobs.queue import JobQueue
+from service.logs import safe_error
 
 __all__ = [
     "BUNDLE_FILES",
@@ -46,11 +47,11 @@ def default_weights_dir(*, settings: Settings) -> Path:
 
 
 def check_broker(*, queue: JobQueue) -> Check:
-    """The broker accepts a connection."""
+    """The broker accepts a connection; the detail of a failure masks any URL's credentials."""
     try:
         queue.ping()
     except Exception as error:
-        return Check("broker", False, f"unreachable: {type(error).__name__}: {error}")
+        return Check("broker", False, f"unreachable: {safe_error(error)}")
     return Check("broker", True, "reachable")
 
 

@@ -19,6 +19,7 @@ from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import TASK_NAME, CeleryJobQueue
 from service.jobs.store import JobStore
 from service.jobs.transitions import failed, requeued
+from service.logs import safe_error
 from workers.job_run import TRANSIENT, run_job
 
 __all__ = ["backoff_s", "register"]
@@ -52,7 +53,7 @@ def _hand_over_delivery(*, app: Any, job: JobPublic | None) -> None:
     try:
         CeleryJobQueue(app).enqueue_delivery(job_id=job.id)
     except Exception as error:  # the broker is away
-        _LOG.error("job %s: its delivery could not be enqueued: %s", job.id, error)
+        _LOG.error("job %s: its delivery could not be enqueued: %s", job.id, safe_error(error))
 
 
 def register(*, app: Any, settings: Settings) -> Any:

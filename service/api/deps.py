@@ -8,6 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from pydantic import SecretStr
 
 from service.core.config import Settings
 from service.errors import UnauthorizedError
@@ -55,11 +56,11 @@ def _hooks(request: Request) -> list[SeriesStoredHook]:
 HooksDep = Annotated[list[SeriesStoredHook], Depends(_hooks)]
 
 
-def _key_matches(supplied: str, keys: frozenset[str]) -> bool:
+def _key_matches(supplied: str, keys: frozenset[SecretStr]) -> bool:
     """Compare ``supplied`` with every key in constant time (no early exit, so timing reveals nothing)."""
     matched = False
-    for key in sorted(keys):
-        matched |= hmac.compare_digest(supplied.encode(), key.encode())
+    for key in keys:
+        matched |= hmac.compare_digest(supplied.encode(), key.get_secret_value().encode())
     return matched
 
 

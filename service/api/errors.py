@@ -27,6 +27,7 @@ from service.errors import (
     UnprocessableError,
     UnsupportedMediaError,
 )
+from service.logs import safe_traceback
 
 __all__ = ["PROBLEM_JSON", "Problem", "install_error_handlers", "problem_response", "problem_responses"]
 
@@ -108,7 +109,8 @@ async def _validation_error(request: Request, error: Exception) -> JSONResponse:
 
 
 async def _unexpected(request: Request, error: Exception) -> JSONResponse:
-    _LOG.exception("%s %s failed unexpectedly", request.method, request.url.path, exc_info=error)
+    # the traceback as text, URL credentials masked (a broker error may quote its URL)
+    _LOG.error("%s %s failed unexpectedly:\n%s", request.method, request.url.path, safe_traceback(error))
     detail = "The server failed unexpectedly; the error is logged."
     return problem_response(request=request, status=500, slug="internal-error", title="Internal error", detail=detail)
 

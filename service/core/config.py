@@ -5,6 +5,10 @@ Every knob is an environment variable with the prefix ``PETIQ_`` and a default t
 Authentication is closed by default: with ``PETIQ_API_KEYS`` unset (or empty) every request except the health
 probes is refused with 401 and a problem detail telling the operator to set it. A trusted single-user setup can
 opt out explicitly with ``PETIQ_ALLOW_ANONYMOUS=true``; that switch has no effect once keys are configured.
+
+Secrets (``api_keys``, ``broker_url``, ``forward_auth``, ``report_secret``) are pydantic ``SecretStr``: ``repr``,
+``str``, ``model_dump`` and ``model_dump_json`` show ``'**********'``, never the value, and a validation error
+never echoes an input; read one with ``get_secret_value()`` only where it is used.
 """
 
 from __future__ import annotations
@@ -50,7 +54,7 @@ class Settings(BaseSettings):
 
     Attributes:
         storage_dir: the storage volume (instances, indices, job manifests); created on first use.
-        api_keys: accepted bearer keys; ``PETIQ_API_KEYS`` is a comma-separated list.
+        api_keys: accepted bearer keys (secrets); ``PETIQ_API_KEYS`` is a comma-separated list.
         allow_anonymous: with no keys configured, let every request through instead of refusing it.
         max_request_bytes: largest STOW-RS request body accepted, bytes (413 beyond).
         max_instances_per_series: most instances one series may hold (413 for a request going beyond).
@@ -58,8 +62,9 @@ class Settings(BaseSettings):
             split reconstruction of another series of the study.
         base_url: public base URL of the gateway for RetrieveURL (e.g. ``https://pacs-gw.example/``); taken
             from each request when unset.
-        broker_url: Celery broker (``redis://host:6379/0``): distributed mode, ``petiq serve`` runs the gateway
-            only and ``petiq worker`` the workers. Unset: embedded mode, one process, in-process ``memory://``.
+        broker_url: Celery broker (``redis://host:6379/0``, with a password ``redis://:pw@host:6379/0``; a secret,
+            shown with the password masked): distributed mode, ``petiq serve`` runs the gateway only and
+            ``petiq worker`` the workers. Unset: embedded mode, one process, in-process ``memory://``.
         default_adapt: adaptation mode of the jobs STOW-RS starts (``auto``, ``off``, ``n2n-split``, ``single``).
         default_score: whether the jobs STOW-RS starts run the quality scorer.
         job_soft_time_limit_s, job_time_limit_s: a job's soft limit (it fails cleanly) and hard limit (its
@@ -93,16 +98,16 @@ class Settings(BaseSettings):
             it is reported ``incomplete`` (series status, a failed job record naming the missing slices).
     """
 
-    model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore", hide_input_in_errors=True)
 
     storage_dir: Path = Path("./petiq-data")
-    api_keys: Annotated[frozenset[str], NoDecode] = frozenset()
+    api_keys: Annotated[frozenset[SecretStr], NoDecode] = frozenset()
     allow_anonymous: bool = False
     max_request_bytes: int = Field(default=2 * _GIB, gt=0)
     max_instances_per_series: int = Field(default=5000, gt=0)
     split_description_pattern: str = DEFAULT_SPLIT_PATTERN
     base_url: str | None = None
-    broker_url: str | None = None
+    broker_url: SecretStr | None = None
     default_adapt: Literal["auto", "off", "n2n-split", "single"] = "auto"
     default_score: bool = True
     job_soft_time_limit_s: float = Field(default=3300.0, gt=0)
@@ -140,10 +145,15 @@ class Settings(BaseSettings):
             raise ValueError(f"Setting 'split_description_pattern' should be a regular expression: {error}") from error
         return value
 
-    @field_validator("broker_url", "forward_url")
+    @field_validator("forward_url")
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
+
+    @field_validator("broker_url", mode="before")
+    @classmethod
+    def _blank_broker_is_unset(cls, value: object) -> object:
+        return (value.strip() or None) if isinstance(value, str) else value
 
     @field_validator("forward_url")
     @classmethod

@@ -48,8 +48,9 @@ class JobQueue(Protocol):
 
 
 def broker_url(*, settings: Settings) -> str:
-    """The broker of ``settings``: ``broker_url``, or the in-process ``memory://`` of embedded mode."""
-    return settings.broker_url or EMBEDDED_BROKER
+    """The broker URL of ``settings`` in clear (a password included: give it to Celery, never to a log):
+    ``broker_url``, or the in-process ``memory://`` of embedded mode."""
+    return settings.broker_url.get_secret_value() if settings.broker_url is not None else EMBEDDED_BROKER
 
 
 def producer_app(*, settings: Settings, name: str = "petiq-gateway") -> Celery:

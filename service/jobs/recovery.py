@@ -13,6 +13,7 @@ import logging
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import JobQueue
 from service.jobs.store import JobStore
+from service.logs import safe_error
 
 __all__ = ["requeue_unfinished"]
 
@@ -40,7 +41,7 @@ def requeue_unfinished(*, store: JobStore, queue: JobQueue) -> list[str]:
         try:
             send(job_id=job.id)
         except Exception as error:  # the broker is away: the next start-up tries again
-            _LOG.error("job %s could not be enqueued again: %s", job.id, error)
+            _LOG.error("job %s could not be enqueued again: %s", job.id, safe_error(error))
             continue
         requeued.append(job.id)
     if requeued:

@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from imaging.dicom.derived import SERIES_DESCRIPTION_SUFFIX
 from imaging.errors import InputError
@@ -70,9 +70,10 @@ def stored_split_pair(*, study: list[SeriesIndex], parent_uid: str, pattern: re.
 
 @dataclass(frozen=True)
 class JobStarter:
-    """``app.state.on_series_stored`` hook: starts the jobs of a STOW-RS request's completed series."""
+    """``app.state.on_series_stored`` hook: starts the jobs of a STOW-RS request's completed series (the settings
+    stay out of its ``repr``)."""
 
-    settings: Settings
+    settings: Settings = field(repr=False)
     queue: JobQueue
 
     def __call__(self, report: StoreReport) -> None:

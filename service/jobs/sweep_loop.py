@@ -12,13 +12,14 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager, suppress
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from starlette.concurrency import run_in_threadpool
 
 from service.core.config import Settings
 from service.jobs.incomplete import sweep_incomplete
+from service.logs import callable_name
 
 __all__ = ["OVERLAP", "IncompleteSweeper", "running_every", "sweep_interval_s"]
 
@@ -33,9 +34,9 @@ def sweep_interval_s(*, grace_s: float) -> float:
 
 @dataclass
 class IncompleteSweeper:
-    """One sweep per call; remembers when the last one ran (``since``)."""
+    """One sweep per call; remembers when the last one ran (``since``). The settings stay out of its ``repr``."""
 
-    settings: Settings
+    settings: Settings = field(repr=False)
     since: datetime | None = None
 
     def __call__(self) -> list[str]:
@@ -55,7 +56,7 @@ async def running_every(*, call: Callable[[], object], interval_s: float) -> Asy
             try:
                 await run_in_threadpool(call)
             except Exception:  # storage hiccup: logged, tried again at the next interval
-                _LOG.exception("periodic %r failed", call)
+                _LOG.exception("periodic %s failed", callable_name(call))
             await asyncio.sleep(interval_s)
 
     task = asyncio.create_task(loop())

@@ -12,6 +12,8 @@ import hashlib
 import hmac
 import re
 
+from pydantic import SecretStr
+
 from service.errors import UnauthorizedError
 
 __all__ = ["check_link", "link_secret", "link_signature", "report_path"]
@@ -20,14 +22,14 @@ _LABEL = b"petiq report link secret v1"
 _HEX_SHA256 = re.compile(r"^[0-9a-f]{64}$")
 
 
-def link_secret(*, explicit: str | None, api_keys: frozenset[str]) -> bytes | None:
+def link_secret(*, explicit: SecretStr | None, api_keys: frozenset[SecretStr]) -> bytes | None:
     """The key that signs report links: ``explicit`` (PETIQ_REPORT_SECRET), else one derived from ``api_keys``;
     None when there is neither (then no link is valid)."""
-    if explicit:
-        return explicit.encode()
+    if explicit is not None and explicit.get_secret_value():
+        return explicit.get_secret_value().encode()
     if not api_keys:
         return None
-    material = "\n".join(sorted(api_keys)).encode()
+    material = "\n".join(sorted(key.get_secret_value() for key in api_keys)).encode()
     return hmac.new(material, _LABEL, hashlib.sha256).digest()
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from pydantic import SecretStr
 
 from imaging.errors import OutputError, PetiqError, SeriesError
 from service.api import errors as api_errors
@@ -60,7 +61,7 @@ def test_anonymous_only_when_allowed_and_no_keys(tmp_path: Path) -> None:
 
 
 def test_key_comparison() -> None:
-    keys = frozenset({"alpha", "beta"})
+    keys = frozenset({SecretStr("alpha"), SecretStr("beta")})
     assert _key_matches("beta", keys) and not _key_matches("bet", keys) and not _key_matches("", keys)
 
 

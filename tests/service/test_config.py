@@ -29,7 +29,7 @@ def test_environment_with_comma_separated_keys(monkeypatch: pytest.MonkeyPatch, 
     monkeypatch.setenv("PETIQ_MAX_REQUEST_BYTES", "1234")
     monkeypatch.setenv("PETIQ_BASE_URL", "https://gw.example/petiq/")
     settings = Settings()
-    assert settings.api_keys == frozenset({"alpha", "beta", "gamma"})
+    assert {key.get_secret_value() for key in settings.api_keys} == {"alpha", "beta", "gamma"}
     assert settings.storage_dir == tmp_path
     assert settings.max_request_bytes == 1234
     assert settings.base_url == "https://gw.example/petiq"
@@ -83,7 +83,7 @@ def test_job_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> N
     monkeypatch.setenv("PETIQ_DEFAULT_SCORE", "false")
     monkeypatch.setenv("PETIQ_DENOISER_WEIGHTS", "/opt/weights")
     settings = Settings()
-    assert settings.broker_url == "redis://127.0.0.1:6379/0"
+    assert settings.broker_url is not None and settings.broker_url.get_secret_value() == "redis://127.0.0.1:6379/0"
     assert (settings.default_adapt, settings.default_score) == ("single", False)
     assert str(settings.denoiser_weights) == "/opt/weights"
     monkeypatch.setenv("PETIQ_BROKER_URL", "")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pydantic import SecretStr
 
 from service.errors import UnauthorizedError
 from service.report.signing import check_link, link_secret, link_signature, report_path
@@ -14,12 +15,12 @@ EXPIRES = 2_000_000_000
 
 
 def test_the_secret_is_explicit_or_derived_from_the_keys() -> None:
-    keys = frozenset({"k1", "k2"})
+    keys = frozenset({SecretStr("k1"), SecretStr("k2")})
     derived = link_secret(explicit=None, api_keys=keys)
     assert derived is not None and len(derived) == 32
-    assert derived == link_secret(explicit=None, api_keys=frozenset({"k2", "k1"}))
-    assert derived not in (link_secret(explicit=None, api_keys=frozenset({"k1"})), b"k1", b"k2")
-    assert link_secret(explicit="chosen", api_keys=keys) == b"chosen"
+    assert derived == link_secret(explicit=None, api_keys=frozenset({SecretStr("k2"), SecretStr("k1")}))
+    assert derived not in (link_secret(explicit=None, api_keys=frozenset({SecretStr("k1")})), b"k1", b"k2")
+    assert link_secret(explicit=SecretStr("chosen"), api_keys=keys) == b"chosen"
     assert link_secret(explicit=None, api_keys=frozenset()) is None
 
 

@@ -1,5 +1,5 @@
 """Real servers for the distributed tests: ``redis-server`` on a free loopback port, ``petiq worker`` processes,
-and the gateway under uvicorn in a thread."""
+the gateway under uvicorn in a thread, and ``petiq serve`` as a process."""
 
 from __future__ import annotations
 
@@ -15,12 +15,22 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import redis
+import requests
 import uvicorn
 
 from service.core.config import Settings
 from service.main import create_app
 
-__all__ = ["REDIS_SERVER", "ROOT", "free_port", "gateway", "kill_group", "redis_server", "start_worker"]
+__all__ = [
+    "REDIS_SERVER",
+    "ROOT",
+    "free_port",
+    "gateway",
+    "kill_group",
+    "petiq_serve",
+    "redis_server",
+    "start_worker",
+]
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
 ROOT = Path(__file__).resolve().parents[2]
@@ -35,14 +45,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_server(*, log: Path) -> Iterator[str]:
-    """A throw-away ``redis-server`` (no persistence) on a free loopback port; yields its URL."""
-    port = free_port()
+def redis_server(*, log: Path, port: int | None = None, password: str | None = None) -> Iterator[str]:
+    """A throw-away ``redis-server`` (no persistence) on loopback ``port`` (a free one when None), asking for
+    ``password`` when given; yields its URL (``redis://:<password>@127.0.0.1:<port>/0`` with one)."""
+    port = port or free_port()
     command = [str(REDIS_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    with log.open("wb") as output:
+    command += ["--requirepass", password] if password else []
+    with log.open("ab") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
     try:
-        client = redis.Redis(host="127.0.0.1", port=port)
+        client = redis.Redis(host="127.0.0.1", port=port, password=password)
         deadline = time.monotonic() + 20
         while True:
             try:
@@ -52,15 +64,15 @@ def redis_server(*, log: Path) -> Iterator[str]:
                 assert time.monotonic() < deadline, "redis-server did not start"
                 time.sleep(0.05)
         client.close()
-        yield f"redis://127.0.0.1:{port}/0"
+        yield f"redis://{f':{password}@' if password else ''}127.0.0.1:{port}/0"
     finally:
         process.terminate()
         process.wait(timeout=20)
 
 
-def start_worker(*, env: dict[str, str], name: str, log: Path) -> subprocess.Popen[bytes]:
+def start_worker(*, env: dict[str, str], name: str, log: Path, loglevel: str = "INFO") -> subprocess.Popen[bytes]:
     """``petiq worker`` in its own process group (so the pool's child dies with it), logging to ``log``."""
-    command = [sys.executable, "-m", "cli.main", "worker", "--loglevel", "INFO", "--hostname", f"{name}@%h"]
+    command = [sys.executable, "-m", "cli.main", "worker", "--loglevel", loglevel, "--hostname", f"{name}@%h"]
     with log.open("ab") as output:
         return subprocess.Popen(
             command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT, start_new_session=True
@@ -91,3 +103,28 @@ def gateway(*, settings: Settings) -> Iterator[str]:
     finally:
         server.should_exit = True
         thread.join(timeout=20)
+
+
+@contextmanager
+def petiq_serve(*, env: dict[str, str], log: Path, debug: bool = False) -> Iterator[str]:
+    """``petiq [--debug] serve`` as a process on a free loopback port, stdout and stderr to ``log``; yields its URL
+    once ``/healthz`` answers, and stops it with SIGINT (it must exit with 0)."""
+    port = free_port()
+    command = [sys.executable, "-m", "cli.main", *(["--debug"] if debug else []), "serve", "--port", str(port)]
+    with log.open("wb") as output:
+        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
+                    break
+            except requests.ConnectionError:
+                pass
+            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
+            time.sleep(0.2)
+        yield url
+    finally:
+        process.send_signal(signal.SIGINT)
+        assert process.wait(timeout=60) == 0, log.read_text()

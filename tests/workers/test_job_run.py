@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import pydicom
 import pytest
+from pydantic import SecretStr
 
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import SeriesError
@@ -81,7 +82,7 @@ def test_stored_scores_sr_is_retrieved_by_wado_rs(settings: Settings, small_seri
         if index.series.modality == "SR"
     ]
     url = f"/dicomweb/studies/{job.study_uid}/series/{report.series.series_uid}/instances/{sr_uid}"
-    keyed = settings.model_copy(update={"api_keys": frozenset({"worker-test-key"})})
+    keyed = settings.model_copy(update={"api_keys": frozenset({SecretStr("worker-test-key")})})
     with TestClient(create_app(settings=keyed)) as client:
         response = client.get(url, headers={"Authorization": "Bearer worker-test-key"})
     assert response.status_code == 200

@@ -8,12 +8,8 @@ Without keys it refuses (401) and says why on stderr; with a key, the real GE se
 from __future__ import annotations
 
 import os
-import signal
 import subprocess
 import sys
-import time
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -26,34 +22,11 @@ from dicomweb_client.api import DICOMwebClient
 from imaging.dicom.reader import read_pet_series
 from models.bundle import BundleInfo
 from tests.workers.http_helpers import poll_job
-from tests.workers.processes import ROOT, free_port
+from tests.workers.processes import ROOT, petiq_serve
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 
 DEV = {"Authorization": "Bearer dev-key"}
-
-
-@contextmanager
-def _serve(*, env: dict[str, str], log: Path) -> Iterator[str]:
-    port = free_port()
-    command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port)]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=ROOT, env=env, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(f"{url}/healthz", timeout=2).status_code == 200:
-                    break
-            except requests.ConnectionError:
-                pass
-            assert process.poll() is None and time.monotonic() < deadline, log.read_text()
-            time.sleep(0.2)
-        yield url
-    finally:
-        process.send_signal(signal.SIGINT)
-        assert process.wait(timeout=60) == 0, log.read_text()
 
 
 def _env(storage: Path, weights: Path, **extra: str) -> dict[str, str]:
@@ -63,7 +36,7 @@ def _env(storage: Path, weights: Path, **extra: str) -> dict[str, str]:
 
 def test_serve_without_keys_refuses_and_says_why(tmp_path: Path, random_bundle_info: BundleInfo) -> None:
     log = tmp_path / "serve.log"
-    with _serve(env=_env(tmp_path / "storage", random_bundle_info.directory), log=log) as url:
+    with petiq_serve(env=_env(tmp_path / "storage", random_bundle_info.directory), log=log) as url:
         response = requests.get(f"{url}/v1/jobs", headers=DEV, timeout=10)
         assert response.status_code == 401
         assert response.json()["check"] == "api_keys_configured"
@@ -86,7 +59,7 @@ def test_make_run_processes_the_real_ge_series(
     env = _env(tmp_path / "storage", random_bundle_info.directory, PETIQ_API_KEYS="dev-key")
     datasets = [pydicom.dcmread(path) for path in sorted(real_ge_dir.glob("*.dcm"))]
     study = datasets[0].StudyInstanceUID
-    with _serve(env=env, log=tmp_path / "serve.log") as url:
+    with petiq_serve(env=env, log=tmp_path / "serve.log") as url:
         client = DICOMwebClient(url=f"{url}/dicomweb", headers=DEV)
         for start in range(0, len(datasets), 100):
             assert "FailedSOPSequence" not in client.store_instances(datasets=datasets[start : start + 100])

@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from pydantic import SecretStr
 
 from models.bundle import BundleInfo
 from service.core.config import Settings
@@ -43,7 +44,7 @@ def test_celery_app_configuration(tmp_path: Path) -> None:
     assert conf.result_backend is None and conf.task_ignore_result is True
     task = app.tasks[TASK_NAME]
     assert (task.acks_late, task.reject_on_worker_lost, task.max_retries) == (True, True, 2)
-    redis = make_celery(settings=settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"}))
+    redis = make_celery(settings=settings.model_copy(update={"broker_url": SecretStr("redis://127.0.0.1:1/0")}))
     assert redis.conf.broker_url == "redis://127.0.0.1:1/0"
     options = redis.conf.broker_transport_options
     assert options["visibility_timeout"] == settings.broker_visibility_timeout_s

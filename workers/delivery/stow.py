@@ -8,6 +8,9 @@ file bigger than that goes alone), in order, to ``{base}/studies/{study}``. The 
   :class:`DeliveryError` naming how many were stored and the first FailureReason;
 - no connection, a timeout, 5xx, 408, 429: :class:`DestinationUnavailableError` (transient, with the
   ``Retry-After`` delay when given); any other status: :class:`DeliveryError`.
+
+An error's message quotes the start of the destination's answer; the Authorization value sent (and its
+credentials after the scheme) is replaced there by ``REDACTED``, should the destination echo it.
 """
 
 from __future__ import annotations
@@ -19,9 +22,10 @@ from typing import Any
 
 import httpx
 
+from service.logs import REDACTED
 from workers.delivery.errors import DeliveryError, DestinationUnavailableError
 
-__all__ = ["batches", "multipart_body", "read_answer", "stow_files"]
+__all__ = ["batches", "multipart_body", "read_answer", "stow_files", "without_authorization"]
 
 _FAILED_SOP_SEQUENCE = "00081198"
 _FAILURE_REASON = "00081197"
@@ -120,6 +124,17 @@ def _post(*, client: httpx.Client, url: str, headers: dict[str, str], parts: lis
         raise DestinationUnavailableError(f"The destination cannot be reached: {reason}", check="connection") from error
 
 
+def without_authorization(*, text: str, authorization: str | None) -> str:
+    """``text`` with ``authorization`` (``Bearer abc``) and its credentials (``abc``) replaced by ``REDACTED``."""
+    if authorization is None:
+        return text
+    scheme, _, credentials = authorization.strip().partition(" ")
+    for secret in sorted({authorization.strip(), credentials.strip() or scheme}, key=len, reverse=True):
+        if secret:
+            text = text.replace(secret, REDACTED)
+    return text
+
+
 def stow_files(
     *,
     client: httpx.Client,
@@ -149,9 +164,11 @@ def stow_files(
             response = _post(client=client, url=url, headers=headers, parts=parts)
             stored += read_answer(response=response, sent=len(parts))
         except DeliveryError as error:
+            error.message = without_authorization(text=error.message, authorization=authorization)
             error.instances_stored += stored
             if len(groups) > 1:
                 in_all = f"{error.instances_stored} of {len(files)} instances stored in all"
                 error.message = f"{error.message} (request {number} of {len(groups)}; {in_all})"
+            error.args = (error.message,)  # what repr() shows, e.g. in Celery's retry log line
             raise
     return stored

@@ -75,8 +75,7 @@ class ReportLinkPublic(BaseModel):
 
 def signing_secret(settings: Settings) -> bytes | None:
     """The key of the report links for ``settings`` (PETIQ_REPORT_SECRET, else derived from the API keys)."""
-    explicit = settings.report_secret.get_secret_value() if settings.report_secret is not None else None
-    return link_secret(explicit=explicit, api_keys=settings.api_keys)
+    return link_secret(explicit=settings.report_secret, api_keys=settings.api_keys)
 
 
 @router.get(

@@ -24,6 +24,7 @@ from service.dicomweb.media import boundary_of
 from service.dicomweb.multipart import MultipartSpooler
 from service.dicomweb.stow import stow_status, warning_values
 from service.errors import MalformedRequestError, TooLargeError
+from service.logs import callable_name, safe_error, safe_traceback
 from service.storage.layout import Layout, check_uid
 from service.storage.outcomes import StoreReport
 from service.storage.store import store_instances
@@ -76,6 +77,13 @@ async def _receive(*, request: Request, settings: Settings, layout: Layout, stud
         )
 
 
+def _log_hook_failure(*, hook: SeriesStoredHook, error: Exception) -> None:
+    """One error line naming the hook (never its repr, which may hold the settings) and the error, URL
+    credentials masked; the traceback at DEBUG level only."""
+    _LOG.error("on_series_stored hook %s failed: %s", callable_name(hook), safe_error(error))
+    _LOG.debug("on_series_stored hook %s failed:\n%s", callable_name(hook), safe_traceback(error))
+
+
 async def _stow(
     *,
     request: Request,
@@ -90,8 +98,8 @@ async def _stow(
         for hook in hooks:
             try:
                 await run_in_threadpool(hook, report)
-            except Exception:  # a hook's failure must not turn stored instances into an error
-                _LOG.exception("on_series_stored hook %r failed", hook)
+            except Exception as error:  # a hook's failure must not turn stored instances into an error
+                _log_hook_failure(hook=hook, error=error)
     body = store_response(report=report, base_url=base_url, study_uid=study_uid)
     response = JSONResponse(body, status_code=stow_status(report), media_type=DICOM_JSON)
     for value in warning_values(report=report):

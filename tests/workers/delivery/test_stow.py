@@ -149,4 +149,15 @@ def test_multipart_body_refuses_a_boundary_inside_a_part() -> None:
 
 
 def test_all_is_exported() -> None:
-    assert sorted(stow.__all__) == ["batches", "multipart_body", "read_answer", "stow_files"]
+    assert sorted(stow.__all__) == ["batches", "multipart_body", "read_answer", "stow_files", "without_authorization"]
+
+
+@pytest.mark.parametrize(("status", "auth"), [(500, "Bearer tok-1234567"), (401, "Basic cGFjczpwYWNz")])
+def test_an_echoed_authorization_value_is_redacted_from_the_error(tmp_path: Path, status: int, auth: str) -> None:
+    credentials = auth.partition(" ")[2]
+    echo = Answer(status, {"detail": f"bad header Authorization: {auth}; token {credentials}"})
+    with pytest.raises(DeliveryError) as caught:
+        _send(FakePacs(script=[echo]), _files(tmp_path, [10]), auth=auth)
+    shown = f"{caught.value.message} {caught.value!r} {caught.value}"
+    assert credentials not in shown and f"HTTP {status}" in shown
+    assert "Authorization: REDACTED; token REDACTED" in caught.value.message
