@@ -8,9 +8,10 @@
 Embedded mode (no ``PETIQ_BROKER_URL``): one process, the gateway and two Celery workers in threads on the
 in-process ``memory://`` broker, one for jobs (queue ``gpu``, solo pool), one for forwarding results (queue
 ``deliver``, a few threads). Distributed mode (``PETIQ_BROKER_URL=redis://…``): ``serve`` runs the gateway only and
-``petiq worker`` the Celery workers (queues ``gpu`` and ``deliver`` by default, one task at a time, prefork with
-time limits); ``--queues gpu`` on the GPU machines and ``--queues deliver`` elsewhere keep a slow destination
-from ever holding a GPU.
+``petiq worker`` the Celery workers: by default two processes it supervises, the job worker (queue ``gpu``, one
+job at a time, prefork with time limits) and the delivery worker (queue ``deliver``, a few threads), so a slow
+destination never holds a job back; ``--queues gpu`` on the GPU machines and ``--queues deliver`` elsewhere run
+just one of them (:mod:`workers.worker_plan`).
 """
 
 from __future__ import annotations
@@ -35,12 +36,17 @@ def register(subparsers: Any) -> None:
     serve.add_argument("--port", type=int, default=8000, help="port to listen on")
     serve.set_defaults(func=run_serve)
     worker: argparse.ArgumentParser = subparsers.add_parser(
-        "worker", help="run a Celery worker on PETIQ_BROKER_URL (queue gpu, one job at a time)"
+        "worker", help="run the Celery workers on PETIQ_BROKER_URL (jobs and deliveries, each in its own process)"
     )
     worker.add_argument("--loglevel", default="INFO", help="Celery log level")
-    worker.add_argument("--hostname", help="Celery node name (default: celery@<host>)")
     worker.add_argument(
-        "--queues", default="gpu,deliver", help="comma-separated queues to consume: gpu (jobs), deliver (forwarding)"
+        "--hostname",
+        help="the job worker's Celery node name (default: celery@<host>; the delivery worker's adds -deliver)",
+    )
+    worker.add_argument(
+        "--queues",
+        default="gpu,deliver",
+        help="comma-separated queues to consume, each in its own process: gpu (jobs), deliver (forwarding)",
     )
     worker.set_defaults(func=run_worker)
 
@@ -96,12 +102,12 @@ def run_serve(args: argparse.Namespace) -> int:
 
 
 def run_worker(args: argparse.Namespace) -> int:
-    """Run a Celery worker on the configured broker until it is stopped."""
+    """Run the Celery workers of ``--queues`` on the configured broker until stopped: one queue in this process,
+    several as supervised child processes (:mod:`workers.worker_plan`)."""
     from service.core.config import get_settings
-    from workers.celery_app import make_celery, worker_arguments
+    from workers.worker_plan import worker_plan
 
-    settings = get_settings()
-    if settings.broker_url is None:
+    if get_settings().broker_url is None:
         print(
             "petiq worker: set PETIQ_BROKER_URL (e.g. redis://127.0.0.1:6379/0); without a broker, "
             "petiq serve runs its own worker in-process",
@@ -110,9 +116,17 @@ def run_worker(args: argparse.Namespace) -> int:
         return 2
     queues = tuple(name.strip() for name in args.queues.split(",") if name.strip())
     try:
-        argv = worker_arguments(loglevel=args.loglevel, hostname=args.hostname, queues=queues)
+        plan = worker_plan(queues=queues, hostname=args.hostname)
     except ValueError as error:
         print(f"petiq worker: {error}", file=sys.stderr)
         return 2
-    make_celery(settings=settings).worker_main(argv=argv)
+    if len(plan) > 1:
+        from workers.supervisor import supervise
+        from workers.worker_plan import child_command
+
+        return supervise(commands=[child_command(process=p, loglevel=args.loglevel, debug=args.debug) for p in plan])
+    from workers.celery_app import make_celery
+    from workers.worker_plan import celery_arguments
+
+    make_celery(settings=get_settings()).worker_main(argv=celery_arguments(process=plan[0], loglevel=args.loglevel))
     return 0

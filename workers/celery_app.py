@@ -1,5 +1,5 @@
-"""The Celery app of the workers: queues ``gpu`` (jobs) and ``deliver`` (forwarding results), one task at a time
-per process, acknowledged late, no result backend.
+"""The Celery app of the workers: queues ``gpu`` (jobs, one at a time per worker) and ``deliver`` (forwarding
+results), acknowledged late, no result backend. Which worker processes consume them: :mod:`workers.worker_plan`.
 
 Configuration (every value from :class:`service.core.config.Settings`):
 
@@ -7,7 +7,7 @@ Configuration (every value from :class:`service.core.config.Settings`):
 - ``worker_prefetch_multiplier=1``, ``task_acks_late``, ``task_reject_on_worker_lost``: a worker holds one job,
   and a job whose worker died is handed out again (the task is idempotent, keyed by the job id);
 - soft and hard time limits ``job_soft_time_limit_s`` / ``job_time_limit_s`` (enforced by the prefork pool of
-  ``petiq worker``; the embedded solo pool cannot interrupt a job);
+  ``petiq worker``'s job worker; the embedded solo pool and the delivery threads cannot interrupt a task);
 - Redis ``visibility_timeout`` ``broker_visibility_timeout_s``: after it an unacknowledged job is redelivered;
 - no result backend: the job manifest on the storage volume is the truth.
 """
@@ -17,14 +17,11 @@ from __future__ import annotations
 from typing import Any
 
 from service.core.config import Settings
-from service.jobs.queue import DELIVER_QUEUE, QUEUE, producer_app
+from service.jobs.queue import producer_app
 from workers.delivery.task import register_delivery
 from workers.tasks import register
 
-__all__ = ["WORKER_QUEUES", "make_celery", "worker_arguments"]
-
-WORKER_QUEUES = (QUEUE, DELIVER_QUEUE)
-"""The queues ``petiq worker`` consumes by default."""
+__all__ = ["make_celery"]
 
 
 def make_celery(*, settings: Settings) -> Any:
@@ -43,16 +40,3 @@ def make_celery(*, settings: Settings) -> Any:
     register(app=app, settings=settings)
     register_delivery(app=app, settings=settings)
     return app
-
-
-def worker_arguments(
-    *, loglevel: str = "INFO", hostname: str | None = None, queues: tuple[str, ...] = WORKER_QUEUES
-) -> list[str]:
-    """``celery worker`` arguments of ``petiq worker``: ``queues``, one prefork child, no gossip."""
-    unknown = sorted(set(queues) - set(WORKER_QUEUES))
-    if not queues or unknown:
-        raise ValueError(f"Argument 'queues' should name some of {list(WORKER_QUEUES)}, got {list(queues)}.")
-    arguments = ["worker", f"--queues={','.join(queues)}", "--concurrency=1", "--pool=prefork"]
-    arguments.append(f"--loglevel={loglevel}")
-    arguments += ["--without-gossip", "--without-mingle"]
-    return arguments + ([f"--hostname={hostname}"] if hostname else [])

@@ -3,6 +3,7 @@ the gateway under uvicorn in a thread, and ``petiq serve`` as a process."""
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import socket
@@ -14,6 +15,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+import psutil
 import redis
 import requests
 import uvicorn
@@ -30,6 +32,7 @@ __all__ = [
     "petiq_serve",
     "redis_server",
     "start_worker",
+    "wait_gone",
 ]
 
 REDIS_SERVER = Path("/usr/bin/redis-server")
@@ -80,10 +83,26 @@ def start_worker(*, env: dict[str, str], name: str, log: Path, loglevel: str = "
 
 
 def kill_group(process: subprocess.Popen[bytes], *, sig: signal.Signals = signal.SIGKILL) -> None:
-    """Send ``sig`` to the process group of ``process`` and reap it."""
-    if process.poll() is None:
+    """Send ``sig`` to the process group of ``process`` (those of its processes left, even when it has ended) and
+    reap it."""
+    with contextlib.suppress(ProcessLookupError):  # nothing left in the group
         os.killpg(process.pid, sig)
     process.wait(timeout=30)
+
+
+def wait_gone(pids: list[int], *, timeout_s: float = 20.0) -> None:
+    """Wait until none of ``pids`` runs (ended, or a zombie); AssertionError after ``timeout_s``."""
+
+    def gone(pid: int) -> bool:
+        try:
+            return bool(psutil.Process(pid).status() == psutil.STATUS_ZOMBIE)
+        except psutil.NoSuchProcess:
+            return True
+
+    deadline = time.monotonic() + timeout_s
+    while not all(gone(pid) for pid in pids):
+        assert time.monotonic() < deadline, f"still running: {[pid for pid in pids if not gone(pid)]}"
+        time.sleep(0.05)
 
 
 @contextmanager

@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+import time
 import warnings
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -24,7 +25,7 @@ with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="Using `httpx` with `starlette.testclient` is deprecated")
     from fastapi.testclient import TestClient
 
-__all__ = ["embedded_client", "queued_job", "store_folder"]
+__all__ = ["embedded_client", "queued_job", "store_folder", "wait_job"]
 
 
 @contextmanager
@@ -67,3 +68,12 @@ def queued_job(*, settings: Settings, folder: Path, adapt: AdaptOption = AdaptOp
     stored, created = JobStore(settings.storage_dir).create(job)
     assert created
     return stored
+
+
+def wait_job(store: JobStore, job_id: str, done: Callable[[JobPublic], bool], timeout_s: float = 90.0) -> JobPublic:
+    """The manifest of job ``job_id`` once ``done`` holds for it; AssertionError after ``timeout_s``."""
+    deadline = time.monotonic() + timeout_s
+    while not done(job := store.get(job_id)):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.05)
+    return job

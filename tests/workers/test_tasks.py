@@ -27,7 +27,7 @@ from service.readiness import check_broker
 from tests.workers.processes import free_port
 from tests.workers.service_builders import queued_job
 from workers import job_run
-from workers.celery_app import make_celery, worker_arguments
+from workers.celery_app import make_celery
 from workers.delivery.task import delivery_backoff_s
 from workers.embedded import EmbeddedWorker
 from workers.tasks import backoff_s
@@ -50,16 +50,6 @@ def test_celery_app_configuration(tmp_path: Path) -> None:
     assert options["visibility_timeout"] == settings.broker_visibility_timeout_s
     assert (options["unacked_restore_interval"], options["unacked_restore_throttle"]) == (10.0, 1)
     assert transport_options(visibility_timeout_s=5.0)["unacked_restore_interval"] == 2.5
-
-
-def test_worker_arguments_consume_queues_gpu_and_deliver_one_at_a_time() -> None:
-    arguments = worker_arguments(loglevel="WARNING", hostname="w1@%h")
-    assert {"worker", "--queues=gpu,deliver", "--concurrency=1", "--pool=prefork", "--hostname=w1@%h"} <= set(arguments)
-    assert "--queues=deliver" in worker_arguments(queues=("deliver",))
-    with pytest.raises(ValueError, match="Argument 'queues'"):
-        worker_arguments(queues=("gpu", "cpu"))
-    with pytest.raises(ValueError, match="Argument 'queues'"):
-        worker_arguments(queues=())
 
 
 def test_deliver_task_is_registered_on_its_own_queue(tmp_path: Path) -> None:

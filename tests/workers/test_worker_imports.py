@@ -10,7 +10,7 @@ def test_worker_modules_do_not_import_fastapi() -> None:
         "import sys, tempfile\n"
         "from service.core.config import Settings\n"
         "from workers.celery_app import make_celery\n"
-        "import workers.embedded, workers.job_run, workers.tasks\n"
+        "import workers.embedded, workers.job_run, workers.supervisor, workers.tasks, workers.worker_plan\n"
         "make_celery(settings=Settings(storage_dir=tempfile.mkdtemp()))\n"
         "print(sorted(name for name in ('fastapi', 'starlette', 'uvicorn') if name in sys.modules))\n"
     )

@@ -2,11 +2,13 @@
 
 It records each STOW-RS request (path, headers, the parts of its multipart body) and answers from a script of
 (status, DICOM JSON body, headers); once the script is used up it answers 200 with every instance referenced.
+:func:`hanging_destination` is a PACS that accepts connections and never answers.
 """
 
 from __future__ import annotations
 
 import json
+import socket
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +20,7 @@ import httpx
 
 from tests.workers.http_helpers import multipart_parts
 
-__all__ = ["Answer", "FakePacs", "Received", "failed_sop_body", "serve"]
+__all__ = ["Answer", "FakePacs", "Received", "failed_sop_body", "hanging_destination", "serve"]
 
 
 @dataclass(frozen=True)
@@ -100,3 +102,12 @@ def serve(pacs: FakePacs) -> Iterator[str]:
         server.shutdown()
         server.server_close()
         thread.join(timeout=10)
+
+
+@contextmanager
+def hanging_destination() -> Iterator[str]:
+    """A port that accepts connections (the kernel's backlog) and never answers; yields its DICOMweb base URL."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(8)
+        yield f"http://127.0.0.1:{listener.getsockname()[1]}/dicom-web"

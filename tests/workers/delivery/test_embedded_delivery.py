@@ -8,10 +8,7 @@ their jobs stay ``succeeded``.
 
 from __future__ import annotations
 
-import socket
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
 import pydicom
@@ -20,28 +17,19 @@ import pytest
 from models.bundle import BundleInfo
 from service.core.config import Settings
 from service.jobs.create import new_job, submit
-from service.jobs.models import AdaptOption, DeliveryStatus, ForwardRequest, JobCreate, JobPublic
+from service.jobs.models import AdaptOption, DeliveryStatus, ForwardRequest, JobCreate
 from service.jobs.queue import CeleryJobQueue
 from service.jobs.store import JobStore
 from service.storage.layout import Layout
-from tests.workers.delivery.fake_pacs import FakePacs, serve
+from tests.workers.delivery.fake_pacs import FakePacs, hanging_destination, serve
 from tests.workers.processes import free_port
-from tests.workers.service_builders import store_folder
+from tests.workers.service_builders import store_folder, wait_job
 from workers.celery_app import make_celery
 from workers.embedded import embedded_workers
 
 pytestmark = pytest.mark.slow
 
 TIMEOUT_S = 4.0
-
-
-@contextmanager
-def _hanging_destination() -> Iterator[str]:
-    """A port that accepts connections (the kernel's backlog) and never answers."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as listener:
-        listener.bind(("127.0.0.1", 0))
-        listener.listen(8)
-        yield f"http://127.0.0.1:{listener.getsockname()[1]}/dicom-web"
 
 
 def _submit(settings: Settings, queue: CeleryJobQueue, folder: Path, url: str) -> str:
@@ -51,14 +39,6 @@ def _submit(settings: Settings, queue: CeleryJobQueue, folder: Path, url: str) -
     job = new_job(layout=Layout(settings.storage_dir), request=request, settings=settings)
     submit(store=JobStore(settings.storage_dir), job=job, queue=queue)
     return job.id
-
-
-def _wait(store: JobStore, job_id: str, done: Callable[[JobPublic], bool], timeout_s: float = 90.0) -> JobPublic:
-    deadline = time.monotonic() + timeout_s
-    while not done(job := store.get(job_id)):
-        assert time.monotonic() < deadline, job
-        time.sleep(0.05)
-    return job
 
 
 def test_failing_destinations_do_not_block_another_job(
@@ -78,17 +58,17 @@ def test_failing_destinations_do_not_block_another_job(
     for worker in workers:
         worker.start()
     try:
-        with _hanging_destination() as hanging, serve(pacs) as working:
+        with hanging_destination() as hanging, serve(pacs) as working:
             stuck = _submit(settings, queue, small_series_dir, hanging)
             closed = _submit(settings, queue, split_study_dirs[1], f"http://127.0.0.1:{free_port()}/dicom-web")
             good = _submit(settings, queue, split_study_dirs[0], working)
             started = time.monotonic()
-            _wait(store, stuck, lambda job: job.delivery.status is DeliveryStatus.DELIVERING)
-            delivered = _wait(store, good, lambda job: job.delivery.status is DeliveryStatus.DELIVERED)
+            wait_job(store, stuck, lambda job: job.delivery.status is DeliveryStatus.DELIVERING)
+            delivered = wait_job(store, good, lambda job: job.delivery.status is DeliveryStatus.DELIVERED)
             assert store.get(stuck).delivery.status is DeliveryStatus.DELIVERING  # still waiting for an answer
             assert time.monotonic() - started < 2 * TIMEOUT_S
             failed = [
-                _wait(store, job_id, lambda job: job.delivery.status is DeliveryStatus.FAILED)
+                wait_job(store, job_id, lambda job: job.delivery.status is DeliveryStatus.FAILED)
                 for job_id in (stuck, closed)
             ]
     finally:
