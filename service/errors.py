@@ -6,23 +6,25 @@ class to its status in one place. ``check`` names the failed check, ``uid`` the 
 ::
 
     PetiqError
-    └── InputError
-        ├── UnauthorizedError        no or wrong bearer key, or no keys configured (401)
-        ├── NotFoundError            no such study, series or instance (404)
-        ├── MalformedRequestError    a request's syntax is broken, e.g. truncated multipart (400)
-        ├── UnsupportedMediaError    Content-Type the route does not take (415)
-        ├── NotAcceptableError       no representation matches the Accept header (406)
-        ├── TooLargeError            over a size limit: request bytes or instances per series (413)
-        ├── ConflictError            the resource is not in a state that allows the request (409)
-        ├── UnprocessableError       a stored series petiq will not process, e.g. not a positron emitter (422)
-        └── InstanceRejectedError    one STOW-RS instance refused; carries its PS3.18 FailureReason
+    ├── InputError
+    │   ├── UnauthorizedError        no or wrong bearer key, or no keys configured (401)
+    │   ├── NotFoundError            no such study, series or instance (404)
+    │   ├── MalformedRequestError    a request's syntax is broken, e.g. truncated multipart (400)
+    │   ├── UnsupportedMediaError    Content-Type the route does not take (415)
+    │   ├── NotAcceptableError       no representation matches the Accept header (406)
+    │   ├── TooLargeError            over a size limit: request bytes or instances per series (413)
+    │   ├── ConflictError            the resource is not in a state that allows the request (409)
+    │   ├── UnprocessableError       a stored series petiq will not process, e.g. not a positron emitter (422)
+    │   └── InstanceRejectedError    one STOW-RS instance refused; carries its PS3.18 FailureReason
+    └── OutputError
+        └── InsufficientStorageError the storage volume is full or read-only (507); ``check`` says which
 """
 
 from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-from imaging.errors import InputError
+from imaging.errors import InputError, OutputError
 
 if TYPE_CHECKING:
     from service.storage.status import FailureReason
@@ -30,6 +32,7 @@ if TYPE_CHECKING:
 __all__ = [
     "ConflictError",
     "InstanceRejectedError",
+    "InsufficientStorageError",
     "MalformedRequestError",
     "NotAcceptableError",
     "NotFoundError",
@@ -92,3 +95,9 @@ class InstanceRejectedError(InputError):
         super().__init__(message, check=check, uid=uid)
         self.reason = reason
         self.sop_class_uid = sop_class_uid
+
+
+class InsufficientStorageError(OutputError):
+    """The storage volume cannot take what is being written: it is full (``check`` ``storage_space``: ENOSPC,
+    EDQUOT) or read-only (``check`` ``storage_read_only``: EROFS, EACCES). The message names no path.
+    :func:`service.storage.faults.storage_fault` finds one in an error's chain."""

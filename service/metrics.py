@@ -8,7 +8,9 @@ embedded and distributed mode alike, whichever process ran the jobs).
   ``failed``…);
 - ``petiq_queue_depth``: messages waiting in queue ``gpu`` (absent when the broker cannot say);
 - ``petiq_incomplete_series``: series recorded incomplete (:mod:`service.jobs.incomplete`) that have no job
-  since (gauge; their records are counted in ``petiq_jobs{state="failed"}`` too).
+  since (gauge; their records are counted in ``petiq_jobs{state="failed"}`` too);
+- ``petiq_storage_free_bytes``, ``petiq_storage_size_bytes``: free space and size of the storage volume, bytes
+  (gauges from ``statvfs``; absent when the volume cannot be read). Alert well before ``min_free_bytes``.
 
 A scrape reads every manifest: fine for the thousands of jobs a gateway keeps.
 """
@@ -17,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
@@ -26,8 +29,9 @@ from service.jobs.incomplete import is_placeholder
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import JobQueue
 from service.jobs.store import JobStore
+from service.storage.space import volume_space
 
-__all__ = ["STAGE_BUCKETS_S", "JobCollector", "histogram_buckets", "metrics_registry"]
+__all__ = ["STAGE_BUCKETS_S", "JobCollector", "StorageCollector", "histogram_buckets", "metrics_registry"]
 
 STAGE_BUCKETS_S = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
@@ -71,6 +75,25 @@ class JobCollector(Collector):
             yield GaugeMetricFamily("petiq_queue_depth", "Jobs waiting in the broker queue", value=float(depth))
 
 
+@dataclass(frozen=True, eq=False)  # hashed by identity, as the registry needs
+class StorageCollector(Collector):
+    """The storage volume's free space and size (module docstring) for the volume holding ``root``."""
+
+    root: Path
+
+    def collect(self) -> Iterator[GaugeMetricFamily]:
+        try:
+            space = volume_space(path=self.root)
+        except OSError:
+            return
+        yield GaugeMetricFamily(
+            "petiq_storage_free_bytes", "Free space on the storage volume, bytes", value=float(space.free_bytes)
+        )
+        yield GaugeMetricFamily(
+            "petiq_storage_size_bytes", "Size of the storage volume, bytes", value=float(space.total_bytes)
+        )
+
+
 def _stage_values(timings: Iterable[dict[str, float]]) -> dict[str, list[float]]:
     values: dict[str, list[float]] = {}
     for stages in timings:
@@ -88,7 +111,8 @@ def _incomplete(jobs: list[JobPublic]) -> float:
 
 
 def metrics_registry(*, store: JobStore, queue: JobQueue) -> CollectorRegistry:
-    """A registry (one per app, not the global one) holding :class:`JobCollector`."""
+    """A registry (one per app, not the global one) holding :class:`JobCollector` and :class:`StorageCollector`."""
     registry = CollectorRegistry(auto_describe=True)
     registry.register(JobCollector(store=store, queue=queue))
+    registry.register(StorageCollector(root=store.root))
     return registry

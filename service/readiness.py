@@ -1,5 +1,9 @@
 """Readiness checks of the gateway: the broker answers, the storage is writable, the weights are there.
 
+The storage passes when its volume is not mounted read-only, has at least ``min_free_bytes`` free (``statvfs``:
+a full volume would refuse what STOW-RS receives, with 507) and a file can be created in it; the detail gives the
+free bytes and the threshold.
+
 The weights are checked without loading them (the gateway never imports torch): the bundle's metadata
 ``dncnn.json`` parses and lists a sha256 for each of its files, and those files exist and are not empty; when
 jobs are scored by default, the scorer's ``iqa.json`` parses with a sha256 and its ``iqa.pt`` is not empty.
@@ -15,6 +19,7 @@ from pathlib import Path
 from service.core.config import Settings
 from service.jobs.queue import JobQueue
 from service.logs import safe_error
+from service.storage.space import volume_space
 
 __all__ = [
     "BUNDLE_FILES",
@@ -56,15 +61,25 @@ def check_broker(*, queue: JobQueue) -> Check:
 
 
 def check_storage(*, settings: Settings) -> Check:
-    """A file can be created (and is removed) in the storage directory."""
+    """The storage volume is writable and has ``min_free_bytes`` free (module docstring)."""
+    threshold = settings.min_free_bytes
     try:
         settings.storage_dir.mkdir(parents=True, exist_ok=True)
+        space = volume_space(path=settings.storage_dir)
+    except OSError as error:
+        return Check("storage", False, f"not writable: {error.strerror or error}")
+    if space.read_only:
+        return Check("storage", False, "not writable: the volume is mounted read-only")
+    if space.free_bytes < threshold:
+        detail = f"{space.free_bytes} bytes free, below the threshold min_free_bytes ({threshold} bytes)"
+        return Check("storage", False, detail)
+    try:
         with tempfile.NamedTemporaryFile(dir=settings.storage_dir, prefix=".ready-") as handle:
             handle.write(b"ok")
             handle.flush()
     except OSError as error:
         return Check("storage", False, f"not writable: {error.strerror or error}")
-    return Check("storage", True, "writable")
+    return Check("storage", True, f"writable, {space.free_bytes} bytes free (min_free_bytes {threshold} bytes)")
 
 
 def check_weights(*, settings: Settings) -> Check:

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
+from tests.volume import mounted_tmpfs
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+SMALL_VOLUME_BYTES = 4 * 1024**2
 
 
 @pytest.fixture(scope="session")
@@ -16,3 +20,11 @@ def real_ge_dir() -> Path:
     if not path.is_dir():
         pytest.skip(f"real test series not found at {path}")
     return path
+
+
+@pytest.fixture
+def small_volume(tmp_path: Path) -> Iterator[Path]:
+    """A 4 MiB tmpfs mounted for the test (:mod:`tests.volume`; skips where none can be mounted), unmounted
+    after it whatever the test did to it (filled, remounted read-only)."""
+    with mounted_tmpfs(directory=tmp_path / "volume", size_bytes=SMALL_VOLUME_BYTES) as volume:
+        yield volume

@@ -5,6 +5,10 @@ The input of a job is a snapshot of the stored series (hard links, a copy across
 series and the scores SR go back into the storage through :func:`service.storage.store_instances` (with
 ``JOB_OUTPUT_SOP_CLASSES``: STOW-RS from outside still stores PET images only), so WADO-RS and QIDO-RS find them
 in the same study; storing is idempotent, so doing it twice (a job run again after a crash) changes nothing.
+
+Storing the output is all or nothing: when any of its instances is refused, the instances it stored are taken
+out again (:func:`remove_stored`) and every spool file is deleted. A failed job's own folder is emptied of its
+input snapshot, staging folders and output by :func:`discard_outputs`.
 """
 
 from __future__ import annotations
@@ -15,14 +19,19 @@ from pathlib import Path
 
 from imaging.errors import OutputError
 from service.core.config import Settings
+from service.errors import InsufficientStorageError
 from service.storage.catalog import instance_files
+from service.storage.faults import describe
 from service.storage.instances import JOB_OUTPUT_SOP_CLASSES
 from service.storage.layout import Layout
-from service.storage.outcomes import StoreReport
+from service.storage.outcomes import SeriesKey, StoreReport
+from service.storage.removal import remove_instances
 from service.storage.spool import SpooledFile, SpoolWriter, discard
 from service.storage.store import store_instances
 
-__all__ = ["clear_staging", "snapshot_series", "store_derived"]
+__all__ = ["clear_staging", "discard_outputs", "remove_stored", "snapshot_series", "store_derived"]
+
+_OUTPUT_DIR = "output"
 
 
 def _link_or_copy(source: Path, target: Path) -> None:
@@ -49,32 +58,77 @@ def snapshot_series(*, layout: Layout, study_uid: str, series_uid: str, folder: 
 def clear_staging(*, job_dir: Path) -> None:
     """Remove what a killed run left: the input snapshot and the pipeline's hidden staging folders."""
     shutil.rmtree(job_dir / "input", ignore_errors=True)
-    for leftover in job_dir.glob(".output.*"):
+    for leftover in job_dir.glob(f".{_OUTPUT_DIR}.*"):
         shutil.rmtree(leftover, ignore_errors=True)
+
+
+def discard_outputs(*, job_dir: Path) -> None:
+    """Remove everything a failed job wrote in its folder (input snapshot, staging folders, output), so that it
+    does not keep the volume full; the manifest stays. Never raises (on a read-only volume nothing can go)."""
+    clear_staging(job_dir=job_dir)
+    shutil.rmtree(job_dir / _OUTPUT_DIR, ignore_errors=True)
 
 
 def _spool(path: Path, directory: Path) -> SpooledFile:
     writer = SpoolWriter(directory=directory)
     try:
         writer.write(path.read_bytes())
-    except OSError:
-        writer.abort()
+        return writer.close()
+    except BaseException:
+        writer.abort()  # a no-op when the writer deleted its file already
         raise
-    return writer.close()
+
+
+def _spool_all(paths: list[Path], directory: Path) -> list[SpooledFile]:
+    """Every file of ``paths`` spooled; when one fails, those already spooled are deleted before the error."""
+    files: list[SpooledFile] = []
+    try:
+        for path in paths:
+            files.append(_spool(path, directory))
+    except BaseException:
+        discard(files)
+        raise
+    return files
+
+
+def remove_stored(*, settings: Settings, report: StoreReport) -> None:
+    """Take every instance that ``report`` stored (or found stored) out of the storage again, so that no part of
+    a job's output stays visible to QIDO-RS and WADO-RS."""
+    layout = Layout(settings.storage_dir)
+    by_series: dict[SeriesKey, list[str]] = {}
+    for outcome in report.outcomes:
+        if outcome.stored and outcome.series is not None and outcome.sop_instance_uid is not None:
+            by_series.setdefault(outcome.series, []).append(outcome.sop_instance_uid)
+    for key, sop_uids in sorted(by_series.items()):
+        remove_instances(layout=layout, key=key, sop_uids=sop_uids)
+
+
+def _refusal(report: StoreReport, folder: Path, has_images: bool) -> OutputError | None:
+    """Why the output is not wholly stored (None when it is): InsufficientStorageError on a full or read-only
+    volume, OutputError otherwise."""
+    if report.storage_faults:
+        check = report.storage_faults[0].storage_fault
+        message = f"The job's output could not be stored: {describe(check)}."
+        return InsufficientStorageError(message, check=check, path=str(folder))
+    refused = [outcome for outcome in report.outcomes if not outcome.stored]
+    if refused or not has_images:
+        reason = refused[0].message if refused else "no DICOM file in the output"
+        return OutputError(f"The job's output could not be stored: {reason}", path=str(folder))
+    return None
 
 
 def store_derived(*, settings: Settings, folder: Path, study_uid: str, sr_path: Path | None = None) -> StoreReport:
     """Store the DICOM files of ``folder`` (the derived series) and the scores SR at ``sr_path`` (when given)
-    into study ``study_uid`` of the storage.
+    into study ``study_uid`` of the storage, all or nothing (module docstring).
 
     Raises:
+        InsufficientStorageError: the storage volume is full or read-only; nothing of the output is kept.
         OutputError: an instance could not be stored, or ``folder`` holds none (the message says why).
     """
     layout = Layout(settings.storage_dir)
     paths = sorted(folder.glob("*.dcm"))
-    files: list[SpooledFile] = []
+    files = _spool_all([*paths, *([sr_path] if sr_path is not None else [])], layout.tmp)
     try:
-        files = [_spool(path, layout.tmp) for path in [*paths, *([sr_path] if sr_path is not None else [])]]
         report = store_instances(
             root=layout.root,
             files=files,
@@ -85,8 +139,8 @@ def store_derived(*, settings: Settings, folder: Path, study_uid: str, sr_path: 
         )
     finally:
         discard(files)
-    refused = [outcome for outcome in report.outcomes if not outcome.stored]
-    if refused or not paths:
-        reason = refused[0].message if refused else "no DICOM file in the output"
-        raise OutputError(f"The job's output could not be stored: {reason}", path=str(folder))
+    refusal = _refusal(report, folder, bool(paths))
+    if refusal is not None:
+        remove_stored(settings=settings, report=report)
+        raise refusal
     return report

@@ -6,10 +6,16 @@ pipeline runs again from scratch. While it runs, the worker holds an exclusive `
 ``.run.lock`` (released by the kernel when the process dies), so a duplicate delivery of the same job to another
 worker returns at once instead of running it twice.
 
-Errors: :class:`~imaging.errors.InputError` fails the job for good (422 problem); transient errors
-(:data:`TRANSIENT`) propagate, for the task to retry them; anything else fails the job (500 problem) and
-propagates. A job whose worker keeps dying (``reject_on_worker_lost`` hands it out again each time) is failed
-after ``job_max_retries + 1`` attempts instead of looping.
+Errors: :class:`~imaging.errors.InputError` fails the job for good (422 problem); a full or read-only storage
+volume (ENOSPC, EDQUOT, EROFS, EACCES: :mod:`service.storage.faults`) fails it at once too (507 problem, check
+``storage_space`` or ``storage_read_only``, no path): retrying in 1, 2, 4 s would not free a volume, only rerun the
+pipeline to fill it again. Other transient errors (:data:`TRANSIENT`) propagate, for the task to retry them;
+anything else fails the job (500 problem) and propagates. A job whose worker keeps dying
+(``reject_on_worker_lost`` hands it out again each time) is failed after ``job_max_retries + 1`` attempts instead
+of looping. A failed job's partial outputs are removed (:func:`fail_job`): its input snapshot, staging and output
+folders, and any instance of its output already stored (never visible to QIDO-RS or WADO-RS unless it succeeded).
+When even the failure cannot be recorded (the manifest is on the read-only volume), the error propagates to the
+task's retries.
 """
 
 from __future__ import annotations
@@ -27,17 +33,19 @@ from typing import Any
 from imaging.errors import InputError, OutputError, PetiqError
 from models.adaptation.online import AdaptationSettings
 from service.core.config import Settings
+from service.errors import InsufficientStorageError
 from service.jobs.models import JobPublic, JobStatus
 from service.jobs.store import JobStore, is_job_id
 from service.jobs.transitions import failed, progressed, started, succeeded
+from service.storage.faults import describe, storage_fault
 from service.storage.layout import Layout
-from workers.job_io import clear_staging, snapshot_series, store_derived
+from workers.job_io import clear_staging, discard_outputs, remove_stored, snapshot_series, store_derived
 from workers.pipeline.adapt import AdaptMode
 from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
 
-__all__ = ["TRANSIENT", "ProgressWriter", "exclusive_lock", "run_job"]
+__all__ = ["TRANSIENT", "ProgressWriter", "exclusive_lock", "fail_job", "job_storage_fault", "run_job"]
 
 TRANSIENT: tuple[type[BaseException], ...] = (OSError, OutputError, TimeoutError, ConnectionError)
 """Errors worth a retry: storage hiccups and lost connections."""
@@ -109,13 +117,45 @@ def _finish(*, job: JobPublic, settings: Settings, store: JobStore) -> JobPublic
     output = store.output_dir(job.id)
     result: dict[str, Any] = json.loads((output / RESULT_NAME).read_text())
     sr_path = output / SR_NAME if result["output"].get("sr_uid") else None  # the result says whether there is one
-    store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid, sr_path=sr_path)
-    clear_staging(job_dir=store.job_dir(job.id))
-    return store.update(job.id, lambda current: succeeded(current, result=result))
+    report = store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid, sr_path=sr_path)
+    try:
+        clear_staging(job_dir=store.job_dir(job.id))
+        return store.update(job.id, lambda current: succeeded(current, result=result))
+    except BaseException:
+        remove_stored(settings=settings, report=report)  # not succeeded: its output stays out of sight
+        raise
 
 
-def _fail(*, store: JobStore, job_id: str, error: BaseException) -> JobPublic:
+def fail_job(*, store: JobStore, job_id: str, error: BaseException) -> JobPublic:
+    """Record job ``job_id`` failed with ``error``, once its partial outputs are removed (so that they do not keep
+    the volume full). OutputError when the manifest cannot be written."""
+    discard_outputs(job_dir=store.job_dir(job_id))
     return store.update(job_id, lambda current: failed(current, error=error))
+
+
+def job_storage_fault(error: BaseException) -> InsufficientStorageError | None:
+    """The reason to fail a job with when ``error`` is a full or read-only storage volume (no path); None else."""
+    fault = storage_fault(error, action="The job's output could not be written")
+    if fault is None:
+        return None
+    message = (
+        f"The job could not write its output: {describe(fault.check)}. What it had written was removed; free space "
+        "on the storage volume (or make it writable), then submit the job again (POST /v1/jobs)."
+    )
+    return InsufficientStorageError(message, check=fault.check)
+
+
+def _unsuccessful(*, job_id: str, store: JobStore, error: Exception) -> JobPublic:
+    """A storage fault fails the job at once; another transient error propagates for a retry; anything else
+    fails the job and propagates."""
+    fault = job_storage_fault(error)
+    if fault is not None:
+        _LOG.error("job %s failed: %s", job_id, error)
+        return fail_job(store=store, job_id=job_id, error=fault)
+    if not isinstance(error, TRANSIENT):
+        _LOG.error("job %s failed unexpectedly", job_id, exc_info=error)
+        fail_job(store=store, job_id=job_id, error=error)
+    raise error
 
 
 def _died_too_often(*, job: JobPublic, settings: Settings) -> PetiqError | None:
@@ -133,20 +173,16 @@ def _run_locked(*, job_id: str, settings: Settings, store: JobStore) -> JobPubli
         return job
     if (poison := _died_too_often(job=job, settings=settings)) is not None:
         _LOG.error("job %s: %s", job_id, poison)
-        return _fail(store=store, job_id=job_id, error=poison)
+        return fail_job(store=store, job_id=job_id, error=poison)
     try:
         if not (store.output_dir(job_id) / RESULT_NAME).is_file():
             _pipeline(job=job, settings=settings, store=store)
         return _finish(job=job, settings=settings, store=store)
     except InputError as error:
         _LOG.warning("job %s failed: %s", job_id, error)
-        return _fail(store=store, job_id=job_id, error=error)
-    except TRANSIENT:
-        raise
+        return fail_job(store=store, job_id=job_id, error=error)
     except Exception as error:
-        _LOG.exception("job %s failed unexpectedly", job_id)
-        _fail(store=store, job_id=job_id, error=error)
-        raise
+        return _unsuccessful(job_id=job_id, store=store, error=error)
 
 
 def run_job(*, job_id: str, settings: Settings) -> JobPublic | None:

@@ -4,9 +4,13 @@ A job that succeeded with its delivery ``pending`` gets its ``petiq.deliver_job`
 (:mod:`workers.delivery.task`): forwarding never holds this worker.
 
 Transient errors (:data:`workers.job_run.TRANSIENT`) are retried with exponential backoff (1, 2, 4 … s, at most
-60 s) up to ``job_max_retries`` times, the job shown ``queued`` meanwhile; then the job fails. Input errors fail
-the job at once (inside ``run_job``). The message is acknowledged after the task (``acks_late``) and handed out
-again when the worker process dies (``reject_on_worker_lost``); ``run_job`` makes that safe.
+60 s) up to ``job_max_retries`` times, the job shown ``queued`` meanwhile; then the job fails, its partial outputs
+removed. Input errors, and a full or read-only storage volume, fail the job at once (inside ``run_job``): a full
+volume does not empty itself in seconds. Only when the failure cannot even be written to the manifest (the volume
+is read-only) does it come here, to be retried like any transient error; if the manifest still cannot be written
+after the last retry, the job stays as its manifest shows and the error is logged. The message is acknowledged
+after the task (``acks_late``) and handed out again when the worker process dies (``reject_on_worker_lost``);
+``run_job`` makes that safe.
 """
 
 from __future__ import annotations
@@ -14,13 +18,14 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from imaging.errors import OutputError
 from service.core.config import Settings
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import TASK_NAME, CeleryJobQueue
 from service.jobs.store import JobStore
-from service.jobs.transitions import failed, requeued
+from service.jobs.transitions import requeued
 from service.logs import safe_error
-from workers.job_run import TRANSIENT, run_job
+from workers.job_run import TRANSIENT, fail_job, job_storage_fault, run_job
 
 __all__ = ["backoff_s", "register"]
 
@@ -38,10 +43,16 @@ def _retry_or_fail(*, task: Any, job_id: str, error: BaseException, settings: Se
     retries: int = task.request.retries
     if retries >= settings.job_max_retries:
         _LOG.error("job %s failed after %d retries: %s", job_id, retries, error)
-        store.update(job_id, lambda job: failed(job, error=error))
+        try:
+            fail_job(store=store, job_id=job_id, error=job_storage_fault(error) or error)
+        except (OSError, OutputError) as unrecorded:
+            _LOG.error("job %s: its failure could not be recorded in its manifest: %s", job_id, unrecorded)
         return
     _LOG.warning("job %s: transient error, retry %d: %s", job_id, retries + 1, error)
-    store.update(job_id, requeued)
+    try:
+        store.update(job_id, requeued)
+    except (OSError, OutputError) as unrecorded:  # a read-only volume: retry all the same
+        _LOG.warning("job %s: its manifest could not be updated: %s", job_id, unrecorded)
     raise task.retry(exc=error, countdown=backoff_s(retries=retries))
 
 

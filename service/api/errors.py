@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from imaging.errors import InputError, OutputError, PetiqError
 from service.errors import (
     ConflictError,
+    InsufficientStorageError,
     MalformedRequestError,
     NotAcceptableError,
     NotFoundError,
@@ -44,6 +45,7 @@ _KINDS: dict[type[PetiqError], tuple[int, str, str]] = {
     ConflictError: (409, "conflict", "Conflict"),
     UnprocessableError: (422, "unprocessable-series", "The series cannot be processed"),
     InputError: (400, "invalid-input", "Invalid input"),
+    InsufficientStorageError: (507, "insufficient-storage", "Insufficient storage"),
     OutputError: (500, "storage-failure", "Storage failure"),
     PetiqError: (500, "internal-error", "Internal error"),
 }

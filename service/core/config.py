@@ -96,6 +96,9 @@ class Settings(BaseSettings):
         report_link_ttl_s: how long a signed report link stays valid, seconds.
         incomplete_grace_s: seconds a PT series short of its NumberOfSlices may go without a new instance before
             it is reported ``incomplete`` (series status, a failed job record naming the missing slices).
+        min_free_bytes: free space on the storage volume, bytes, below which ``/readyz`` answers 503 (check
+            ``storage``), so that a load balancer stops sending studies before the volume is full; 0 turns the
+            threshold off (a read-only volume still fails the check).
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore", hide_input_in_errors=True)
@@ -128,6 +131,7 @@ class Settings(BaseSettings):
     report_secret: SecretStr | None = None
     report_link_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
     incomplete_grace_s: float = Field(default=300.0, gt=0)
+    min_free_bytes: int = Field(default=_GIB, ge=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -22,7 +22,8 @@ __all__ = ["MultipartSpooler"]
 class MultipartSpooler:
     """Feed a multipart body with :meth:`write`, then :meth:`finish`; parts are spooled under ``directory``.
 
-    Use it as a context manager: on exit every spool file still there is deleted (stored ones were renamed away).
+    Use it as a context manager: on exit every spool file still there is deleted (stored ones were renamed away),
+    also when spooling failed (a full or read-only volume: :class:`~service.errors.InsufficientStorageError`).
 
     Args:
         boundary: the boundary from the Content-Type (without the leading ``--``).
@@ -71,9 +72,9 @@ class MultipartSpooler:
             self._writer.write(data[start:end])
 
     def _part_end(self) -> None:
-        if self._writer is not None:
-            self.parts.append(self._writer.close())
-            self._writer = None
+        writer, self._writer = self._writer, None
+        if writer is not None:
+            self.parts.append(writer.close())  # a failed close deletes its file
 
     def _end(self) -> None:
         self._ended = True
@@ -84,6 +85,8 @@ class MultipartSpooler:
         Raises:
             TooLargeError: the body passed ``max_bytes``.
             MalformedRequestError: the body is not valid multipart for this boundary.
+            InsufficientStorageError: the storage volume is full or read-only (:class:`SpoolWriter`).
+            OutputError: a part could not be spooled for another I/O error.
         """
         self.received += len(chunk)
         if self.received > self.max_bytes:

@@ -10,9 +10,14 @@ _MAX_WARNINGS = 20
 
 
 def stow_status(report: StoreReport) -> int:
-    """200 when every part is stored, 409 when none is, 202 otherwise (PS3.18 Table 10.5.3-1)."""
+    """200 when every part is stored, 202 when some are (PS3.18 Table 10.5.3-1); when none is, 507 if the storage
+    volume was full or read-only for any of them (send again later: :mod:`service.storage.status`), else 409."""
     stored = report.n_stored
-    return 200 if stored == len(report.outcomes) else 409 if stored == 0 else 202
+    if stored == len(report.outcomes):
+        return 200
+    if stored:
+        return 202
+    return 507 if report.storage_faults else 409
 
 
 def _warn_text(text: str) -> str:

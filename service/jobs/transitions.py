@@ -1,8 +1,9 @@
 """Pure state changes of a job manifest: started, progressed, succeeded, failed, re-queued for a retry.
 
 Each takes a manifest and returns a new one (the store writes it under the job's lock). A failure is recorded as
-an RFC 9457 problem detail: 422 when the job's input cannot be used (:class:`~imaging.errors.InputError`), 500
-for anything else, with petiq's ``check`` and ``uid`` when the error carries them.
+an RFC 9457 problem detail: 422 when the job's input cannot be used (:class:`~imaging.errors.InputError`), 507
+when the storage volume is full or read-only (:class:`~service.errors.InsufficientStorageError`), 500 for anything
+else, with petiq's ``check`` and ``uid`` when the error carries them.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from imaging.errors import InputError, PetiqError
+from service.errors import InsufficientStorageError
 from service.jobs.models import JobPublic, JobStatus, utc_now
 from service.jobs.progress import percent
 
@@ -20,6 +22,8 @@ def job_problem(*, error: BaseException, job_id: str) -> dict[str, Any]:
     """The problem detail of a job that failed with ``error`` (file paths stay in the logs)."""
     if isinstance(error, InputError):
         status, slug, title = 422, "unprocessable-input", "The job's input cannot be processed"
+    elif isinstance(error, InsufficientStorageError):
+        status, slug, title = 507, "insufficient-storage", "The storage volume is full or read-only"
     else:
         status, slug, title = 500, "job-failure", "The job failed"
     detail = error.message if isinstance(error, PetiqError) else f"{type(error).__name__}: {error}"

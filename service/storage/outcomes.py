@@ -20,7 +20,9 @@ class SeriesKey(NamedTuple):
 @dataclass(frozen=True, kw_only=True)
 class InstanceOutcome:
     """One part of a request: stored (``failure`` None; ``already_stored`` when an identical copy was there) or
-    refused with a PS3.18 Failure Reason and a message. UIDs are None when the part could not be read."""
+    refused with a PS3.18 Failure Reason and a message. UIDs are None when the part could not be read.
+    ``storage_fault`` is the check (``storage_space``, ``storage_read_only``) of a refusal because the storage
+    volume is full or read-only (0xA700, :mod:`service.storage.faults`); None otherwise."""
 
     sop_instance_uid: str | None
     sop_class_uid: str | None
@@ -28,6 +30,7 @@ class InstanceOutcome:
     failure: FailureReason | None = None
     message: str = ""
     already_stored: bool = False
+    storage_fault: str | None = None
 
     @property
     def stored(self) -> bool:
@@ -54,3 +57,8 @@ class StoreReport:
     def n_stored(self) -> int:
         """How many parts are stored (newly or already)."""
         return sum(outcome.stored for outcome in self.outcomes)
+
+    @property
+    def storage_faults(self) -> tuple[InstanceOutcome, ...]:
+        """The parts refused because the storage volume is full or read-only."""
+        return tuple(outcome for outcome in self.outcomes if outcome.storage_fault is not None)

@@ -13,7 +13,11 @@ here as its conformance statement:
   clients that already know it recognise it.
 
 PS3.18 §10.5.3.1 (Table 10.5.3-1) gives the HTTP status of the whole response: 200 all stored, 202 some stored
-and some failed, 409 none stored, 400 bad syntax, 415 unsupported media type.
+and some failed, 409 none stored, 400 bad syntax, 415 unsupported media type; the table lists "some common
+status codes" and defers to §8.5 for others. petiq answers 507 Insufficient Storage (RFC 4918 §11.5, a
+condition "considered to be temporary") instead of 409 when nothing was stored and at least one instance was
+refused because the storage volume is full or read-only (0xA700, :mod:`service.storage.faults`): the request was
+fine, so a client should send it again later rather than fix it. Some stored and some refused so stays 202.
 """
 
 from __future__ import annotations
@@ -27,13 +31,14 @@ class FailureReason(enum.IntEnum):
     """The Failure Reason values petiq reports, one per kind of refusal."""
 
     PROCESSING_FAILURE = 0x0110
-    """The instance could not be written (I/O error on the storage volume)."""
+    """The instance could not be written for an I/O error other than a full or read-only volume (e.g. EIO)."""
     DUPLICATE_SOP_INSTANCE = 0x0111
     """The SOPInstanceUID is stored already with different bytes."""
     SOP_CLASS_NOT_SUPPORTED = 0x0122
     """Not a PET Image Storage instance: petiq stores only what it processes (CT, SR, Enhanced PET are refused)."""
     OUT_OF_RESOURCES = 0xA700
-    """The series reached ``max_instances_per_series`` while this request was being stored, or the instance is
+    """The storage volume is full or read-only (ENOSPC, EDQUOT, EROFS, EACCES: nothing of the instance is kept),
+    the series reached ``max_instances_per_series`` while this request was being stored, or the instance is
     beyond petiq's size limits (:mod:`imaging.dicom.limits`: Rows, Columns, image bytes, a Deflated stream that
     inflates too far, encapsulated data far larger than its image)."""
     DATASET_DOES_NOT_MATCH_SOP_CLASS = 0xA900

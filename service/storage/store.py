@@ -5,10 +5,16 @@ Commit of one series happens under its file lock: every new instance is renamed 
 that is not in the index does not exist for readers, and a re-send overwrites it). Storing is idempotent: the
 same SOPInstanceUID with identical bytes (SHA-256) is "already stored", a success; with different bytes it fails
 with 0x0111 and the stored copy is kept.
+
+A write that fails because the volume is full or read-only (:mod:`service.storage.faults`) refuses the instances
+concerned with 0xA700 and ``storage_fault`` set; any other I/O error with 0x0110. Either way nothing of them is
+left: a file placed for a series whose index could not be written is removed again, and the index is unchanged.
+Messages name no path (they become Warning headers).
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 from collections.abc import Sequence
@@ -18,6 +24,7 @@ from imaging.errors import OutputError
 from service.errors import InstanceRejectedError, TooLargeError
 from service.storage.catalog import series_indices
 from service.storage.completion import is_complete
+from service.storage.faults import is_storage_fault, os_error_in, storage_fault
 from service.storage.index import read_index, series_lock, write_index
 from service.storage.instances import STOW_SOP_CLASSES, normalise_part10, read_instance
 from service.storage.layout import Layout
@@ -37,15 +44,35 @@ def _key(header: InstanceHeader) -> SeriesKey:
 
 
 def _outcome(
-    header: InstanceHeader, *, failure: FailureReason | None = None, message: str = "", already_stored: bool = False
+    header: InstanceHeader | None,
+    *,
+    failure: FailureReason | None = None,
+    message: str = "",
+    already_stored: bool = False,
+    fault: str | None = None,
 ) -> InstanceOutcome:
+    """The outcome of the instance of ``header`` (None: a part that could not be read, no UIDs)."""
     return InstanceOutcome(
-        sop_instance_uid=header.sop_instance_uid,
-        sop_class_uid=header.record.sop_class_uid,
-        series=_key(header),
+        sop_instance_uid=header.sop_instance_uid if header is not None else None,
+        sop_class_uid=header.record.sop_class_uid if header is not None else None,
+        series=_key(header) if header is not None else None,
         failure=failure,
         message=message,
         already_stored=already_stored,
+        storage_fault=fault,
+    )
+
+
+def _write_failed(error: BaseException, header: InstanceHeader | None) -> InstanceOutcome:
+    """The outcome of an instance whose writing failed with ``error``: 0xA700 (``storage_fault`` set) when the
+    volume is full or read-only, 0x0110 otherwise; the message names no path."""
+    fault = storage_fault(error, action="The instance was not stored")
+    if fault is not None:
+        return _outcome(header, failure=FailureReason.OUT_OF_RESOURCES, message=fault.message, fault=fault.check)
+    found = os_error_in(error)
+    reason = found.strerror if found is not None and found.strerror else type(error).__name__
+    return _outcome(
+        header, failure=FailureReason.PROCESSING_FAILURE, message=f"The instance could not be written ({reason})."
     )
 
 
@@ -95,7 +122,7 @@ def _add(index: SeriesIndex, item: _Item, layout: Layout, limit: int) -> tuple[I
     try:
         _place(file, layout.instance(*_key(header), header.sop_instance_uid))
     except OSError as error:
-        return _outcome(header, failure=FailureReason.PROCESSING_FAILURE, message=f"Writing failed: {error}"), False
+        return _write_failed(error, header), False
     index.instances[header.sop_instance_uid] = header.record
     return _outcome(header), True
 
@@ -115,16 +142,17 @@ def _fsync_directory(directory: Path) -> None:
 
 
 def _roll_back(*, layout: Layout, added: list[_Item], outcomes: dict[int, InstanceOutcome], error: OutputError) -> None:
-    """The index could not be written: remove the files just placed and report them as processing failures."""
+    """The index could not be written: remove the files just placed and report them failed (0xA700 or 0x0110).
+    A file that cannot be removed (the volume went read-only) stays unindexed: invisible, overwritten by a re-send."""
     for position, header, _ in added:
-        layout.instance(*_key(header), header.sop_instance_uid).unlink(missing_ok=True)
-        outcomes[position] = _outcome(header, failure=FailureReason.PROCESSING_FAILURE, message=error.message)
+        with contextlib.suppress(OSError):
+            layout.instance(*_key(header), header.sop_instance_uid).unlink(missing_ok=True)
+        outcomes[position] = _write_failed(error, header)
 
 
-def _commit_series(
+def _commit_locked(
     *, layout: Layout, key: SeriesKey, items: list[_Item], limit: int
 ) -> tuple[dict[int, InstanceOutcome], bool]:
-    """Store ``items`` (one series) under the series lock: outcomes by request position, whether it changed."""
     with series_lock(path=layout.lock(*key)):
         first = items[0][1]
         index = read_index(path=layout.index(*key)) or SeriesIndex(study=first.study, series=first.series)
@@ -144,6 +172,19 @@ def _commit_series(
     return outcomes, bool(added)
 
 
+def _commit_series(
+    *, layout: Layout, key: SeriesKey, items: list[_Item], limit: int
+) -> tuple[dict[int, InstanceOutcome], bool]:
+    """Store ``items`` (one series) under the series lock: outcomes by request position, whether it changed.
+    When the series' folder or lock cannot be made on a full or read-only volume, every item fails with 0xA700."""
+    try:
+        return _commit_locked(layout=layout, key=key, items=items, limit=limit)
+    except OSError as error:
+        if not is_storage_fault(error):
+            raise
+        return {position: _write_failed(error, header) for position, header, _ in items}, False
+
+
 def _read_all(
     files: Sequence[SpooledFile], study_uid: str | None, sop_classes: frozenset[str]
 ) -> tuple[dict[int, InstanceOutcome], dict[SeriesKey, list[_Item]]]:
@@ -159,6 +200,9 @@ def _read_all(
                 failure=error.reason,
                 message=error.message,
             )
+            continue
+        except OutputError as error:  # rewriting a part as PS3.10 (normalise_part10) failed
+            outcomes[position] = _write_failed(error, None)
             continue
         groups.setdefault(_key(header), []).append((position, header, file))
     return outcomes, groups
@@ -186,6 +230,9 @@ def store_instances(
 
     Raises:
         TooLargeError: a series would exceed ``max_instances_per_series``; nothing of the request is stored.
+        OutputError: a series index is corrupt.
+        OSError: a series' folder cannot be made or its index read for an I/O error other than a full or
+            read-only volume (those are outcomes: 0xA700, module docstring).
     """
     layout = Layout(root)
     outcomes, groups = _read_all(files, study_uid, sop_classes)

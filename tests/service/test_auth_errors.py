@@ -11,7 +11,13 @@ from imaging.errors import OutputError, PetiqError, SeriesError
 from service.api import errors as api_errors
 from service.api.deps import _key_matches
 from service.core.config import Settings
-from service.errors import InstanceRejectedError, NotFoundError, TooLargeError, UnauthorizedError
+from service.errors import (
+    InstanceRejectedError,
+    InsufficientStorageError,
+    NotFoundError,
+    TooLargeError,
+    UnauthorizedError,
+)
 from service.main import create_app
 from service.storage import FailureReason
 from tests.service.conftest import TestClient
@@ -86,6 +92,7 @@ def test_unknown_route_is_a_problem(client: TestClient) -> None:
         (SeriesError("x", check="modality", uid="1.2"), 400, "invalid-input"),
         (InstanceRejectedError("x", reason=FailureReason.CANNOT_UNDERSTAND, check="dicom"), 400, "invalid-input"),
         (OutputError("x", path="/secret/path"), 500, "storage-failure"),
+        (InsufficientStorageError("x", check="storage_space", path="/secret/path"), 507, "insufficient-storage"),
         (PetiqError("x"), 500, "internal-error"),
     ],
 )

@@ -54,7 +54,8 @@ def _checks(settings: Settings, queue: JobQueue) -> dict[str, CheckPublic]:
     },
 )
 async def readyz(request: Request, settings: SettingsDep) -> ReadyPublic | JSONResponse:
-    """Readiness: 200 when the broker answers, the storage is writable and the denoiser weights are present."""
+    """Readiness: 200 when the broker answers, the storage is writable with ``min_free_bytes`` free, and the
+    denoiser weights (and the scorer, when jobs are scored) are present."""
     checks = await run_in_threadpool(_checks, settings, request.app.state.job_queue)
     if all(check.ok for check in checks.values()):
         return ReadyPublic(checks=checks)

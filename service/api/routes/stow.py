@@ -4,7 +4,11 @@ Order of checks: key (401), Content-Type (415; 400 without boundary), Content-Le
 ``max_request_bytes`` (413, before a byte is read), then the body is parsed as it arrives, each part spooled to
 the storage volume (413 as soon as the count passes the limit; 400 for broken multipart), validated and stored.
 The answer is a Store Instances Response in ``application/dicom+json``: 200 all stored, 202 some failed, 409
-none stored. 202 never means a job was queued. After storing, the ``on_series_stored`` hooks get the report.
+none stored, 507 none stored and the storage volume full or read-only for some (each such instance in the
+FailedSOPSequence with 0xA700). 202 never means a job was queued. When the volume is full or read-only already
+while the body is spooled, before any instance can be read, the answer is a 507 problem+json (check
+``storage_space`` or ``storage_read_only``) and every spool file of the request is deleted. After storing, the
+``on_series_stored`` hooks get the report.
 """
 
 from __future__ import annotations
@@ -17,7 +21,7 @@ from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import BaseUrlDep, HooksDep, LayoutDep, SeriesStoredHook, SettingsDep
-from service.api.errors import problem_responses
+from service.api.errors import PROBLEM_JSON, problem_responses
 from service.core.config import Settings
 from service.dicomweb.dicom_json import store_response
 from service.dicomweb.media import boundary_of
@@ -41,6 +45,11 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     202: {"description": "Some instances stored, others failed (never 'job queued')", "content": {DICOM_JSON: {}}},
     409: {"description": "No instance stored", "content": {DICOM_JSON: {}}},
     **problem_responses(400, 401, 413, 415),
+    507: {
+        "description": "No instance stored: the storage volume is full or read-only. A Store Instances Response "
+        "(FailedSOPSequence, 0xA700) when instances were read; a problem detail when the body could not be spooled",
+        "content": {DICOM_JSON: {}, PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
+    },
 }
 
 
