@@ -5,6 +5,9 @@ web stack and Celery's client side are loaded. Jobs are enqueued by task name on
 producer on the settings' broker (``memory://`` when none is set: then a worker must run in this process, see
 ``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again; while it runs, the
 incomplete-series sweep (:mod:`service.jobs.incomplete`) runs every ``sweep_interval_s``.
+
+Every route but the health probes needs the bearer key, the API docs included (unless ``PETIQ_PUBLIC_DOCS``), and
+every response is sent with ``Cache-Control: no-store`` (:mod:`service.api.caching`).
 """
 
 from __future__ import annotations
@@ -16,9 +19,10 @@ from importlib import metadata
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from service.api.caching import NoStoreMiddleware
 from service.api.deps import SeriesStoredHook, require_key
 from service.api.errors import install_error_handlers, problem_responses
-from service.api.routes import health, jobs, qido, ready, report, series, stow, wado
+from service.api.routes import docs, health, jobs, qido, ready, report, series, stow, wado
 from service.api.schema import install_openapi
 from service.core.config import Settings
 from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
@@ -67,6 +71,9 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
         summary="PET denoising and image-quality scoring over DICOMweb",
         responses=problem_responses(500),
         lifespan=_lifespan(store, queue, settings),
+        openapi_url=None,  # the docs routes are service.api.routes.docs, behind the key
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.job_queue = queue
@@ -75,6 +82,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     hooks: list[SeriesStoredHook] = [JobStarter(settings=settings, queue=queue)]
     app.state.on_series_stored = hooks
     install_error_handlers(app)
+    app.add_middleware(NoStoreMiddleware)
     app.include_router(health.router)
     app.include_router(ready.router)
     secured = [Depends(require_key)]
@@ -83,5 +91,6 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     app.include_router(jobs.router, dependencies=secured)
     app.include_router(series.router, dependencies=secured)
     app.include_router(report.router)  # a bearer key or a signed link: checked by its routes
+    app.include_router(docs.router, dependencies=[] if settings.public_docs else secured)
     install_openapi(app)
     return app

@@ -36,7 +36,7 @@ def _retry_or_fail(*, task: Any, job_id: str, error: BaseException, settings: Se
     store = JobStore(settings.storage_dir)
     retries: int = task.request.retries
     if retries >= settings.job_max_retries:
-        _LOG.error("job %s failed after %d retries: %s", job_id, retries, error)
+        _LOG.error("job %s failed after %d retries: %s", job_id, retries, error, exc_info=error)
         store.update(job_id, lambda job: failed(job, error=error))
         return
     _LOG.warning("job %s: transient error, retry %d: %s", job_id, retries + 1, error)

@@ -91,6 +91,8 @@ class Settings(BaseSettings):
         report_link_ttl_s: how long a signed report link stays valid, seconds.
         incomplete_grace_s: seconds a PT series short of its NumberOfSlices may go without a new instance before
             it is reported ``incomplete`` (series status, a failed job record naming the missing slices).
+        public_docs: serve the API docs (``/docs``, ``/redoc``, ``/openapi.json``) without a key; they need the
+            bearer key like every other route when False (the default).
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore")
@@ -123,6 +125,7 @@ class Settings(BaseSettings):
     report_secret: SecretStr | None = None
     report_link_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
     incomplete_grace_s: float = Field(default=300.0, gt=0)
+    public_docs: bool = False
 
     @field_validator("api_keys", mode="before")
     @classmethod

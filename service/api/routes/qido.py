@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import APIRouter, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import BaseUrlDep, LayoutDep
 from service.api.errors import problem_responses
+from service.api.params import uid_path
 from service.api.routes.stow import DICOM_JSON
 from service.dicomweb.dicom_json import series_result, study_result
 from service.dicomweb.qido import StudyQuery, match_series, match_studies, page, summarise, uid_list
@@ -62,7 +63,7 @@ async def search_studies(
 
 @router.get("/studies/{study}/series", operation_id="search_series", responses=_RESPONSES, response_class=JSONResponse)
 async def search_series(
-    study: Annotated[str, Path(description="StudyInstanceUID")],
+    study: Annotated[str, uid_path(description="StudyInstanceUID")],
     layout: LayoutDep,
     base_url: BaseUrlDep,
     modality: Annotated[str | None, Query(alias="Modality")] = None,
