@@ -2,7 +2,8 @@
 
 Members: ``type`` (``urn:petiq:problem:<slug>``), ``title``, ``status``, ``detail`` (the error's message),
 ``instance`` (the request path), and petiq's ``check`` and ``uid`` when the error carries them. A file path an
-error may carry stays in the logs. STOW-RS outcomes are not errors: they are answered in DICOM JSON by the route.
+error carries, or its message names, stays in the logs (:func:`service.jobs.failure_detail.without_paths`).
+STOW-RS outcomes are not errors: they are answered in DICOM JSON by the route.
 
 Every problem is sent with ``Cache-Control: no-store`` (it may name a patient's UIDs; a 500 answered by the
 outermost middleware bypasses :mod:`service.api.caching`). A 405 carries ``Allow``: the methods of every route
@@ -33,6 +34,7 @@ from service.errors import (
     UnprocessableError,
     UnsupportedMediaError,
 )
+from service.jobs.failure_detail import without_paths
 
 __all__ = [
     "PROBLEM_JSON",
@@ -108,8 +110,9 @@ async def _petiq_error(request: Request, error: Exception) -> JSONResponse:
     status, slug, title = _kind(error)
     if status >= 500:
         _LOG.error("%s %s failed: %s", request.method, request.url.path, error)
+    detail = without_paths(error.message)  # an OSError's text names server paths: they stay in the log
     return problem_response(
-        request=request, status=status, slug=slug, title=title, detail=error.message, context=error.context()
+        request=request, status=status, slug=slug, title=title, detail=detail, context=error.context()
     )
 
 
