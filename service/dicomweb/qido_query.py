@@ -66,8 +66,11 @@ def _flag(value: str) -> bool:
     return value == "true"
 
 
-def _date_time(value: Callable[[Any], Any] | None, other: Callable[[Any], Any] | None, dates: DateTimeRange) -> Any:
-    return lambda record: dates.contains(date=value(record) if value else "", time=other(record) if other else "")
+def _in_span(
+    date: Callable[[Any], str] | None, time: Callable[[Any], str] | None, span: DateTimeRange
+) -> Callable[[Any], bool]:
+    """Matches a record whose stored date (from ``date``) and time (from ``time``; None: not asked) are in ``span``."""
+    return lambda record: span.contains(date=date(record) if date else "", time=time(record) if time else "")
 
 
 def _text_matcher(kind: KeyKind, get: Callable[[Any], Any], pattern: str) -> Callable[[Any], bool]:
@@ -79,7 +82,9 @@ def _text_matcher(kind: KeyKind, get: Callable[[Any], Any], pattern: str) -> Cal
     return lambda record: wildcard_match(value=str(get(record) or ""), pattern=pattern)
 
 
-def _matcher(*, keyword: str, key: MatchKey[Any], values: list[str], time: tuple[MatchKey[Any], str] | None) -> Any:
+def _matcher(
+    *, keyword: str, key: MatchKey[Any], values: list[str], time: tuple[MatchKey[Any], str] | None
+) -> Callable[[Any], bool]:
     """The matcher of ``keyword`` = ``values`` (``time``: its paired time key and value, when asked for too)."""
     if key.kind is KeyKind.UIDS:
         uids = uid_list(values) or frozenset()
@@ -92,11 +97,11 @@ def _matcher(*, keyword: str, key: MatchKey[Any], values: list[str], time: tuple
             number = int(value)
             return lambda record: key.value(record) == number
         if key.kind is KeyKind.TIME:
-            return _date_time(None, key.value, DateTimeRange(times=time_range(text=value, name=keyword)))
+            return _in_span(None, key.value, DateTimeRange(times=time_range(text=value, name=keyword)))
         if key.kind is KeyKind.DATE:
             times = None if time is None else time_range(text=time[1], name=DATE_TIME_PAIRS[keyword])
-            dates = DateTimeRange(dates=date_range(text=value, name=keyword), times=times)
-            return _date_time(key.value, None if time is None else time[0].value, dates)
+            span = DateTimeRange(dates=date_range(text=value, name=keyword), times=times)
+            return _in_span(key.value, None if time is None else time[0].value, span)
     except ValueError as error:
         raise _refuse(f"Query parameter '{keyword}' is malformed: {error}") from error
     return _text_matcher(key.kind, key.value, value)
