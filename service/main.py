@@ -7,6 +7,9 @@ producer on the settings' broker (``memory://`` when none is set: then a worker 
 incomplete-series sweep (:mod:`service.jobs.incomplete`) runs every ``sweep_interval_s``. The access log
 (``uvicorn.access``) gets :class:`service.logs.AccessLogFilter`: signed links' signatures and key-like query
 values never reach it; uvicorn's error log gets :class:`service.logs.UrlCredentialsFilter`.
+
+Every route but the health probes needs the bearer key, the API docs included (unless ``PETIQ_PUBLIC_DOCS``), and
+every response is sent with ``Cache-Control: no-store`` (:mod:`service.api.caching`).
 """
 
 from __future__ import annotations
@@ -18,9 +21,10 @@ from importlib import metadata
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from service.api.caching import NoStoreMiddleware
 from service.api.deps import SeriesStoredHook, require_key
 from service.api.errors import install_error_handlers, problem_responses
-from service.api.routes import health, jobs, qido, ready, report, series, stow, wado
+from service.api.routes import docs, health, jobs, qido, ready, report, series, stow, wado
 from service.api.schema import install_openapi
 from service.core.config import Settings
 from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
@@ -70,6 +74,9 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
         summary="PET denoising and image-quality scoring over DICOMweb",
         responses=problem_responses(500),
         lifespan=_lifespan(store, queue, settings),
+        openapi_url=None,  # the docs routes are service.api.routes.docs, behind the key
+        docs_url=None,
+        redoc_url=None,
     )
     app.state.settings = settings
     app.state.job_queue = queue
@@ -79,6 +86,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     app.state.on_series_stored = hooks
     install_error_handlers(app)
     install_log_filters()
+    app.add_middleware(NoStoreMiddleware)
     app.include_router(health.router)
     app.include_router(ready.router)
     secured = [Depends(require_key)]
@@ -87,5 +95,6 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     app.include_router(jobs.router, dependencies=secured)
     app.include_router(series.router, dependencies=secured)
     app.include_router(report.router)  # a bearer key or a signed link: checked by its routes
+    app.include_router(docs.router, dependencies=[] if settings.public_docs else secured)
     install_openapi(app)
     return app

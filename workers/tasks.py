@@ -24,7 +24,7 @@ from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import TASK_NAME, CeleryJobQueue
 from service.jobs.store import JobStore
 from service.jobs.transitions import requeued
-from service.logs import safe_error
+from service.logs import safe_error, safe_traceback
 from workers.job_run import TRANSIENT, fail_job, job_storage_fault, run_job
 
 __all__ = ["backoff_s", "register"]
@@ -42,7 +42,7 @@ def _retry_or_fail(*, task: Any, job_id: str, error: BaseException, settings: Se
     store = JobStore(settings.storage_dir)
     retries: int = task.request.retries
     if retries >= settings.job_max_retries:
-        _LOG.error("job %s failed after %d retries: %s", job_id, retries, error)
+        _LOG.error("job %s failed after %d retries: %s", job_id, retries, safe_traceback(error))
         try:
             fail_job(store=store, job_id=job_id, error=job_storage_fault(error) or error)
         except (OSError, OutputError) as unrecorded:

@@ -2,17 +2,24 @@
 
 Members: ``type`` (``urn:petiq:problem:<slug>``), ``title``, ``status``, ``detail`` (the error's message),
 ``instance`` (the request path), and petiq's ``check`` and ``uid`` when the error carries them. A file path an
-error may carry stays in the logs. STOW-RS outcomes are not errors: they are answered in DICOM JSON by the route.
+error carries, or its message names, stays in the logs (:func:`service.jobs.failure_detail.without_paths`).
+STOW-RS outcomes are not errors: they are answered in DICOM JSON by the route.
+
+Every problem is sent with ``Cache-Control: no-store`` (it may name a patient's UIDs; a 500 answered by the
+outermost middleware bypasses :mod:`service.api.caching`). A 405 carries ``Allow``: the methods of every route
+whose path matches (Starlette names only the first such route's).
 """
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -28,9 +35,17 @@ from service.errors import (
     UnprocessableError,
     UnsupportedMediaError,
 )
+from service.jobs.failure_detail import without_paths
 from service.logs import safe_traceback
 
-__all__ = ["PROBLEM_JSON", "Problem", "install_error_handlers", "problem_response", "problem_responses"]
+__all__ = [
+    "PROBLEM_JSON",
+    "Problem",
+    "allowed_methods",
+    "install_error_handlers",
+    "problem_response",
+    "problem_responses",
+]
 
 PROBLEM_JSON = "application/problem+json"
 _LOG = logging.getLogger(__name__)
@@ -69,15 +84,24 @@ def problem_responses(*statuses: int) -> dict[int | str, dict[str, Any]]:
 
 
 def problem_response(
-    *, request: Request, status: int, slug: str, title: str, detail: str, context: dict[str, str] | None = None
+    *,
+    request: Request,
+    status: int,
+    slug: str,
+    title: str,
+    detail: str,
+    context: dict[str, str] | None = None,
+    headers: Mapping[str, str] | None = None,
 ) -> JSONResponse:
-    """A problem+json response for ``request``."""
+    """A problem+json response for ``request``, with ``headers`` (``Cache-Control: no-store`` always)."""
     body = Problem(
         type=f"urn:petiq:problem:{slug}", title=title, status=status, detail=detail, instance=request.url.path
     ).model_dump(exclude_none=True)
     body.update({key: value for key, value in (context or {}).items() if key in ("check", "uid")})
-    headers = {"WWW-Authenticate": "Bearer"} if status == 401 else None
-    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=headers)
+    sent = {**(headers or {}), "Cache-Control": "no-store"}
+    if status == 401:
+        sent["WWW-Authenticate"] = "Bearer"
+    return JSONResponse(body, status_code=status, media_type=PROBLEM_JSON, headers=sent)
 
 
 def _kind(error: PetiqError) -> tuple[int, str, str]:
@@ -89,16 +113,33 @@ async def _petiq_error(request: Request, error: Exception) -> JSONResponse:
     status, slug, title = _kind(error)
     if status >= 500:
         _LOG.error("%s %s failed: %s", request.method, request.url.path, error)
+    detail = without_paths(error.message)  # an OSError's text names server paths: they stay in the log
     return problem_response(
-        request=request, status=status, slug=slug, title=title, detail=error.message, context=error.context()
+        request=request, status=status, slug=slug, title=title, detail=detail, context=error.context()
     )
+
+
+def allowed_methods(request: Request) -> str:
+    """The ``Allow`` value for ``request``'s path: the methods of every route of the app whose path matches it."""
+    path: str = request.scope["path"]
+    methods: set[str] = set()
+    for route in iter_route_contexts(request.app.routes):
+        regex = getattr(route, "path_regex", None)
+        if regex is not None and route.methods and regex.match(path):
+            methods.update(route.methods)
+    return ", ".join(sorted(methods))
 
 
 async def _http_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     slug = {404: "not-found", 405: "method-not-allowed"}.get(error.status_code, "http-error")
     title = {404: "Not found", 405: "Method not allowed"}.get(error.status_code, "HTTP error")
-    return problem_response(request=request, status=error.status_code, slug=slug, title=title, detail=str(error.detail))
+    headers = dict(error.headers or {})
+    if error.status_code == 405:
+        headers["Allow"] = allowed_methods(request) or headers.get("Allow", "")
+    return problem_response(
+        request=request, status=error.status_code, slug=slug, title=title, detail=str(error.detail), headers=headers
+    )
 
 
 async def _validation_error(request: Request, error: Exception) -> JSONResponse:

@@ -99,6 +99,8 @@ class Settings(BaseSettings):
         min_free_bytes: free space on the storage volume, bytes, below which ``/readyz`` answers 503 (check
             ``storage``), so that a load balancer stops sending studies before the volume is full; 0 turns the
             threshold off (a read-only volume still fails the check).
+        public_docs: serve the API docs (``/docs``, ``/redoc``, ``/openapi.json``) without a key; they need the
+            bearer key like every other route when False (the default).
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore", hide_input_in_errors=True)
@@ -132,6 +134,7 @@ class Settings(BaseSettings):
     report_link_ttl_s: int = Field(default=86_400, ge=60, le=30 * 86_400)
     incomplete_grace_s: float = Field(default=300.0, gt=0)
     min_free_bytes: int = Field(default=_GIB, ge=0)
+    public_docs: bool = False
 
     @field_validator("api_keys", mode="before")
     @classmethod

@@ -48,12 +48,14 @@ def store_response(*, report: StoreReport, base_url: str, study_uid: str | None)
 
 
 def study_result(*, summary: StudySummary, base_url: str) -> dict[str, Any]:
-    """One QIDO-RS study result: identity, patient, ModalitiesInStudy and the related series/instance counts."""
+    """One QIDO-RS study result: identity, patient, ModalitiesInStudy and the related series/instance counts
+    (the attributes of :data:`service.dicomweb.qido_keys.STUDY_RESULT`)."""
     study = summary.study
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
     ds.StudyDate, ds.StudyTime, ds.AccessionNumber = study.study_date, study.study_time, study.accession_number
     ds.ModalitiesInStudy = list(summary.modalities)
+    ds.ReferringPhysicianName = study.referring_physician_name
     ds.PatientName, ds.PatientID = study.patient_name, study.patient_id
     ds.PatientBirthDate, ds.PatientSex = study.patient_birth_date, study.patient_sex
     ds.StudyInstanceUID, ds.StudyID, ds.StudyDescription = study.study_uid, study.study_id, study.study_description
@@ -64,11 +66,14 @@ def study_result(*, summary: StudySummary, base_url: str) -> dict[str, Any]:
 
 
 def series_result(*, index: SeriesIndex, base_url: str) -> dict[str, Any]:
-    """One QIDO-RS series result: Modality, SeriesInstanceUID, SeriesNumber, SeriesDescription, instance count."""
+    """One QIDO-RS series result: Modality, SeriesInstanceUID, SeriesNumber, SeriesDescription, the Performed
+    Procedure Step start, instance count (:data:`service.dicomweb.qido_keys.SERIES_RESULT`)."""
     series = index.series
     ds = Dataset()
     ds.SpecificCharacterSet = "ISO_IR 192"
     ds.Modality, ds.SeriesDescription = series.modality, series.series_description
+    ds.PerformedProcedureStepStartDate = series.performed_procedure_step_start_date
+    ds.PerformedProcedureStepStartTime = series.performed_procedure_step_start_time
     ds.StudyInstanceUID, ds.SeriesInstanceUID = index.study.study_uid, series.series_uid
     ds.SeriesNumber = series.series_number
     ds.NumberOfSeriesRelatedInstances = len(index.instances)

@@ -23,9 +23,11 @@ from service.errors import NotFoundError
 from service.jobs.models import JobPublic
 from service.storage.index import series_lock
 
-__all__ = ["JobStore", "is_job_id"]
+__all__ = ["JOB_ID_PATTERN", "JobStore", "is_job_id"]
 
-_JOB_ID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+JOB_ID_PATTERN = r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$"
+"""A job id: a lower-case UUID (an ECMA-262 and Python regular expression)."""
+_JOB_ID = re.compile(JOB_ID_PATTERN)
 
 
 def is_job_id(value: str) -> bool:

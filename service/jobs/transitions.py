@@ -3,7 +3,8 @@
 Each takes a manifest and returns a new one (the store writes it under the job's lock). A failure is recorded as
 an RFC 9457 problem detail: 422 when the job's input cannot be used (:class:`~imaging.errors.InputError`), 507
 when the storage volume is full or read-only (:class:`~service.errors.InsufficientStorageError`), 500 for anything
-else, with petiq's ``check`` and ``uid`` when the error carries them.
+else, with petiq's ``check`` and ``uid`` when the error carries them; its ``detail`` holds no server path and no
+traceback (:mod:`service.jobs.failure_detail`).
 """
 
 from __future__ import annotations
@@ -12,21 +13,22 @@ from typing import Any
 
 from imaging.errors import InputError, PetiqError
 from service.errors import InsufficientStorageError
+from service.jobs.failure_detail import failure_detail
 from service.jobs.models import JobPublic, JobStatus, utc_now
 from service.jobs.progress import percent
 
 __all__ = ["failed", "job_problem", "progressed", "requeued", "started", "succeeded"]
 
 
-def job_problem(*, error: BaseException, job_id: str) -> dict[str, Any]:
-    """The problem detail of a job that failed with ``error`` (file paths stay in the logs)."""
+def job_problem(*, error: BaseException, job_id: str, stage: str | None = None) -> dict[str, Any]:
+    """The problem detail of a job that failed with ``error`` at ``stage`` (file paths stay in the logs)."""
     if isinstance(error, InputError):
         status, slug, title = 422, "unprocessable-input", "The job's input cannot be processed"
     elif isinstance(error, InsufficientStorageError):
         status, slug, title = 507, "insufficient-storage", "The storage volume is full or read-only"
     else:
         status, slug, title = 500, "job-failure", "The job failed"
-    detail = error.message if isinstance(error, PetiqError) else f"{type(error).__name__}: {error}"
+    detail = failure_detail(error=error, stage=stage)
     problem: dict[str, Any] = {
         "type": f"urn:petiq:problem:{slug}",
         "title": title,
@@ -74,7 +76,7 @@ def succeeded(job: JobPublic, *, result: dict[str, Any]) -> JobPublic:
 def failed(job: JobPublic, *, error: BaseException) -> JobPublic:
     """Failed for good with ``error``."""
     timings = job.timings.model_copy(update={"finished": utc_now()})
-    problem = job_problem(error=error, job_id=job.id)
+    problem = job_problem(error=error, job_id=job.id, stage=job.stage)
     return job.model_copy(update={"status": JobStatus.FAILED, "error": problem, "timings": timings})
 
 

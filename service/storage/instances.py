@@ -243,6 +243,7 @@ def _study(ds: Dataset) -> StudyAttributes:
         study_description=_text(ds, "StudyDescription"),
         accession_number=_text(ds, "AccessionNumber"),
         study_id=_text(ds, "StudyID"),
+        referring_physician_name=_text(ds, "ReferringPhysicianName"),
     )
 
 
@@ -261,6 +262,8 @@ def _series(ds: Dataset, *, images: bool) -> SeriesAttributes:
         image_orientation=None if orientation is None else _six(orientation),
         pixel_spacing=None if spacing is None else (spacing[0], spacing[1]),
         number_of_slices=_integer(ds, "NumberOfSlices"),
+        performed_procedure_step_start_date=_text(ds, "PerformedProcedureStepStartDate"),
+        performed_procedure_step_start_time=_text(ds, "PerformedProcedureStepStartTime"),
     )
 
 

@@ -16,14 +16,17 @@ from pathlib import Path
 
 from service.errors import MalformedRequestError
 
-__all__ = ["Layout", "check_uid", "is_uid"]
+__all__ = ["UID_MAX_LENGTH", "UID_PATTERN", "Layout", "check_uid", "is_uid"]
 
-_UID = re.compile(r"^[0-9]+(?:\.[0-9]+)*$")
+UID_PATTERN = r"^[0-9]+(?:\.[0-9]+)*$"
+"""A DICOM UID as petiq accepts it: digits and dots (an ECMA-262 and Python regular expression)."""
+UID_MAX_LENGTH = 64
+_UID = re.compile(UID_PATTERN)
 
 
 def is_uid(value: object) -> bool:
     """Whether ``value`` is a DICOM UID: digits and dots, at most 64 characters (safe as a path component)."""
-    return isinstance(value, str) and len(value) <= 64 and _UID.match(value) is not None
+    return isinstance(value, str) and len(value) <= UID_MAX_LENGTH and _UID.match(value) is not None
 
 
 def check_uid(*, value: str, name: str) -> str:

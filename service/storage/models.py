@@ -2,6 +2,7 @@
 
 The index holds the QIDO-RS attributes, the geometry the split-series rule compares, and per instance the
 content hash that makes STOW-RS idempotent. Values are plain strings and numbers as read from the headers.
+Attributes added later have a default, so older index files still load (their series show them empty).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ class StudyAttributes(BaseModel):
     study_description: str = ""
     accession_number: str = ""
     study_id: str = ""
+    referring_physician_name: str = ""
 
 
 class SeriesAttributes(BaseModel):
@@ -47,6 +49,8 @@ class SeriesAttributes(BaseModel):
     image_orientation: tuple[float, float, float, float, float, float] | None
     pixel_spacing: tuple[float, float] | None
     number_of_slices: int | None = None
+    performed_procedure_step_start_date: str = ""
+    performed_procedure_step_start_time: str = ""
 
 
 class InstanceRecord(BaseModel):

@@ -129,3 +129,18 @@ def test_unexpected_errors_are_a_500_problem() -> None:
 def test_all_exports_exist() -> None:
     for name in api_errors.__all__:
         assert hasattr(api_errors, name)
+
+
+def test_a_server_path_in_an_error_message_stays_in_the_log(tmp_path: Path) -> None:
+    app = create_app(settings=Settings(storage_dir=tmp_path, api_keys=frozenset({"k"})))
+    folder = tmp_path / "storage" / "studies" / "1.2.3"
+
+    @app.get("/full")
+    def full() -> None:
+        raise OutputError(f"Cannot open the instances folder: [Errno 28] No space left on device: '{folder}'")
+
+    with TestClient(app) as client:
+        response = client.get("/full")
+    assert response.status_code == 500
+    detail = "Cannot open the instances folder: [Errno 28] No space left on device: '…/1.2.3'"
+    assert response.json()["detail"] == detail

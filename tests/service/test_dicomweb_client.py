@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -49,6 +50,27 @@ def test_store_search_retrieve_round_trip(server: str) -> None:
     for got, sent in zip(retrieved, datasets, strict=True):
         assert got.file_meta.TransferSyntaxUID == pydicom.uid.ExplicitVRLittleEndian
         assert np.array_equal(got.pixel_array, sent.pixel_array)
+
+
+def test_search_filters_match_patient_name_wildcards(server: str, caplog: pytest.LogCaptureFixture) -> None:
+    """``PatientName=Mül*`` finds Müller only; a key petiq does not match is named in the Warning the client logs."""
+    mueller, meier = pet_datasets(seed=62, n_slices=2), pet_datasets(seed=63, n_slices=2)
+    for datasets, name in ((mueller, "Müller^Hans"), (meier, "Meier^Eva")):
+        for ds in datasets:
+            ds.PatientName, ds.ReferringPhysicianName = name, "Curie^Marie"
+    client = _client(server)
+    for datasets in (mueller, meier):
+        assert "FailedSOPSequence" not in client.store_instances(datasets=datasets)
+    found = client.search_for_studies(search_filters={"PatientName": "Mül*"})
+    assert [pydicom.Dataset.from_json(item).StudyInstanceUID for item in found] == [mueller[0].StudyInstanceUID]
+    assert str(pydicom.Dataset.from_json(found[0]).PatientName) == "Müller^Hans"
+    lower = client.search_for_studies(search_filters={"PatientName": "m?ller*", "ReferringPhysicianName": "curie*"})
+    assert [pydicom.Dataset.from_json(item).StudyInstanceUID for item in lower] == [mueller[0].StudyInstanceUID]
+    with caplog.at_level(logging.WARNING, logger="dicomweb_client"):
+        client.search_for_studies(search_filters={"InstitutionName": "Nowhere"}, fuzzymatching=True)
+    warnings = [record.getMessage() for record in caplog.records if record.name.startswith("dicomweb_client")]
+    assert any("299" in text and "were ignored: InstitutionName" in text for text in warnings), warnings
+    assert any("fuzzymatching parameter is not supported" in text for text in warnings), warnings
 
 
 def test_wrong_key_is_refused_by_the_server(server: str) -> None:

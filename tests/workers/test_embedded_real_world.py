@@ -99,13 +99,17 @@ def _succeeded_job(client: TestClient, *, folder: Path) -> tuple[str, str, dict[
 
 
 def _check_qido(client: TestClient, *, study: str, series: str, output: str) -> None:
-    # PatientName and StudyDate are not matching keys of petiq's QIDO-RS: ignored, the study is still found
-    searches = ({}, {"StudyInstanceUID": study}, {"PatientID": "*"}, {"PatientName": "Doe*", "StudyDate": "2020-"})
+    # a lone "*" matches an empty (stripped) PatientName, an empty value is universal matching; a name or a date
+    # range matches no study without one
+    searches = ({}, {"StudyInstanceUID": study}, {"PatientID": "*"}, {"PatientName": "*", "StudyDate": ""})
     for params in searches:
         results = _get(client, "/dicomweb/studies", **params).json()
         found = [item for item in results if _value(item, "0020000D") == study]
         assert len(found) == 1, params
         assert _value(found[0], "00201206") == 3  # NumberOfStudyRelatedSeries: input, derived, SR
+    for params in ({"PatientName": "Doe*"}, {"StudyDate": "20200101-"}):
+        results = _get(client, "/dicomweb/studies", **params).json()
+        assert study not in [_value(item, "0020000D") for item in results], params
     listed = _get(client, f"/dicomweb/studies/{study}/series").json()
     modalities = {_value(item, "0020000E"): _value(item, "00080060") for item in listed}
     assert modalities.pop(series) == "PT" and modalities.pop(output) == "PT"

@@ -161,6 +161,8 @@ def test_unusable_weights_fail_the_job_with_a_problem(
     assert (done.error["status"], done.error["instance"]) == (422, f"/v1/jobs/{job.id}")
     assert done.error["detail"].startswith("Denoiser weights in ")
     assert "path" not in done.error  # the error's own path member stays in the logs
+    assert str(tmp_path) not in json.dumps(done.error)  # nor does the folder its message (and OSError) named
+    assert "…/dncnn.json" in done.error["detail"] and done.error["detail"].endswith("in the worker log.")
 
 
 def test_input_error_in_the_pipeline_fails_without_raising(
@@ -191,17 +193,28 @@ def test_transient_error_propagates_for_a_retry(
 
 
 def test_unexpected_error_fails_the_job_and_propagates(
-    settings: Settings, small_series_dir: Path, monkeypatch: pytest.MonkeyPatch
+    settings: Settings, small_series_dir: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
 ) -> None:
-    def bug(**_: Any) -> None:
-        raise ZeroDivisionError("division by zero")
+    """The job's error names the stage and the exception's type, never its text (which may carry a server path
+    or a wrapped traceback); the worker log keeps the traceback."""
+    secret_path = str(settings.storage_dir / "jobs" / "x" / "input")
+
+    def bug(*, progress: Any, **_: Any) -> None:
+        progress("denoise", 0.5)
+        inner = f'Traceback (most recent call last):\n  File "{secret_path}/model.py", line 3, in run'
+        raise ZeroDivisionError(f"division by zero in {secret_path}\n{inner}")
 
     monkeypatch.setattr(job_run, "run_process", bug)
     job = queued_job(settings=settings, folder=small_series_dir)
     with pytest.raises(ZeroDivisionError):
         run_job(job_id=job.id, settings=settings)
     error = JobStore(settings.storage_dir).get(job.id).error
-    assert error is not None and (error["status"], error["detail"]) == (500, "ZeroDivisionError: division by zero")
+    assert error is not None and error["status"] == 500
+    assert error["detail"] == (
+        "The job failed unexpectedly during denoise (ZeroDivisionError). The details are in the worker log."
+    )
+    (logged,) = [record for record in caplog.records if record.getMessage() == f"job {job.id} failed unexpectedly"]
+    assert logged.exc_info is not None and logged.exc_info[0] is ZeroDivisionError
 
 
 def test_progress_writer_throttles_within_a_stage(settings: Settings, small_series_dir: Path) -> None:

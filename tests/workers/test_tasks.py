@@ -82,7 +82,11 @@ def _wait_finished(store: JobStore, job_id: str, timeout_s: float = 60.0) -> Job
 
 @pytest.mark.slow
 def test_transient_errors_are_retried_then_fail_the_job(
-    tmp_path: Path, small_series_dir: Path, random_bundle_info: BundleInfo, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path,
+    small_series_dir: Path,
+    random_bundle_info: BundleInfo,
+    monkeypatch: pytest.MonkeyPatch,
+    caplog: pytest.LogCaptureFixture,
 ) -> None:
     calls: list[float] = []
 
@@ -102,7 +106,14 @@ def test_transient_errors_are_retried_then_fail_the_job(
     finally:
         assert worker.stop()
     assert done.status is JobStatus.FAILED and done.attempts == 3 and len(calls) == 3
-    assert done.error is not None and done.error["detail"] == "OSError: storage volume went away"
+    assert done.error is not None and done.error["detail"] == (
+        "The job hit a file or storage error (OSError). The details are in the worker log."
+    )
+    assert any(
+        "Traceback" in record.getMessage()
+        for record in caplog.records
+        if "failed after 2 retries" in record.getMessage()
+    )
     gaps = [later - earlier for earlier, later in itertools.pairwise(calls)]
     assert gaps[0] >= 0.9 and gaps[1] >= 1.9  # backoff 1 s, then 2 s
 

@@ -16,10 +16,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Depends, Path, Query, Request, Response
+from fastapi import APIRouter, Body, Depends, Request, Response
 
 from service.api.deps import LayoutDep, SettingsDep
 from service.api.errors import problem_responses
+from service.api.params import job_id_path, uid_query
 from service.jobs.create import new_job, submit
 from service.jobs.forwarding import redeliver, save_auth
 from service.jobs.models import ForwardRequest, JobCreate, JobPublic
@@ -71,7 +72,7 @@ def create_job(
 
 
 @router.get("/{job_id}", operation_id="get_job", response_model=JobPublic, responses=problem_responses(401, 404))
-def get_job(job_id: Annotated[str, Path(description="The job's id")], store: StoreDep) -> JobPublic:
+def get_job(job_id: Annotated[str, job_id_path()], store: StoreDep) -> JobPublic:
     """A job: status, stage, progress %, timings, and its result or error."""
     return store.get(job_id)
 
@@ -79,7 +80,7 @@ def get_job(job_id: Annotated[str, Path(description="The job's id")], store: Sto
 @router.get("", operation_id="list_jobs", response_model=list[JobPublic], responses=problem_responses(400, 401))
 def list_jobs(
     store: StoreDep,
-    study_uid: Annotated[str | None, Query(description="Only the jobs of this StudyInstanceUID")] = None,
+    study_uid: Annotated[str | None, uid_query(description="Only the jobs of this StudyInstanceUID")] = None,
 ) -> list[JobPublic]:
     """The jobs (of one study), oldest first."""
     if study_uid is not None:
@@ -98,7 +99,7 @@ _DELIVER: dict[int | str, dict[str, Any]] = {
     "/{job_id}/deliver", operation_id="deliver_job", status_code=202, response_model=JobPublic, responses=_DELIVER
 )
 def deliver_job(
-    job_id: Annotated[str, Path(description="The job's id")],
+    job_id: Annotated[str, job_id_path()],
     settings: SettingsDep,
     store: StoreDep,
     queue: QueueDep,

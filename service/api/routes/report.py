@@ -23,13 +23,14 @@ from datetime import UTC, datetime
 from http import HTTPStatus
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import BaseUrlDep, BearerDep, LayoutDep, SettingsDep, require_key
 from service.api.errors import PROBLEM_JSON, problem_responses
+from service.api.params import job_id_path
 from service.core.config import Settings
 from service.jobs.models import utc_now
 from service.jobs.store import JobStore
@@ -49,7 +50,7 @@ REPORT_HEADERS = {
     "Referrer-Policy": "no-referrer",
     "X-Content-Type-Options": "nosniff",
 }
-_JOB_ID = Path(description="The job's id")
+_JOB_ID = job_id_path()
 _PROBLEM_SCHEMA = {"schema": {"$ref": "#/components/schemas/Problem"}}
 _HTML: dict[int | str, dict[str, Any]] = {
     200: {

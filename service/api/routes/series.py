@@ -11,11 +11,12 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Annotated
 
-from fastapi import APIRouter, Path
+from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import SettingsDep
 from service.api.errors import problem_responses
+from service.api.params import uid_path
 from service.jobs.series_status import SeriesStatus, series_status
 from service.storage.layout import check_uid
 
@@ -31,8 +32,8 @@ router = APIRouter(prefix="/v1/studies", tags=["series"])
     responses=problem_responses(400, 401, 404),
 )
 async def get_series_status(
-    study_uid: Annotated[str, Path(description="StudyInstanceUID")],
-    series_uid: Annotated[str, Path(description="SeriesInstanceUID")],
+    study_uid: Annotated[str, uid_path(description="StudyInstanceUID")],
+    series_uid: Annotated[str, uid_path(description="SeriesInstanceUID")],
     settings: SettingsDep,
 ) -> SeriesStatus:
     """A stored series: receiving, incomplete or complete; stored, expected and missing slices; its newest job."""

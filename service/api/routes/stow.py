@@ -16,12 +16,13 @@ from __future__ import annotations
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from service.api.deps import BaseUrlDep, HooksDep, LayoutDep, SeriesStoredHook, SettingsDep
 from service.api.errors import PROBLEM_JSON, problem_responses
+from service.api.params import uid_path
 from service.core.config import Settings
 from service.dicomweb.dicom_json import store_response
 from service.dicomweb.media import boundary_of
@@ -154,7 +155,7 @@ async def store_studies(
 )
 async def store_study(
     request: Request,
-    study: Annotated[str, Path(description="StudyInstanceUID every instance must belong to")],
+    study: Annotated[str, uid_path(description="StudyInstanceUID every instance must belong to")],
     settings: SettingsDep,
     layout: LayoutDep,
     base_url: BaseUrlDep,

@@ -10,11 +10,12 @@ from __future__ import annotations
 import uuid
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Header, Path
+from fastapi import APIRouter, Header
 from fastapi.responses import StreamingResponse
 
 from service.api.deps import LayoutDep
 from service.api.errors import problem_responses
+from service.api.params import uid_path
 from service.dicomweb.media import DICOM, wado_transfer_syntax
 from service.dicomweb.wado import multipart_instances
 from service.storage.catalog import instance_files
@@ -30,8 +31,8 @@ _RESPONSES: dict[int | str, dict[str, Any]] = {
     **problem_responses(400, 401, 404, 406),
 }
 _ACCEPT = Header(description=f"{_MULTIPART}[; transfer-syntax=1.2.840.10008.1.2.1|1.2.840.10008.1.2|*]")
-_STUDY = Path(description="StudyInstanceUID")
-_SERIES = Path(description="SeriesInstanceUID")
+_STUDY = uid_path(description="StudyInstanceUID")
+_SERIES = uid_path(description="SeriesInstanceUID")
 
 
 def _retrieve(*, layout: Layout, accept: str | None, study: str, series: str, sop: str | None) -> StreamingResponse:
@@ -72,7 +73,7 @@ def retrieve_series(
 def retrieve_instance(
     study: Annotated[str, _STUDY],
     series: Annotated[str, _SERIES],
-    sop: Annotated[str, Path(description="SOPInstanceUID")],
+    sop: Annotated[str, uid_path(description="SOPInstanceUID")],
     layout: LayoutDep,
     accept: Annotated[str | None, _ACCEPT] = None,
 ) -> StreamingResponse:
