@@ -8,7 +8,10 @@ embedded and distributed mode alike, whichever process ran the jobs).
   ``failed``…);
 - ``petiq_queue_depth``: messages waiting in queue ``gpu`` (absent when the broker cannot say);
 - ``petiq_incomplete_series``: series recorded incomplete (:mod:`service.jobs.incomplete`) that have no job
-  since (gauge; their records are counted in ``petiq_jobs{state="failed"}`` too).
+  since (gauge; their records are counted in ``petiq_jobs{state="failed"}`` too);
+- ``petiq_jobs_stalled``: running jobs whose worker holds them but stopped beating (:mod:`service.jobs.stall`);
+- ``petiq_jobs_unsent``: jobs whose message (run or delivery) the broker has not taken yet
+  (:mod:`service.jobs.enqueue`; the gateway keeps trying).
 
 A scrape reads every manifest: fine for the thousands of jobs a gateway keeps.
 """
@@ -22,6 +25,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from service.jobs.enqueue import pending_message
 from service.jobs.incomplete import is_placeholder
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import JobQueue
@@ -65,6 +69,16 @@ class JobCollector(Collector):
             "petiq_incomplete_series",
             "Series short of slices after the grace time, no job since",
             value=_incomplete(jobs),
+        )
+        yield GaugeMetricFamily(
+            "petiq_jobs_stalled",
+            "Running jobs whose worker holds them but stopped beating",
+            value=float(sum(job.status is JobStatus.RUNNING and job.stalled is not None for job in jobs)),
+        )
+        yield GaugeMetricFamily(
+            "petiq_jobs_unsent",
+            "Jobs whose message the broker has not taken yet",
+            value=float(sum(job.enqueue_error is not None and pending_message(job) is not None for job in jobs)),
         )
         depth = self.queue.depth()
         if depth is not None:

@@ -35,9 +35,9 @@ def free_port() -> int:
 
 
 @contextmanager
-def redis_server(*, log: Path) -> Iterator[str]:
-    """A throw-away ``redis-server`` (no persistence) on a free loopback port; yields its URL."""
-    port = free_port()
+def redis_server(*, log: Path, port: int | None = None) -> Iterator[str]:
+    """A throw-away ``redis-server`` (no persistence) on ``port`` (default: a free loopback port); yields its URL."""
+    port = port or free_port()
     command = [str(REDIS_SERVER), "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
     with log.open("wb") as output:
         process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
