@@ -19,7 +19,15 @@ every request stores 8 new instances and starts one job with the server's defaul
 The client threads share the machine with the server (loopback): on 2 cores the figures are a lower bound.
 One warm-up request per mode is sent before the clock starts and is not counted.
 
-Run: ``.venv/bin/python -m bench.service_load [--clients 4] [--seconds 20] [--modes embedded,redis]``.
+Then the recovery table (:mod:`bench.service_recovery`; needs ``redis-server``): for each of ``--faults``
+(``worker-kill``, ``redis-outage``; ``none`` skips them), one job on fresh distributed services, and the time
+from the end of the fault until the job succeeded, its attempts, the data lost (target: none) and the settings
+used: ``--heartbeat-s``, ``--stall-after-s`` and ``--visibility-s`` (the service's defaults unless given;
+with the defaults a worker kill takes a few minutes to recover), ``--outage-s``. The fault runs' series is
+larger (``--fault-slices`` × ``--fault-size``²) so that the job is caught running.
+
+Run: ``.venv/bin/python -m bench.service_load [--clients 4] [--seconds 20] [--modes embedded,redis]
+[--faults worker-kill,redis-outage] [--stall-after-s 120]``.
 """
 
 from __future__ import annotations
@@ -29,9 +37,6 @@ import io
 import os
 import re
 import shutil
-import signal
-import socket
-import subprocess
 import sys
 import tempfile
 import threading
@@ -45,8 +50,11 @@ import httpx
 import numpy as np
 import pydicom
 
+from bench.service_procs import API_KEY, REDIS_SERVER, REPO, gateway, gateway_env, redis_server
+from bench.service_recovery import FAULTS, FaultSettings, Recovery, format_recovery, measure_fault
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.volume import Geometry, PetVolume, SeriesUids, SuvFactor, Units
+from service.core.config import Settings
 
 __all__ = [
     "LoadResult",
@@ -54,17 +62,15 @@ __all__ = [
     "Summary",
     "format_table",
     "multipart_related",
+    "parse_arguments",
     "peak_rss_mb",
     "percentile_ms",
     "summarize",
 ]
 
-REPO = Path(__file__).resolve().parents[1]
-API_KEY = "bench-key"
 BOUNDARY = "petiq-bench-boundary"
 PET_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
 MODES = ("embedded", "redis")
-REDIS_SERVER = "redis-server"
 _STUDY, _SERIES, _INSTANCE = 1, 2, 3
 
 
@@ -242,90 +248,6 @@ def peak_rss_mb(*, pid: int) -> float:
     return total_kb / 1024.0
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
-def _stop(process: subprocess.Popen[bytes], *, sig: int = signal.SIGTERM, timeout_s: float = 30.0) -> None:
-    """Ask ``process`` to stop with ``sig``, wait ``timeout_s``, then kill it."""
-    if process.poll() is None:
-        process.send_signal(sig)
-    try:
-        process.wait(timeout=timeout_s)
-    except subprocess.TimeoutExpired:
-        process.kill()
-        process.wait(timeout=10)
-
-
-def _log_tail(log: Path, lines: int = 20) -> str:
-    return "\n".join(log.read_text(errors="replace").splitlines()[-lines:]) if log.exists() else ""
-
-
-@contextmanager
-def _redis_server(*, log: Path) -> Iterator[str]:
-    """A throw-away ``redis-server`` (no persistence) on a free loopback port; yields its URL."""
-    port = _free_port()
-    command = [REDIS_SERVER, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, stdout=output, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.monotonic() + 20
-        while not _answers(port):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"redis-server did not start:\n{_log_tail(log)}")
-            time.sleep(0.05)
-        yield f"redis://127.0.0.1:{port}/0"
-    finally:
-        _stop(process)
-
-
-def _answers(port: int) -> bool:
-    try:
-        with socket.create_connection(("127.0.0.1", port), timeout=1) as connection:
-            connection.sendall(b"PING\r\n")
-            return connection.recv(16).startswith(b"+PONG")
-    except OSError:
-        return False
-
-
-def _gateway_env(*, storage: Path, weights: Path, broker_url: str | None) -> dict[str, str]:
-    env = {key: value for key, value in os.environ.items() if not key.startswith("PETIQ_")}
-    env.update(PYTHONPATH=str(REPO), PETIQ_API_KEYS=API_KEY, PETIQ_STORAGE_DIR=str(storage))
-    env["PETIQ_DENOISER_WEIGHTS"] = str(weights)
-    if broker_url:
-        env["PETIQ_BROKER_URL"] = broker_url
-    return env
-
-
-@contextmanager
-def _gateway(*, env: dict[str, str], log: Path) -> Iterator[tuple[str, subprocess.Popen[bytes]]]:
-    """``petiq serve`` on a free port, healthy; yields its URL and process; stopped with SIGINT (then killed)."""
-    port = _free_port()
-    command = [sys.executable, "-m", "cli.main", "serve", "--port", str(port)]
-    with log.open("wb") as output:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=output, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 90
-        while not _healthy(url):
-            if process.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"petiq serve did not start:\n{_log_tail(log)}")
-            time.sleep(0.2)
-        yield url, process
-    finally:
-        _stop(process, sig=signal.SIGINT, timeout_s=60.0)
-
-
-def _healthy(url: str) -> bool:
-    try:
-        return httpx.get(f"{url}/healthz", timeout=2).status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 class _Counter:
     """Request numbers 1, 2, … handed out to the client threads."""
 
@@ -396,8 +318,8 @@ def run_mode(*, mode: str, bodies: StowBodies, clients: int, seconds: float, wei
     with tempfile.TemporaryDirectory(prefix=f"petiq-load-{mode}-") as scratch:
         root = Path(scratch)
         with _broker(mode=mode, log=root / "redis.log") as broker_url:
-            env = _gateway_env(storage=root / "storage", weights=weights, broker_url=broker_url)
-            with _gateway(env=env, log=root / "serve.log") as (url, process):
+            env = gateway_env(storage=root / "storage", weights=weights, broker_url=broker_url)
+            with gateway(env=env, log=root / "serve.log") as (url, process):
                 with httpx.Client(timeout=60.0) as warm:
                     _post(warm, url=url, body=bodies.body(10**12 - 1)).raise_for_status()
                 result = run_load(url=url, bodies=bodies, clients=clients, seconds=seconds)
@@ -412,11 +334,12 @@ def _broker(*, mode: str, log: Path) -> Iterator[str | None]:
     if mode == "embedded":
         yield None
         return
-    with _redis_server(log=log) as url:
+    with redis_server(log=log) as url:
         yield url
 
 
-def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+def parse_arguments(argv: Sequence[str] | None) -> argparse.Namespace:
+    """The command line ``argv`` (None: ``sys.argv``) checked; ``modes`` and ``faults`` as lists."""
     parser = argparse.ArgumentParser(prog="bench.service_load", description=__doc__.split("\n")[0])
     parser.add_argument("--clients", type=int, default=4, help="concurrent STOW-RS clients (threads)")
     parser.add_argument("--seconds", type=float, default=20.0, help="load duration per mode, s")
@@ -424,19 +347,58 @@ def _arguments(argv: Sequence[str] | None) -> argparse.Namespace:
     parser.add_argument("--weights", type=Path, default=REPO / "models" / "weights" / "dncnn")
     parser.add_argument("--slices", type=int, default=8, help="instances (slices) per request")
     parser.add_argument("--size", type=int, default=64, help="rows and columns of each slice")
+    _fault_arguments(parser)
     args = parser.parse_args(argv)
     modes = [mode.strip() for mode in args.modes.split(",") if mode.strip()]
     if not modes or any(mode not in MODES for mode in modes):
         parser.error(f"argument --modes should name some of {', '.join(MODES)}, got {args.modes!r}")
     if args.clients < 1 or args.seconds <= 0:
         parser.error("arguments --clients and --seconds should be positive")
-    args.modes = modes
+    faults = [fault.strip() for fault in args.faults.split(",") if fault.strip() and fault.strip() != "none"]
+    if any(fault not in FAULTS for fault in faults):
+        parser.error(f"argument --faults should name some of {', '.join(FAULTS)} (or none), got {args.faults!r}")
+    args.modes, args.faults = modes, faults
     return args
+
+
+def _fault_arguments(parser: argparse.ArgumentParser) -> None:
+    defaults = Settings.model_fields
+    parser.add_argument("--faults", default=",".join(FAULTS), help="comma-separated faults to recover from, or none")
+    for name, field in (("heartbeat-s", "job_heartbeat_s"), ("stall-after-s", "job_stall_after_s")):
+        parser.add_argument(f"--{name}", type=float, default=defaults[field].default, help=f"PETIQ_{field.upper()}")
+    visibility = defaults["broker_visibility_timeout_s"].default
+    parser.add_argument("--visibility-s", type=float, default=visibility, help="PETIQ_BROKER_VISIBILITY_TIMEOUT_S")
+    parser.add_argument("--outage-s", type=float, default=10.0, help="how long Redis is down, s")
+    parser.add_argument("--fault-slices", type=int, default=32, help="instances of the fault runs' series")
+    parser.add_argument("--fault-size", type=int, default=128, help="rows and columns of its slices")
+    parser.add_argument("--fault-timeout-s", type=float, default=900.0, help="the longest wait for a job, s")
+
+
+def run_faults(*, args: argparse.Namespace) -> list[Recovery]:
+    """The recovery rows of ``args.faults`` (each on fresh services)."""
+    settings = FaultSettings(
+        heartbeat_s=args.heartbeat_s,
+        stall_after_s=args.stall_after_s,
+        visibility_s=args.visibility_s,
+        outage_s=args.outage_s,
+        timeout_s=args.fault_timeout_s,
+    )
+    bodies = StowBodies(slices=args.fault_slices, size=args.fault_size, seed=1)
+    return [
+        measure_fault(
+            fault=fault,
+            weights=args.weights,
+            body=bodies.body(index + 1),
+            content_type=related_content_type(),
+            settings=settings,
+        )
+        for index, fault in enumerate(args.faults)
+    ]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the benchmark and print the table (nothing is asserted)."""
-    args = _arguments(argv)
+    args = parse_arguments(argv)
     bodies = StowBodies(slices=args.slices, size=args.size)
     print(
         f"petiq service load: {args.clients} clients × {args.seconds:g} s per mode; each request one new study, "
@@ -455,6 +417,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(format_table(summaries=summaries))
     if "redis" in args.modes and any(s.mode == "redis" for s in summaries):
         print("redis mode: gateway only, no petiq worker started; the jobs STOW-RS started wait in Redis (queued)")
+    if args.faults and shutil.which(REDIS_SERVER) is None:
+        print("recovery: skipped, redis-server is not on PATH", flush=True)
+    elif args.faults:
+        print(
+            f"\nrecovery after a fault: one job, one new study of {args.fault_slices} PT instances of "
+            f"{args.fault_size}×{args.fault_size}; seconds from the end of the fault until the job succeeded",
+            flush=True,
+        )
+        print(format_recovery(rows=run_faults(args=args)))
     return 0
 
 

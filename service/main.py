@@ -3,8 +3,10 @@
 Never imports torch (the gateway image stays slim; a test holds this): only imaging's pure modules, pydicom, the
 web stack and Celery's client side are loaded. Jobs are enqueued by task name on ``job_queue``: by default a
 producer on the settings' broker (``memory://`` when none is set: then a worker must run in this process, see
-``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again; while it runs, the
-incomplete-series sweep (:mod:`service.jobs.incomplete`) runs every ``sweep_interval_s``. The access log
+``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again; while it runs, three
+loops run in worker threads: the incomplete-series sweep (:mod:`service.jobs.incomplete`), the retry of messages
+the broker did not take (:mod:`service.jobs.enqueue_retry`, every second) and the sweep of running jobs whose
+worker was lost or froze (:mod:`service.jobs.stall`). The access log
 (``uvicorn.access``) gets :class:`service.logs.AccessLogFilter`: signed links' signatures and key-like query
 values never reach it; uvicorn's error log gets :class:`service.logs.UrlCredentialsFilter`.
 
@@ -27,8 +29,10 @@ from service.api.errors import install_error_handlers, problem_responses
 from service.api.routes import docs, health, jobs, qido, ready, report, series, stow, wado
 from service.api.schema import install_openapi
 from service.core.config import Settings
+from service.jobs.enqueue_retry import RETRY_INTERVAL_S, EnqueueRetrier
 from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
 from service.jobs.recovery import requeue_unfinished
+from service.jobs.stall import StallSweeper, stall_interval_s
 from service.jobs.starter import JobStarter
 from service.jobs.store import JobStore
 from service.jobs.sweep_loop import IncompleteSweeper, running_every, sweep_interval_s
@@ -52,8 +56,13 @@ def _lifespan(
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(lambda: requeue_unfinished(store=store, queue=queue))
-        interval_s = sweep_interval_s(grace_s=settings.incomplete_grace_s)
-        async with running_every(call=IncompleteSweeper(settings=settings), interval_s=interval_s):
+        incomplete_s = sweep_interval_s(grace_s=settings.incomplete_grace_s)
+        stall_s = stall_interval_s(stall_after_s=settings.job_stall_after_s)
+        async with (
+            running_every(call=IncompleteSweeper(settings=settings), interval_s=incomplete_s),
+            running_every(call=EnqueueRetrier(store=store, queue=queue), interval_s=RETRY_INTERVAL_S),
+            running_every(call=StallSweeper(store=store, queue=queue, settings=settings), interval_s=stall_s),
+        ):
             yield
 
     return lifespan

@@ -11,6 +11,9 @@ embedded and distributed mode alike, whichever process ran the jobs).
   since (gauge; their records are counted in ``petiq_jobs{state="failed"}`` too);
 - ``petiq_storage_free_bytes``, ``petiq_storage_size_bytes``: free space and size of the storage volume, bytes
   (gauges from ``statvfs``; absent when the volume cannot be read). Alert well before ``min_free_bytes``.
+- ``petiq_jobs_stalled``: running jobs whose worker holds them but stopped beating (:mod:`service.jobs.stall`);
+- ``petiq_jobs_unsent``: jobs whose message (run or delivery) the broker has not taken yet
+  (:mod:`service.jobs.enqueue`; the gateway keeps trying).
 
 A scrape reads every manifest: fine for the thousands of jobs a gateway keeps.
 """
@@ -25,6 +28,7 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from service.jobs.enqueue import pending_message
 from service.jobs.incomplete import is_placeholder
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import JobQueue
@@ -69,6 +73,16 @@ class JobCollector(Collector):
             "petiq_incomplete_series",
             "Series short of slices after the grace time, no job since",
             value=_incomplete(jobs),
+        )
+        yield GaugeMetricFamily(
+            "petiq_jobs_stalled",
+            "Running jobs whose worker holds them but stopped beating",
+            value=float(sum(job.status is JobStatus.RUNNING and job.stalled is not None for job in jobs)),
+        )
+        yield GaugeMetricFamily(
+            "petiq_jobs_unsent",
+            "Jobs whose message the broker has not taken yet",
+            value=float(sum(job.enqueue_error is not None and pending_message(job) is not None for job in jobs)),
         )
         depth = self.queue.depth()
         if depth is not None:

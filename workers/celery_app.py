@@ -8,7 +8,8 @@ Configuration (every value from :class:`service.core.config.Settings`):
   and a job whose worker died is handed out again (the task is idempotent, keyed by the job id);
 - soft and hard time limits ``job_soft_time_limit_s`` / ``job_time_limit_s`` (enforced by the prefork pool of
   ``petiq worker``'s job worker; the embedded solo pool and the delivery threads cannot interrupt a task);
-- Redis ``visibility_timeout`` ``broker_visibility_timeout_s``: after it an unacknowledged job is redelivered;
+- Redis ``visibility_timeout`` ``broker_visibility_timeout_s``: after it an unacknowledged job is redelivered
+  (harmless while the job still runs: the copy finds its run lock held and returns);
 - no result backend: the job manifest on the storage volume is the truth.
 """
 
@@ -26,7 +27,7 @@ __all__ = ["make_celery"]
 
 def make_celery(*, settings: Settings) -> Any:
     """The Celery app for ``settings`` with ``petiq.process_job`` and ``petiq.deliver_job`` registered."""
-    app = producer_app(settings=settings, name="petiq")
+    app = producer_app(settings=settings, name="petiq", bounded=False)
     app.conf.update(
         worker_prefetch_multiplier=1,
         task_acks_late=True,

@@ -4,7 +4,10 @@ Idempotent, keyed by the job id: a finished job is left alone; a job whose outpu
 worker died after the pipeline, before the manifest said so) is finished from its ``result.json``; otherwise the
 pipeline runs again from scratch. While it runs, the worker holds an exclusive ``flock`` on the job's
 ``.run.lock`` (released by the kernel when the process dies), so a duplicate delivery of the same job to another
-worker returns at once instead of running it twice.
+worker returns at once instead of running it twice, and beats: the manifest's ``heartbeat`` is written every
+``job_heartbeat_s`` by a thread beside the pipeline (:mod:`workers.heartbeat`) and at each progress write, with
+the worker's name; the gateway re-queues a job whose worker stopped beating and released the lock
+(:mod:`service.jobs.stall`).
 
 Errors: :class:`~imaging.errors.InputError` fails the job for good (422 problem); a full or read-only storage
 volume (ENOSPC, EDQUOT, EROFS, EACCES: :mod:`service.storage.faults`) fails it at once too (507 problem, check
@@ -20,32 +23,30 @@ task's retries.
 
 from __future__ import annotations
 
-import fcntl
 import json
 import logging
-import os
 import time
-from collections.abc import Iterator
-from contextlib import contextmanager
-from pathlib import Path
 from typing import Any
 
-from imaging.errors import InputError, OutputError, PetiqError
+from imaging.errors import InputError, OutputError
 from models.adaptation.online import AdaptationSettings
 from service.core.config import Settings
 from service.errors import InsufficientStorageError
 from service.jobs.models import JobPublic, JobStatus
+from service.jobs.stall import workers_died_error
 from service.jobs.store import JobStore, is_job_id
 from service.jobs.transitions import failed, progressed, started, succeeded
 from service.storage.faults import describe, storage_fault
 from service.storage.layout import Layout
+from service.storage.locks import exclusive_lock
+from workers.heartbeat import heartbeating, worker_name
 from workers.job_io import clear_staging, discard_outputs, remove_stored, snapshot_series, store_derived
 from workers.pipeline.adapt import AdaptMode
 from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
 
-__all__ = ["TRANSIENT", "ProgressWriter", "exclusive_lock", "fail_job", "job_storage_fault", "run_job"]
+__all__ = ["TRANSIENT", "ProgressWriter", "fail_job", "job_storage_fault", "run_job"]
 
 TRANSIENT: tuple[type[BaseException], ...] = (OSError, OutputError, TimeoutError, ConnectionError)
 """Errors worth a retry: storage hiccups and lost connections."""
@@ -69,21 +70,6 @@ class ProgressWriter:
         self.store.update(self.job_id, lambda job: progressed(job, stage=stage, fraction=fraction))
 
 
-@contextmanager
-def exclusive_lock(path: Path) -> Iterator[bool]:
-    """Try to hold an exclusive flock on ``path``: yields whether this process holds it."""
-    descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
-        try:
-            fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            yield False
-            return
-        yield True
-    finally:
-        os.close(descriptor)
-
-
 def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessRequest:
     layout, folder = Layout(settings.storage_dir), store.job_dir(job.id) / "input"
     snapshot = [
@@ -104,9 +90,9 @@ def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessR
     )
 
 
-def _pipeline(*, job: JobPublic, settings: Settings, store: JobStore) -> None:
+def _pipeline(*, job: JobPublic, settings: Settings, store: JobStore, worker: str) -> None:
     clear_staging(job_dir=store.job_dir(job.id))
-    store.update(job.id, started)
+    store.update(job.id, lambda current: started(current, worker=worker))
     run_process(
         request=_request(job=job, settings=settings, store=store),
         progress=ProgressWriter(store=store, job_id=job.id),
@@ -158,25 +144,16 @@ def _unsuccessful(*, job_id: str, store: JobStore, error: Exception) -> JobPubli
     raise error
 
 
-def _died_too_often(*, job: JobPublic, settings: Settings) -> PetiqError | None:
-    """A job found ``running`` was left so by a worker that died (killed at the time limit, out of memory...);
-    after ``job_max_retries + 1`` such attempts it is failed rather than handed out for ever."""
-    if job.status is JobStatus.RUNNING and job.attempts > settings.job_max_retries:
-        message = f"The job's worker died or was killed in each of its {job.attempts} attempts (time limit, memory)."
-        return PetiqError(message, check="attempts", uid=job.series_uid)
-    return None
-
-
-def _run_locked(*, job_id: str, settings: Settings, store: JobStore) -> JobPublic:
+def _run_locked(*, job_id: str, settings: Settings, store: JobStore, worker: str) -> JobPublic:
     job = store.get(job_id)
     if job.status.finished:
         return job
-    if (poison := _died_too_often(job=job, settings=settings)) is not None:
+    if (poison := workers_died_error(job=job, max_retries=settings.job_max_retries)) is not None:
         _LOG.error("job %s: %s", job_id, poison)
         return fail_job(store=store, job_id=job_id, error=poison)
     try:
         if not (store.output_dir(job_id) / RESULT_NAME).is_file():
-            _pipeline(job=job, settings=settings, store=store)
+            _pipeline(job=job, settings=settings, store=store, worker=worker)
         return _finish(job=job, settings=settings, store=store)
     except InputError as error:
         _LOG.warning("job %s failed: %s", job_id, error)
@@ -185,9 +162,9 @@ def _run_locked(*, job_id: str, settings: Settings, store: JobStore) -> JobPubli
         return _unsuccessful(job_id=job_id, store=store, error=error)
 
 
-def run_job(*, job_id: str, settings: Settings) -> JobPublic | None:
-    """Run job ``job_id`` (module docstring); the final manifest, or None when there is nothing to do here
-    (no such job, or another worker is running it)."""
+def run_job(*, job_id: str, settings: Settings, node: str | None = None) -> JobPublic | None:
+    """Run job ``job_id`` (module docstring) on the Celery node ``node`` (named in the manifest); the final
+    manifest, or None when there is nothing to do here (no such job, or another worker is running it)."""
     store = JobStore(settings.storage_dir)
     job = store.read(job_id) if is_job_id(job_id) else None
     if job is None:
@@ -199,4 +176,5 @@ def run_job(*, job_id: str, settings: Settings) -> JobPublic | None:
         if not held:
             _LOG.info("job %s is being run by another worker", job_id)
             return None
-        return _run_locked(job_id=job_id, settings=settings, store=store)
+        with heartbeating(store=store, job_id=job_id, interval_s=settings.job_heartbeat_s):
+            return _run_locked(job_id=job_id, settings=settings, store=store, worker=worker_name(node=node))

@@ -20,22 +20,18 @@ from typing import Any
 
 from imaging.errors import OutputError
 from service.core.config import Settings
+from service.jobs.backoff import backoff_s
+from service.jobs.enqueue import send_pending
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.queue import TASK_NAME, CeleryJobQueue
 from service.jobs.store import JobStore
 from service.jobs.transitions import requeued
-from service.logs import safe_error, safe_traceback
+from service.logs import safe_traceback
 from workers.job_run import TRANSIENT, fail_job, job_storage_fault, run_job
 
 __all__ = ["backoff_s", "register"]
 
 _LOG = logging.getLogger(__name__)
-_MAX_BACKOFF_S = 60.0
-
-
-def backoff_s(*, retries: int) -> float:
-    """Seconds to wait before retry number ``retries + 1``: 1, 2, 4, … capped at 60."""
-    return float(min(_MAX_BACKOFF_S, 2.0**retries))
 
 
 def _retry_or_fail(*, task: Any, job_id: str, error: BaseException, settings: Settings) -> None:
@@ -56,15 +52,12 @@ def _retry_or_fail(*, task: Any, job_id: str, error: BaseException, settings: Se
     raise task.retry(exc=error, countdown=backoff_s(retries=retries))
 
 
-def _hand_over_delivery(*, app: Any, job: JobPublic | None) -> None:
-    """Enqueue the delivery of ``job`` when it succeeded with its delivery pending (errors are logged: the
-    gateway's next start-up, or ``POST /v1/jobs/{id}/deliver``, enqueues it again)."""
+def _hand_over_delivery(*, app: Any, job: JobPublic | None, settings: Settings) -> None:
+    """Enqueue the delivery of ``job`` when it succeeded with its delivery pending (a broker that is away is
+    recorded in the manifest: the gateway sends it once the broker is back)."""
     if job is None or job.status is not JobStatus.SUCCEEDED or job.delivery.status is not DeliveryStatus.PENDING:
         return
-    try:
-        CeleryJobQueue(app).enqueue_delivery(job_id=job.id)
-    except Exception as error:  # the broker is away
-        _LOG.error("job %s: its delivery could not be enqueued: %s", job.id, safe_error(error))
+    send_pending(store=JobStore(settings.storage_dir), queue=CeleryJobQueue(app), job_id=job.id)
 
 
 def register(*, app: Any, settings: Settings) -> Any:
@@ -81,10 +74,10 @@ def register(*, app: Any, settings: Settings) -> Any:
     )
     def process_job(task: Any, job_id: str) -> None:
         try:
-            job = run_job(job_id=job_id, settings=settings)
+            job = run_job(job_id=job_id, settings=settings, node=task.request.hostname)
         except TRANSIENT as error:
             _retry_or_fail(task=task, job_id=job_id, error=error, settings=settings)
             return
-        _hand_over_delivery(app=task.app, job=job)
+        _hand_over_delivery(app=task.app, job=job, settings=settings)
 
     return process_job

@@ -69,10 +69,17 @@ class Settings(BaseSettings):
         default_score: whether the jobs STOW-RS starts run the quality scorer.
         job_soft_time_limit_s, job_time_limit_s: a job's soft limit (it fails cleanly) and hard limit (its
             worker process is killed), seconds; enforced by ``petiq worker`` (prefork), not in embedded mode.
-        job_max_retries: retries of a job after a transient error (OSError, a lost connection), with backoff.
-        broker_visibility_timeout_s: (Redis) seconds before a delivered, unacknowledged job is handed out again
-            (a worker died); keep it above ``job_time_limit_s`` (a shorter one is safe, a job is never run twice
-            at once, but a long job is then handed out again for nothing).
+            Default 28 and 30 min: a whole-body study takes about a minute on a GPU and a few on a CPU, so these
+            only end a job that hangs while its worker still beats (a lost or frozen worker is noticed after
+            ``job_stall_after_s``); lower them when jobs are known to be short.
+        job_max_retries: retries of a job after a transient error (OSError, a lost connection), with backoff; a
+            job whose worker died in ``job_max_retries + 1`` attempts is failed.
+        broker_visibility_timeout_s: (Redis) seconds before a delivered, unacknowledged message is handed out
+            again (its worker died): the broker's own recovery, for when no gateway runs (the gateway re-queues a
+            lost job after ``job_stall_after_s``). It may be shorter than a job: a message handed out again while
+            its job runs finds the job's run lock held and returns at once, and a finished job is never run
+            again. Keep it above the longest retry countdown (a delivery's backoff, at most 600 s), which Redis
+            also counts from the delivery: below it, a scheduled retry may be handed out twice. Default 900 s.
         adapt_max_steps, adapt_max_seconds: the budget of a job's per-study adaptation (steps, wall-clock s).
         denoise_ensemble: orientations averaged per slice (1, 2, 4 or 8; :mod:`models.inference`), default
             :data:`models.inference.DEFAULT_ENSEMBLE` (2); each is one more pass of the network (4 gained
@@ -101,6 +108,11 @@ class Settings(BaseSettings):
             threshold off (a read-only volume still fails the check).
         public_docs: serve the API docs (``/docs``, ``/redoc``, ``/openapi.json``) without a key; they need the
             bearer key like every other route when False (the default).
+        job_heartbeat_s: seconds between the heartbeats a worker writes into the manifest of the job it runs.
+        job_stall_after_s: seconds without a heartbeat after which the gateway sees a running job as lost (its
+            worker died: re-queued) or stalled (its worker holds it but is frozen: shown, not re-queued); more
+            than ``job_heartbeat_s``, plus any clock difference between the hosts. Recovery from a lost worker
+            takes up to this plus a quarter of it.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore", hide_input_in_errors=True)
@@ -115,10 +127,10 @@ class Settings(BaseSettings):
     broker_url: SecretStr | None = None
     default_adapt: Literal["auto", "off", "n2n-split", "single"] = "auto"
     default_score: bool = True
-    job_soft_time_limit_s: float = Field(default=3300.0, gt=0)
-    job_time_limit_s: float = Field(default=3600.0, gt=0)
+    job_soft_time_limit_s: float = Field(default=1680.0, gt=0)
+    job_time_limit_s: float = Field(default=1800.0, gt=0)
     job_max_retries: int = Field(default=3, ge=0)
-    broker_visibility_timeout_s: float = Field(default=3900.0, gt=0)
+    broker_visibility_timeout_s: float = Field(default=900.0, gt=0)
     adapt_max_steps: int = Field(default=300, ge=1)
     adapt_max_seconds: float = Field(default=90.0, gt=0)
     denoise_ensemble: Literal[1, 2, 4, 8] = 2
@@ -135,6 +147,8 @@ class Settings(BaseSettings):
     incomplete_grace_s: float = Field(default=300.0, gt=0)
     min_free_bytes: int = Field(default=_GIB, ge=0)
     public_docs: bool = False
+    job_heartbeat_s: float = Field(default=15.0, gt=0)
+    job_stall_after_s: float = Field(default=120.0, gt=0)
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -189,6 +203,17 @@ class Settings(BaseSettings):
     def _limits_in_order(self) -> Settings:
         if self.job_soft_time_limit_s > self.job_time_limit_s:
             raise ValueError("Setting 'job_soft_time_limit_s' should not exceed 'job_time_limit_s'.")
+        return self
+
+    @field_validator("denoise_ensemble", mode="before")
+    @classmethod
+    def _ensemble_from_text(cls, value: object) -> object:  # PETIQ_DENOISE_ENSEMBLE=4 arrives as "4"
+        return int(value) if isinstance(value, str) and value.strip().isdigit() else value
+
+    @model_validator(mode="after")
+    def _stall_after_heartbeats(self) -> Settings:
+        if self.job_stall_after_s <= self.job_heartbeat_s:
+            raise ValueError("Setting 'job_stall_after_s' should exceed 'job_heartbeat_s' (a few heartbeats).")
         return self
 
     @property

@@ -10,4 +10,8 @@ No torch and no worker code here: the gateway enqueues a job by the task's name 
 - :mod:`.transitions`: the manifest's state changes (started, progressed, succeeded, failed, re-queued).
 - :mod:`.progress`: a stage and its fraction as an overall percentage.
 - :mod:`.recovery`: at start-up, unfinished jobs are enqueued again.
+- :mod:`.enqueue`, :mod:`.outbox`, :mod:`.enqueue_retry`: a message the broker did not take is recorded in the
+  manifest and sent again by the gateway, with backoff, once the broker is back.
+- :mod:`.stall`: a running job whose worker stopped beating is re-queued (worker lost) or shown stalled (frozen).
+- :mod:`.backoff`: the exponential backoff of retries.
 """

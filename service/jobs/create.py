@@ -12,6 +12,7 @@ import uuid
 from imaging.errors import InputError, SeriesError
 from service.core.config import Settings
 from service.errors import NotFoundError
+from service.jobs.enqueue import send_pending
 from service.jobs.forwarding import initial_delivery
 from service.jobs.models import (
     AdaptOption,
@@ -104,12 +105,15 @@ def submit(*, store: JobStore, job: JobPublic, queue: JobQueue) -> tuple[JobPubl
     """Store ``job`` unless it exists, and enqueue it: (the manifest, whether it is newly queued).
 
     An existing job is returned as it is, except that a failed one is queued again (a retry) and a queued one
-    is enqueued again (in case its message was lost; the task is idempotent, duplicates return at once).
+    is enqueued again (in case its message was lost; the task is idempotent, duplicates return at once). A broker
+    that is away fails nothing here: the manifest records it and the gateway sends the message later
+    (:mod:`service.jobs.enqueue`).
     """
     stored, created = store.create(job)
     if not created and stored.status is JobStatus.FAILED:
         stored, created = store.update(job.id, requeued), True
         _LOG.info("job %s failed before; queued again", job.id)
     if created or stored.status is JobStatus.QUEUED:
-        queue.enqueue(job_id=job.id)
+        sent, _ = send_pending(store=store, queue=queue, job_id=job.id)
+        stored = sent or stored
     return stored, created

@@ -5,6 +5,11 @@ The manifest is the source of truth for a job; the broker only carries its id. `
 ``delivery`` tracks the forwarding of the result to a DICOMweb destination (STOW-RS), apart from ``status``: a
 job whose delivery failed has still succeeded (its result can be pulled by WADO-RS). A destination's
 Authorization value is write-only: it is kept beside the manifest (:mod:`service.jobs.forwarding`), never in it.
+
+Liveness: the job's message (its run while ``queued``/``running``, its delivery once it succeeded) that could not
+be sent to the broker shows ``enqueue_error`` and ``enqueue_attempts`` until the gateway sends it
+(:mod:`service.jobs.enqueue`); a running job carries its worker's ``heartbeat`` and, when that heartbeat stopped
+while the worker still holds the job, the ``stalled`` reason (:mod:`service.jobs.stall`).
 """
 
 from __future__ import annotations
@@ -178,3 +183,13 @@ class JobPublic(JobBase):
     result: dict[str, Any] | None = None
     error: dict[str, Any] | None = None
     delivery: Delivery = Delivery()
+    enqueue_error: str | None = Field(
+        default=None, description="why the job's message could not be sent to the broker (cleared once sent)"
+    )
+    enqueue_attempts: int = Field(default=0, ge=0, description="failed sends of that message in a row")
+    enqueue_retry_at: datetime | None = Field(default=None, description="when the gateway sends it again (UTC)")
+    heartbeat: datetime | None = Field(default=None, description="last sign of life of the worker running it (UTC)")
+    worker: str | None = Field(default=None, description="the worker that last started it (node name, pid)")
+    stalled: str | None = Field(
+        default=None, description="why the running job looks stalled: its worker holds it but stopped beating"
+    )

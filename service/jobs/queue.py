@@ -4,6 +4,10 @@
 holds everything else. The forwarding of a succeeded job's result is a task of its own, ``DELIVER_TASK_NAME`` on
 queue ``DELIVER_QUEUE``, so a slow or dead destination never holds a GPU worker. :class:`CeleryJobQueue` also
 measures the queue depth and pings the broker.
+
+The gateway's producer never waits long on a broker that is away: each connect and each Redis command gives up
+after ``PUBLISH_TIMEOUT_S`` (a Redis that accepts connections and never answers included) and a publish is tried
+twice at most, so ``enqueue`` raises within a few seconds; the caller records it (:mod:`service.jobs.enqueue`).
 """
 
 from __future__ import annotations
@@ -19,6 +23,8 @@ __all__ = [
     "DELIVER_QUEUE",
     "DELIVER_TASK_NAME",
     "EMBEDDED_BROKER",
+    "PUBLISH_RETRY_POLICY",
+    "PUBLISH_TIMEOUT_S",
     "QUEUE",
     "TASK_NAME",
     "CeleryJobQueue",
@@ -33,6 +39,10 @@ QUEUE = "gpu"
 DELIVER_TASK_NAME = "petiq.deliver_job"
 DELIVER_QUEUE = "deliver"
 EMBEDDED_BROKER = "memory://localhost/"
+PUBLISH_TIMEOUT_S = 2.0
+"""Seconds the gateway's producer waits to connect to the broker, and for each reply of it."""
+PUBLISH_RETRY_POLICY = {"max_retries": 1, "interval_start": 0.0, "interval_step": 0.2, "interval_max": 0.2}
+"""Celery's ``task_publish_retry_policy`` of the gateway: one more try, at once (a connection the broker closed)."""
 
 
 class JobQueue(Protocol):
@@ -53,28 +63,38 @@ def broker_url(*, settings: Settings) -> str:
     return settings.broker_url.get_secret_value() if settings.broker_url is not None else EMBEDDED_BROKER
 
 
-def producer_app(*, settings: Settings, name: str = "petiq-gateway") -> Celery:
-    """A Celery app that only sends (the gateway's): the broker of ``settings``, no result backend."""
+def producer_app(*, settings: Settings, name: str = "petiq-gateway", bounded: bool = True) -> Celery:
+    """A Celery app that only sends (the gateway's): the broker of ``settings``, no result backend; ``bounded``:
+    publishes give up quickly when the broker is away (module docstring), else Celery's defaults (workers)."""
     app = Celery(name, broker=broker_url(settings=settings), set_as_current=False)
+    timeout_s = PUBLISH_TIMEOUT_S if bounded else None
     app.conf.update(
         task_default_queue=QUEUE,
         task_routes={TASK_NAME: {"queue": QUEUE}, DELIVER_TASK_NAME: {"queue": DELIVER_QUEUE}},
         task_ignore_result=True,
         broker_connection_retry_on_startup=True,
-        broker_transport_options=transport_options(visibility_timeout_s=settings.broker_visibility_timeout_s),
+        broker_transport_options=transport_options(
+            visibility_timeout_s=settings.broker_visibility_timeout_s, socket_timeout_s=timeout_s
+        ),
     )
+    if bounded:
+        app.conf.update(broker_connection_timeout=PUBLISH_TIMEOUT_S, task_publish_retry_policy=PUBLISH_RETRY_POLICY)
     return app
 
 
-def transport_options(*, visibility_timeout_s: float) -> dict[str, float]:
+def transport_options(*, visibility_timeout_s: float, socket_timeout_s: float | None = None) -> dict[str, float]:
     """Redis transport options: a job unacknowledged for ``visibility_timeout_s`` (its worker died) is handed out
     again; workers look for such jobs every ``min(10, visibility_timeout_s / 2)`` s (at least 1 s) instead of
-    kombu's default of every 100 s."""
-    return {
+    kombu's default of every 100 s. ``socket_timeout_s``: the most a connect or a command waits (None: for ever,
+    kombu's default)."""
+    options = {
         "visibility_timeout": visibility_timeout_s,
         "unacked_restore_interval": max(1.0, min(10.0, visibility_timeout_s / 2)),
         "unacked_restore_throttle": 1,
     }
+    if socket_timeout_s is not None:
+        options.update(socket_timeout=socket_timeout_s, socket_connect_timeout=socket_timeout_s)
+    return options
 
 
 @dataclass(frozen=True)
@@ -82,7 +102,7 @@ class CeleryJobQueue:
     """:class:`JobQueue` on a Celery app (the gateway's producer, or the embedded worker's own app)."""
 
     app: Celery
-    connect_timeout_s: float = 2.0
+    connect_timeout_s: float = PUBLISH_TIMEOUT_S
 
     def enqueue(self, *, job_id: str) -> None:
         """Send ``petiq.process_job(job_id)`` to queue ``gpu``."""

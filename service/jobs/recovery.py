@@ -3,47 +3,36 @@ deliveries of succeeded jobs shown ``pending`` or ``delivering``.
 
 Their messages may have been lost with an in-process broker, or a worker died holding them. Enqueueing twice is
 safe: the tasks are idempotent and a job (or delivery) being run elsewhere is skipped (:mod:`workers.job_run`,
-:mod:`workers.delivery.run`).
+:mod:`workers.delivery.run`). Each goes into the outbox and one pass of :func:`~service.jobs.enqueue_retry.
+retry_unsent` sends them all, whatever their backoff; if the broker is away, the first failure ends the pass and
+the gateway's retry loop sends the rest once it is back.
 """
 
 from __future__ import annotations
 
 import logging
 
-from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
+from service.jobs.enqueue import pending_message
+from service.jobs.enqueue_retry import retry_unsent
+from service.jobs.outbox import Outbox
 from service.jobs.queue import JobQueue
 from service.jobs.store import JobStore
-from service.logs import safe_error
 
 __all__ = ["requeue_unfinished"]
 
 _LOG = logging.getLogger(__name__)
 
 
-def _undelivered(job: JobPublic) -> bool:
-    return job.status is JobStatus.SUCCEEDED and job.delivery.status in (
-        DeliveryStatus.PENDING,
-        DeliveryStatus.DELIVERING,
-    )
-
-
 def requeue_unfinished(*, store: JobStore, queue: JobQueue) -> list[str]:
     """Enqueue every queued or running job of ``store``, and every succeeded job's unfinished delivery; returns
-    their ids (errors are logged, not raised)."""
-    requeued: list[str] = []
-    for job in store.all():
-        if job.status in (JobStatus.QUEUED, JobStatus.RUNNING):
-            send = queue.enqueue
-        elif _undelivered(job):
-            send = queue.enqueue_delivery
-        else:
-            continue
-        try:
-            send(job_id=job.id)
-        except Exception as error:  # the broker is away: the next start-up tries again
-            _LOG.error("job %s could not be enqueued again: %s", job.id, safe_error(error))
-            continue
-        requeued.append(job.id)
+    the ids sent (a broker that is away is logged, never raised: the retry loop carries on)."""
+    outbox = Outbox(store)
+    unfinished = [job.id for job in store.all() if pending_message(job) is not None]
+    for job_id in unfinished:
+        outbox.add(job_id)
+    requeued = retry_unsent(store=store, queue=queue, all_due=True)
     if requeued:
         _LOG.warning("re-enqueued %d unfinished job(s): %s", len(requeued), ", ".join(requeued))
+    if waiting := outbox.ids():
+        _LOG.error("%d job message(s) not sent yet (the broker is away): retried in the background", len(waiting))
     return requeued

@@ -4,8 +4,10 @@
 
     ROOT/jobs/<id>/manifest.json    the job (JobPublic as JSON): the source of truth
     ROOT/jobs/<id>/.lock            flock'ed while the manifest is read-modified-written
-    ROOT/jobs/<id>/.run.lock        flock'ed by the worker running the job (released when its process dies)
+    ROOT/jobs/<id>/.run.lock        flock'ed by the worker running the job (released when its process dies); the
+                                    gateway tries it to tell a lost worker from a frozen one (service.jobs.stall)
     ROOT/jobs/<id>/output/          the pipeline's output folder (denoised/ + result.json), all or nothing
+    ROOT/jobs/.unsent/<id>          the job's message is not sent yet (service.jobs.outbox)
 """
 
 from __future__ import annotations

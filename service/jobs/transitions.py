@@ -1,4 +1,5 @@
-"""Pure state changes of a job manifest: started, progressed, succeeded, failed, re-queued for a retry.
+"""Pure state changes of a job manifest: started, progressed, succeeded, failed, re-queued for a retry; and
+the liveness fields: the worker's heartbeat, a stall, a message that could not be sent (and later was).
 
 Each takes a manifest and returns a new one (the store writes it under the job's lock). A failure is recorded as
 an RFC 9457 problem detail: 422 when the job's input cannot be used (:class:`~imaging.errors.InputError`), 507
@@ -9,15 +10,28 @@ traceback (:mod:`service.jobs.failure_detail`).
 
 from __future__ import annotations
 
+from datetime import datetime, timedelta
 from typing import Any
 
 from imaging.errors import InputError, PetiqError
 from service.errors import InsufficientStorageError
+from service.jobs.backoff import backoff_s
 from service.jobs.failure_detail import failure_detail
 from service.jobs.models import JobPublic, JobStatus, utc_now
 from service.jobs.progress import percent
 
-__all__ = ["failed", "job_problem", "progressed", "requeued", "started", "succeeded"]
+__all__ = [
+    "beat",
+    "enqueue_failed",
+    "enqueued",
+    "failed",
+    "job_problem",
+    "marked_stalled",
+    "progressed",
+    "requeued",
+    "started",
+    "succeeded",
+]
 
 
 def job_problem(*, error: BaseException, job_id: str, stage: str | None = None) -> dict[str, Any]:
@@ -41,9 +55,10 @@ def job_problem(*, error: BaseException, job_id: str, stage: str | None = None) 
     return problem
 
 
-def started(job: JobPublic) -> JobPublic:
-    """Running from its first stage; one more attempt."""
-    timings = job.timings.model_copy(update={"started": utc_now(), "finished": None})
+def started(job: JobPublic, *, worker: str | None = None) -> JobPublic:
+    """Running from its first stage on ``worker``; one more attempt; its first heartbeat."""
+    now = utc_now()
+    timings = job.timings.model_copy(update={"started": now, "finished": None})
     return job.model_copy(
         update={
             "status": JobStatus.RUNNING,
@@ -52,15 +67,29 @@ def started(job: JobPublic) -> JobPublic:
             "attempts": job.attempts + 1,
             "timings": timings,
             "error": None,
+            "heartbeat": now,
+            "worker": worker,
+            "stalled": None,
         }
     )
 
 
 def progressed(job: JobPublic, *, stage: str, fraction: float) -> JobPublic:
-    """At ``fraction`` (0–1) of ``stage``; progress never goes back."""
-    return job.model_copy(
-        update={"stage": stage, "progress": max(job.progress, percent(stage=stage, fraction=fraction))}
-    )
+    """At ``fraction`` (0–1) of ``stage``; progress never goes back; a progress write is a heartbeat too."""
+    progress = max(job.progress, percent(stage=stage, fraction=fraction))
+    return job.model_copy(update={"stage": stage, "progress": progress, "heartbeat": utc_now(), "stalled": None})
+
+
+def beat(job: JobPublic) -> JobPublic:
+    """The running job's worker is alive now (no change unless the job is running)."""
+    if job.status is not JobStatus.RUNNING:
+        return job
+    return job.model_copy(update={"heartbeat": utc_now(), "stalled": None})
+
+
+def marked_stalled(job: JobPublic, *, reason: str) -> JobPublic:
+    """The running job's worker holds it but stopped beating: ``reason`` says since when and who."""
+    return job.model_copy(update={"stalled": reason})
 
 
 def succeeded(job: JobPublic, *, result: dict[str, Any]) -> JobPublic:
@@ -81,5 +110,21 @@ def failed(job: JobPublic, *, error: BaseException) -> JobPublic:
 
 
 def requeued(job: JobPublic) -> JobPublic:
-    """Back in the queue (a retry): no stage, no progress, no error; attempts and timings kept."""
-    return job.model_copy(update={"status": JobStatus.QUEUED, "stage": None, "progress": 0.0, "error": None})
+    """Back in the queue (a retry, or its worker was lost): no stage, no progress, no error, not stalled;
+    attempts, timings and the last heartbeat kept."""
+    return job.model_copy(
+        update={"status": JobStatus.QUEUED, "stage": None, "progress": 0.0, "error": None, "stalled": None}
+    )
+
+
+def enqueue_failed(job: JobPublic, *, reason: str, now: datetime) -> JobPublic:
+    """Its message could not be sent (``reason``); the next try is due after a backoff (1, 2, 4 … 60 s)."""
+    delay = timedelta(seconds=backoff_s(retries=job.enqueue_attempts))
+    return job.model_copy(
+        update={"enqueue_error": reason, "enqueue_attempts": job.enqueue_attempts + 1, "enqueue_retry_at": now + delay}
+    )
+
+
+def enqueued(job: JobPublic) -> JobPublic:
+    """Its message was sent: the enqueue error, attempts and next try are cleared."""
+    return job.model_copy(update={"enqueue_error": None, "enqueue_attempts": 0, "enqueue_retry_at": None})

@@ -1,4 +1,5 @@
-"""The service load benchmark: its pure parts (bodies, percentiles, table, RSS) and one short real run."""
+"""The service load benchmark: its pure parts (bodies, percentiles, tables, RSS, arguments) and one short real run
+(embedded load, then the recovery from a short Redis outage)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,7 @@ import io
 import math
 import os
 import re
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -20,11 +22,15 @@ from bench.service_load import (
     Summary,
     format_table,
     multipart_related,
+    parse_arguments,
     peak_rss_mb,
     percentile_ms,
     related_content_type,
     summarize,
 )
+from bench.service_procs import REDIS_SERVER
+from bench.service_recovery import FaultSettings, Recovery, format_recovery, measure_fault
+from service.core.config import Settings
 from service.dicomweb.media import boundary_of
 from service.dicomweb.multipart import MultipartSpooler
 
@@ -124,12 +130,54 @@ def test_peak_rss_adds_the_children() -> None:
             child.stdin.close()
 
 
+def test_recovery_rows_name_the_fault_time_attempts_loss_and_settings() -> None:
+    settings = FaultSettings(heartbeat_s=15.0, stall_after_s=120.0, visibility_s=900.0)
+    rows = [
+        Recovery(fault="worker-kill", seconds=131.24, attempts=2, lost="none", settings=settings.describe()),
+        Recovery(fault="redis-outage", seconds=float("nan"), attempts=0, lost="job queued", settings="down 10 s"),
+    ]
+    lines = format_recovery(rows=rows).splitlines()
+    assert lines[0].split()[:3] == ["fault", "recovered", "s"]
+    assert lines[1].split()[:4] == ["worker-kill", "131.2", "2", "none"]
+    assert lines[1].endswith("heartbeat 15 s, stall after 120 s, visibility 900 s")
+    assert lines[2].split()[:5] == ["redis-outage", "-", "0", "job", "queued"]
+    assert settings.env() == {
+        "job_heartbeat_s": "15",
+        "job_stall_after_s": "120",
+        "broker_visibility_timeout_s": "900",
+    }
+
+
+def test_fault_arguments_default_to_the_service_settings() -> None:
+    args = parse_arguments([])
+    assert args.faults == ["worker-kill", "redis-outage"]
+    defaults = Settings()
+    assert (args.heartbeat_s, args.stall_after_s, args.visibility_s) == (
+        defaults.job_heartbeat_s,
+        defaults.job_stall_after_s,
+        defaults.broker_visibility_timeout_s,
+    )
+    assert parse_arguments(["--faults", "none"]).faults == []
+    with pytest.raises(SystemExit):
+        parse_arguments(["--faults", "power-cut"])
+    with pytest.raises(ValueError, match="'fault'"):
+        measure_fault(
+            fault="power-cut",
+            weights=REPO,
+            body=b"",
+            content_type="",
+            settings=FaultSettings(heartbeat_s=1.0, stall_after_s=2.0, visibility_s=3.0),
+        )
+
+
 @pytest.mark.slow
 @pytest.mark.e2e
-def test_a_short_embedded_run_prints_its_row_without_errors() -> None:
+@pytest.mark.skipif(shutil.which(REDIS_SERVER) is None, reason="redis-server is not installed")
+def test_a_short_run_prints_its_load_row_and_its_recovery_row_without_errors() -> None:
     command = [sys.executable, "-m", "bench.service_load", "--clients", "2", "--seconds", "3", "--modes", "embedded"]
+    command += ["--faults", "redis-outage", "--outage-s", "1", "--fault-slices", "4", "--fault-size", "32"]
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=240, check=False)
+    done = subprocess.run(command, cwd=REPO, env=env, capture_output=True, text=True, timeout=300, check=False)
     assert done.returncode == 0, done.stderr
     row = re.search(r"^embedded\s+(\d+)\s+([\d.]+)(?:\s+[\d.]+){3}\s+(\d+)\s+([\d.]+)", done.stdout, re.MULTILINE)
     assert row is not None, done.stdout
@@ -137,3 +185,5 @@ def test_a_short_embedded_run_prints_its_row_without_errors() -> None:
     assert int(row.group(3)) == 0, done.stdout + done.stderr
     assert float(row.group(4)) > 50  # a Python process with the web stack and the denoiser loaded
     assert "ratio" not in done.stdout
+    recovery = re.search(r"^redis-outage\s+([\d.]+)\s+1\s+none\s+down 1 s", done.stdout, re.MULTILINE)
+    assert recovery is not None, done.stdout + done.stderr

@@ -16,6 +16,8 @@ from typing import Any
 
 import pytest
 
+from service.core.config import Settings
+
 pytestmark = pytest.mark.e2e
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,3 +127,12 @@ def test_images_run_as_a_user_and_only_the_worker_has_torch() -> None:
     assert not any("[gpu]" in line or "[ml]" in line or "torch" in line for line in gateway)
     assert any("pip install '.[gpu]'" in line for line in worker)
     assert any(line.startswith("ARG CUDA_IMAGE=nvidia/cuda:12.") for line in worker)
+
+
+def test_every_service_environment_is_valid_settings(project: dict[str, Any], monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("gateway", "worker", "deliver"):
+        for key in [key for key in os.environ if key.startswith("PETIQ_")]:
+            monkeypatch.delenv(key)
+        for key, value in project["services"][name]["environment"].items():
+            monkeypatch.setenv(key, value)
+        Settings()  # raises when a value does not parse (PETIQ_DENOISE_ENSEMBLE did not) or limits disagree

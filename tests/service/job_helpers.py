@@ -17,17 +17,27 @@ if TYPE_CHECKING:  # conftest imports this module for RecordingQueue
 @dataclass
 class RecordingQueue:
     """A :class:`service.jobs.queue.JobQueue` that records the job ids it is given (jobs, deliveries);
-    ``reachable`` for ping."""
+    ``reachable`` for ping; ``accepting`` False: every send raises (a broker that is away), counted in
+    ``refused``."""
 
     enqueued: list[str] = field(default_factory=list)
     deliveries: list[str] = field(default_factory=list)
     reachable: bool = True
     waiting: int | None = 3
+    accepting: bool = True
+    refused: int = 0
+
+    def _send(self) -> None:
+        if not self.accepting:
+            self.refused += 1
+            raise ConnectionRefusedError("Error 111 connecting to redis://petiq:hunter2@broker.example:6379/0.")
 
     def enqueue(self, *, job_id: str) -> None:
+        self._send()
         self.enqueued.append(job_id)
 
     def enqueue_delivery(self, *, job_id: str) -> None:
+        self._send()
         self.deliveries.append(job_id)
 
     def depth(self) -> int | None:

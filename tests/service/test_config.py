@@ -101,3 +101,20 @@ def test_a_blank_base_url_is_unset() -> None:
     from service.core.config import Settings
 
     assert Settings(base_url="  ").base_url is None
+
+
+def test_ensemble_and_liveness_settings_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("PETIQ_DENOISE_ENSEMBLE", "4")  # docker-compose sets it: it must parse from text
+    monkeypatch.setenv("PETIQ_JOB_HEARTBEAT_S", "0.5")
+    monkeypatch.setenv("PETIQ_JOB_STALL_AFTER_S", "3")
+    settings = Settings()
+    assert (settings.denoise_ensemble, settings.job_heartbeat_s, settings.job_stall_after_s) == (4, 0.5, 3.0)
+    monkeypatch.setenv("PETIQ_DENOISE_ENSEMBLE", "3")
+    with pytest.raises(ValidationError, match="denoise_ensemble"):
+        Settings()
+
+
+def test_a_stall_bound_within_one_heartbeat_is_refused() -> None:
+    with pytest.raises(ValidationError, match="job_stall_after_s"):
+        Settings(job_heartbeat_s=10.0, job_stall_after_s=10.0)
+    assert Settings().job_stall_after_s <= 300.0  # a lost worker is noticed in minutes by default

@@ -193,7 +193,9 @@ def test_broker_errors_are_reported_without_the_password(tmp_path: Path, caplog:
     store.create(JobPublic(id=job_id, study_uid="1.2.3", series_uid="1.2.3.4", timings=JobTimings(created=utc_now())))
     with caplog.at_level(logging.DEBUG):
         assert requeue_unfinished(store=store, queue=_BrokerDown()) == []
-    assert "could not be enqueued again" in caplog.text and PASSWORD not in caplog.text
+    assert "message was not sent" in caplog.text and PASSWORD not in caplog.text
+    reason = store.get(job_id).enqueue_error
+    assert reason is not None and "redis://:**@127.0.0.1:6379/0" in reason and PASSWORD not in reason
 
 
 @dataclass(frozen=True)

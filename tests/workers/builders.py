@@ -19,11 +19,11 @@ SMALL_SHAPE = (12, 48, 48)
 SMALL_SPACING_MM = (4.0, 10.0, 10.0)
 
 
-def random_bundle(*, directory: Path, seed: int = 0) -> BundleInfo:
-    """An untrained width-8 DnCNN (weights drawn from ``seed``) saved as a bundle in ``directory``."""
+def random_bundle(*, directory: Path, seed: int = 0, width: int = 8) -> BundleInfo:
+    """An untrained width-``width`` DnCNN (weights drawn from ``seed``) saved as a bundle in ``directory``."""
     with torch.random.fork_rng():
         torch.manual_seed(seed)
-        model = DnCNN(config=DnCNNConfig(width=8)).eval()
+        model = DnCNN(config=DnCNNConfig(width=width)).eval()
     return save_bundle(model=model, directory=directory, name="test-random", version="0.0.1", extra={})
 
 

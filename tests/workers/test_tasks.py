@@ -12,7 +12,9 @@ from pydantic import SecretStr
 
 from models.bundle import BundleInfo
 from service.core.config import Settings
-from service.jobs.models import JobPublic, JobStatus
+from service.jobs.backoff import MAX_BACKOFF_S
+from service.jobs.models import Delivery, DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
+from service.jobs.outbox import Outbox
 from service.jobs.queue import (
     DELIVER_QUEUE,
     DELIVER_TASK_NAME,
@@ -26,9 +28,9 @@ from service.jobs.store import JobStore
 from service.readiness import check_broker
 from tests.workers.processes import free_port
 from tests.workers.service_builders import queued_job
-from workers import job_run
+from workers import job_run, tasks
 from workers.celery_app import make_celery
-from workers.delivery.task import delivery_backoff_s
+from workers.delivery.task import MAX_DELIVERY_BACKOFF_S, delivery_backoff_s
 from workers.embedded import EmbeddedWorker
 from workers.tasks import backoff_s
 
@@ -134,3 +136,25 @@ def test_unreachable_redis_is_not_ready(tmp_path: Path) -> None:
     check = check_broker(queue=queue)
     assert not check.ok and check.detail.startswith("unreachable")
     assert queue.depth() is None
+
+
+def test_a_delivery_a_worker_cannot_hand_over_is_left_to_the_gateway(tmp_path: Path) -> None:
+    settings = Settings(storage_dir=tmp_path, broker_url=f"redis://127.0.0.1:{free_port()}/0")
+    store = JobStore(settings.storage_dir)
+    job = JobPublic(
+        id="0f0e0d0c-0b0a-5908-8706-0504030201cc",
+        study_uid="1.2.3",
+        series_uid="1.2.3.4",
+        status=JobStatus.SUCCEEDED,
+        timings=JobTimings(created=utc_now()),
+        delivery=Delivery(status=DeliveryStatus.PENDING, destination="http://pacs.example/dicom-web"),
+    )
+    store.create(job)
+    tasks._hand_over_delivery(app=make_celery(settings=settings), job=job, settings=settings)  # Redis is away
+    recorded = store.get(job.id)
+    assert recorded.enqueue_error is not None and "Connection refused" in recorded.enqueue_error
+    assert Outbox(store).ids() == [job.id]
+
+
+def test_redis_hands_out_again_only_messages_older_than_the_longest_retry_countdown() -> None:
+    assert Settings().broker_visibility_timeout_s > max(MAX_DELIVERY_BACKOFF_S, MAX_BACKOFF_S)

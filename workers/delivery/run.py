@@ -20,9 +20,9 @@ from service.jobs.delivery import attempting, delivered, delivery_failed, retryi
 from service.jobs.forwarding import destination_of
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
 from service.jobs.store import JobStore, is_job_id
+from service.storage.locks import exclusive_lock
 from workers.delivery.errors import DeliveryError, DestinationUnavailableError
 from workers.delivery.stow import stow_files
-from workers.job_run import exclusive_lock
 from workers.pipeline.write import DENOISED_DIR
 
 __all__ = ["deliver_job", "output_files"]

@@ -10,6 +10,9 @@ is in the manifest; the client polls ``GET /v1/jobs/{id}``.
 ``POST /v1/jobs/{id}/deliver`` forwards a succeeded job's result again (to the destination in the body, or the
 job's): 202 with the manifest, its delivery ``pending``; 409 when the job has not succeeded. A destination's
 ``auth`` is write-only: it is never in a response.
+
+Both answer as usual while the broker is away: the manifest then shows ``enqueue_error`` and the gateway sends
+the message once the broker is back (:mod:`service.jobs.enqueue`).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from service.api.deps import LayoutDep, SettingsDep
 from service.api.errors import problem_responses
 from service.api.params import job_id_path, uid_query
 from service.jobs.create import new_job, submit
+from service.jobs.enqueue import send_pending
 from service.jobs.forwarding import redeliver, save_auth
 from service.jobs.models import ForwardRequest, JobCreate, JobPublic
 from service.jobs.queue import JobQueue
@@ -109,5 +113,5 @@ def deliver_job(
 ) -> JobPublic:
     """Forward a succeeded job's derived series and SR again (STOW-RS), e.g. after ``delivery: failed``."""
     job = redeliver(store=store, settings=settings, job_id=job_id, forward=forward)
-    queue.enqueue_delivery(job_id=job.id)
-    return job
+    sent, _ = send_pending(store=store, queue=queue, job_id=job.id)  # a broker away: recorded, retried later
+    return sent or job
