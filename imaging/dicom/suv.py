@@ -28,6 +28,7 @@ from pydicom.dataset import Dataset
 from pydicom.valuerep import DA, DT, TM
 
 from imaging.dicom.modules import DecayCorrection
+from imaging.dicom.tolerant import first_item
 from imaging.volume import SuvFactor, Units
 
 __all__ = ["DecayCorrection", "SuvInputs", "parse_datetime", "suv_factor", "suv_inputs"]
@@ -154,8 +155,7 @@ def _earliest_acquisition(datasets: Sequence[Dataset]) -> datetime | None:
 def suv_inputs(*, datasets: Sequence[Dataset]) -> SuvInputs:
     """Gather :class:`SuvInputs` from a series' headers (any order); never raises on missing or bad values."""
     first = datasets[0]
-    sequence = first.get("RadiopharmaceuticalInformationSequence")
-    drug = sequence[0] if sequence else Dataset()
+    drug = first_item(first, "RadiopharmaceuticalInformationSequence")
     injection = _parse_dt(drug.get("RadiopharmaceuticalStartDateTime")) or parse_datetime(
         date=first.get("SeriesDate"), time=drug.get("RadiopharmaceuticalStartTime")
     )

@@ -110,6 +110,14 @@ def test_headers_without_radiopharmaceutical_data_give_a_reason() -> None:
     assert result.factor is None and result.reason is not None
 
 
+def test_a_radiopharmaceutical_sequence_with_another_vr_gives_a_reason_not_an_error() -> None:
+    header = Dataset()  # the fuzzer's case: (0054,0016) stored with VR US, so pydicom reads a number
+    header.Units, header.DecayCorrection, header.PatientWeight = "BQML", "START", "70"
+    header.add_new(0x00540016, "US", 5)
+    result = suv_factor(inputs=suv_inputs(datasets=[header]))
+    assert result.factor is None and result.reason is not None
+
+
 @pytest.mark.parametrize(("date", "time"), [(None, "101010"), ("20240102", None), ("2024", "101010"), ("", "")])
 def test_parse_datetime_returns_none_for_absent_or_malformed_values(date: object, time: object) -> None:
     assert parse_datetime(date=date, time=time) is None
