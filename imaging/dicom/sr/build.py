@@ -15,6 +15,13 @@ Header
 
 Series Number rule: ``series_number`` when given; else one more than the largest Series Number of the two
 series (1 when neither has one).
+
+Cost
+    Of an instance the SR reads only its UIDs (:mod:`imaging.dicom.sr.references`); highdicom gets the first
+    source's header and one four-UID dataset per other instance as evidence, and the measurement groups without
+    their IMAGE items, which are appended afterwards (:mod:`imaging.dicom.sr.assemble`). The document is the same as
+    the one highdicom builds from the whole content, at a fraction of the cost: its constructor deep-copies, parses
+    and searches the content it is given, about 1000 IMAGE items for a 267-slice series.
 """
 
 from __future__ import annotations
@@ -28,6 +35,7 @@ import highdicom as hd
 from pydicom import Dataset
 
 from imaging.dicom.derived import AlgorithmIdentity
+from imaging.dicom.sr.assemble import complete
 from imaging.dicom.sr.codes import (
     INPUT_GROUP,
     OUTPUT_GROUP,
@@ -36,9 +44,10 @@ from imaging.dicom.sr.codes import (
     QC_MEASURES,
     coding_scheme,
 )
-from imaging.dicom.sr.content import observation_context, qc_group, score_group
+from imaging.dicom.sr.content import MeasurementGroup, observation_context, qc_group, score_group
 from imaging.dicom.sr.header import evidence_header
 from imaging.dicom.sr.inputs import parse_notes, parse_qc, parse_scorer, parse_scores, section
+from imaging.dicom.sr.references import SeriesReferences, evidence_datasets, series_references
 from imaging.errors import InputError
 
 __all__ = ["COMPREHENSIVE_3D_SR", "SERIES_DESCRIPTION", "build_scores_sr"]
@@ -50,34 +59,17 @@ _IS_MAX = 2**31 - 1
 _PERSON_NAME_WARNING = r"The string .* is unlikely to represent the intended person name"
 
 
-def _one_series(*, datasets: Sequence[Dataset], name: str) -> tuple[str, str]:
-    """(study UID, series UID) shared by ``datasets``; InputError naming ``name`` otherwise."""
-    if isinstance(datasets, Dataset) or not isinstance(datasets, Sequence) or not datasets:
-        raise InputError(f"Argument '{name}' should be a non-empty sequence of datasets.", check="sr_input")
-    keys = ("SOPClassUID", "SOPInstanceUID", "StudyInstanceUID", "SeriesInstanceUID")
-    if any(not isinstance(ds, Dataset) or any(not ds.get(key) for key in keys) for ds in datasets):
-        raise InputError(f"Argument '{name}' should hold datasets with {', '.join(keys)}.", check="sr_input")
-    pairs = {(str(ds.StudyInstanceUID), str(ds.SeriesInstanceUID)) for ds in datasets}
-    if len(pairs) != 1:
-        raise InputError(
-            f"Argument '{name}' should be the instances of one series, got {len(pairs)}.", check="sr_input"
-        )
-    (pair,) = pairs
-    return pair
-
-
-def _check_series(*, sources: Sequence[Dataset], derived: Sequence[Dataset], result: Mapping[str, Any]) -> None:
+def _check_series(*, sources: SeriesReferences, derived: SeriesReferences, result: Mapping[str, Any]) -> None:
     """Both series in one study and frame of reference, and the ones ``result`` names."""
-    study, source_series = _one_series(datasets=sources, name="sources")
-    other_study, derived_series = _one_series(datasets=derived, name="derived")
-    if other_study != study or derived_series == source_series:
+    if derived.study_uid != sources.study_uid or derived.series_uid == sources.series_uid:
         raise InputError(
-            "Argument 'derived' should be another series of the study of 'sources'.", check="sr_input", uid=study
+            "Argument 'derived' should be another series of the study of 'sources'.",
+            check="sr_input",
+            uid=sources.study_uid,
         )
-    frames = {str(ds.FrameOfReferenceUID) for ds in (*sources, *derived) if ds.get("FrameOfReferenceUID")}
-    if len(frames) > 1:
+    if len(sources.frame_uids | derived.frame_uids) > 1:
         raise InputError("Arguments 'sources' and 'derived' should share one FrameOfReferenceUID.", check="sr_input")
-    for key, series, name in (("input", source_series, "sources"), ("output", derived_series, "derived")):
+    for key, series, name in (("input", sources.series_uid, "sources"), ("output", derived.series_uid, "derived")):
         named = section(
             parent=section(parent=result, key=key, name="result"), key="series_uid", name=f"result['{key}']"
         )
@@ -100,32 +92,37 @@ def _instance_uid(*, instance_uid: str | None, result: Mapping[str, Any]) -> str
     return instance_uid or noted or hd.UID()
 
 
-def _series_number(*, requested: int | None, datasets: Sequence[Dataset]) -> int:
+def _series_number(*, requested: int | None, series: Sequence[SeriesReferences]) -> int:
     if requested is not None:
         if isinstance(requested, bool) or not isinstance(requested, int) or not 1 <= requested <= _IS_MAX:
             raise InputError(f"Argument 'series_number' should be an integer in 1-{_IS_MAX}, got {requested!r}.")
         return requested
-    numbers = [int(ds.SeriesNumber) for ds in datasets if ds.get("SeriesNumber") not in (None, "")]
+    numbers = [number for one in series for number in one.series_numbers]
     return min(max(numbers, default=0) + 1, _IS_MAX)
 
 
 def _groups(
-    *, sources: Sequence[Dataset], derived: Sequence[Dataset], result: Mapping[str, Any], algorithm: AlgorithmIdentity
-) -> list[hd.sr.MeasurementsAndQualitativeEvaluations]:
+    *,
+    sources: SeriesReferences,
+    derived: SeriesReferences,
+    result: Mapping[str, Any],
+    algorithm: AlgorithmIdentity,
+) -> list[MeasurementGroup]:
     """Input scores, output scores (when scored) and QC, parsed from ``result``."""
     provenance = section(parent=result, key="provenance", name="result")
     if not isinstance(provenance, Mapping):
         raise InputError("Argument \"result['provenance']\" should be a mapping.", check="sr_input")
     scorer = parse_scorer(value=provenance.get("scorer"), name="result['provenance']['scorer']")
     groups = []
-    for key, label, images in (("input", INPUT_GROUP, sources), ("output", OUTPUT_GROUP, derived)):
+    for key, label, series in (("input", INPUT_GROUP, sources), ("output", OUTPUT_GROUP, derived)):
         scores = parse_scores(value=result[key].get("scores"), name=f"result['{key}']['scores']")
         if scores is not None:
-            groups.append(score_group(label=label, scores=scores, images=images, scorer=scorer))
+            groups.append(score_group(label=label, scores=scores, images=series.instances, scorer=scorer))
     keys = tuple(measure.key for measure in QC_MEASURES)
     qc = parse_qc(value=section(parent=result, key="qc", name="result"), name="result['qc']", keys=keys)
     notes = parse_notes(value=result.get("notes"), name="result['notes']")
-    groups.append(qc_group(label=QC_GROUP, qc=qc, images=[*sources, *derived], algorithm=algorithm, notes=notes))
+    images = (*sources.instances, *derived.instances)
+    groups.append(qc_group(label=QC_GROUP, qc=qc, images=images, algorithm=algorithm, notes=notes))
     return groups
 
 
@@ -142,8 +139,9 @@ def build_scores_sr(
     """The scores SR of a job (module docstring), with file meta (Explicit VR Little Endian), ready to write.
 
     Args:
-        sources: the input series' instances (headers suffice: no Pixel Data is read).
-        derived: the denoised series' instances, same study and frame of reference.
+        sources: the input series' instances; of each only the UIDs, Series Number, Modality and whether it has
+            an image pixel description are read, and the patient and study attributes of the first.
+        derived: the denoised series' instances, same study and frame of reference (read as ``sources``).
         result: the job's result document (result.json); ``scores`` may be null (scoring off).
         algorithm: the denoiser that made ``derived``.
         series_number: the SR's Series Number; None applies the module's rule.
@@ -151,45 +149,48 @@ def build_scores_sr(
         created: content date and time; now (local time zone) when None.
 
     Raises:
-        InputError: malformed arguments (check ``sr_input``); the message names the argument.
+        InputError: malformed arguments (check ``sr_input``), instances that are no images included; the message
+            names the argument.
     """
     if not isinstance(result, Mapping):
         raise InputError("Argument 'result' should be a mapping (the result document).", check="sr_input")
-    _check_series(sources=sources, derived=derived, result=result)
+    inputs = series_references(datasets=sources, name="sources")
+    outputs = series_references(datasets=derived, name="derived")
+    _check_series(sources=inputs, derived=outputs, result=result)
     moment = created if created is not None else datetime.now().astimezone()
+    groups = _groups(sources=inputs, derived=outputs, result=result, algorithm=algorithm)
     report = hd.sr.MeasurementReport(
         observation_context=observation_context(algorithm=algorithm),
         procedure_reported=PROCEDURE_PET,
-        imaging_measurements=_groups(sources=sources, derived=derived, result=result, algorithm=algorithm),
+        imaging_measurements=[group.head for group in groups],
     )
-    number = _series_number(requested=series_number, datasets=[*sources, *derived])
+    number = _series_number(requested=series_number, series=(inputs, outputs))
     uid = _instance_uid(instance_uid=instance_uid, result=result)
+    evidence = [
+        evidence_header(source=sources[0]),
+        *evidence_datasets(series=inputs)[1:],
+        *evidence_datasets(series=outputs),
+    ]
     with warnings.catch_warnings():  # the source's Patient Name is copied as is, even a one-component "STS_001"
         warnings.filterwarnings("ignore", message=_PERSON_NAME_WARNING, category=UserWarning)
-        return _document(
-            sources=sources,
-            derived=derived,
-            report=report,
-            algorithm=algorithm,
-            series_number=number,
-            instance_uid=uid,
-            moment=moment,
+        document = _document(
+            evidence=evidence, report=report, algorithm=algorithm, series_number=number, instance_uid=uid, moment=moment
         )
+    return complete(document=document, groups=groups)
 
 
 def _document(
     *,
-    sources: Sequence[Dataset],
-    derived: Sequence[Dataset],
+    evidence: Sequence[Dataset],
     report: hd.sr.MeasurementReport,
     algorithm: AlgorithmIdentity,
     series_number: int,
     instance_uid: str,
     moment: datetime,
 ) -> hd.sr.Comprehensive3DSR:
-    """The Comprehensive 3D SR holding ``report`` (header: module docstring)."""
+    """The Comprehensive 3D SR holding ``report``, listing ``evidence`` (header: module docstring)."""
     return hd.sr.Comprehensive3DSR(
-        evidence=[evidence_header(source=sources[0]), *sources[1:], *derived],
+        evidence=evidence,
         content=report,
         series_instance_uid=hd.UID(),
         series_number=series_number,

@@ -16,15 +16,22 @@ QC group
     qualitative evaluation) per note of the job (result.json ``notes``: approximations made, what could not be done,
     e.g. no SUV or no scores, and why).
 
+Each group comes in two parts (:class:`MeasurementGroup`): the head (highdicom's group: tracking identifier,
+algorithm, measurements) goes into the document highdicom builds, and the tail (the IMAGE items, then the TEXT
+items) is appended to the group's container afterwards (:mod:`imaging.dicom.sr.assemble`): highdicom's SR
+constructor deep-copies, parses and searches its whole content, which with an IMAGE item per instance costs more
+than everything else the SR needs. Head plus tail is exactly the group highdicom builds with ``source_images``
+(which it appends after the measurements) and the TEXT items appended after them.
+
 Pure functions from typed values to highdicom content; no I/O.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
 
 import highdicom as hd
-from pydicom import Dataset
 from pydicom.sr.codedict import codes
 
 from imaging.dicom.derived import AlgorithmIdentity
@@ -37,8 +44,10 @@ from imaging.dicom.sr.codes import (
     ScoreName,
 )
 from imaging.dicom.sr.inputs import ScorerIdentity, SeriesScores
+from imaging.dicom.sr.references import InstanceReference
 
 __all__ = [
+    "MeasurementGroup",
     "denoiser_identification",
     "observation_context",
     "qc_group",
@@ -81,8 +90,23 @@ def observation_context(*, algorithm: AlgorithmIdentity) -> hd.sr.ObservationCon
     )
 
 
-def _source_images(images: Sequence[Dataset]) -> list[hd.sr.SourceImageForMeasurementGroup]:
-    return [hd.sr.SourceImageForMeasurementGroup.from_source_image(image) for image in images]
+@dataclass(frozen=True, kw_only=True)
+class MeasurementGroup:
+    """A TID 1501 group in two parts (module docstring): ``head`` for highdicom's document, ``tail`` to append to the
+    group's container, found in the document by ``tracking_uid``."""
+
+    head: hd.sr.MeasurementsAndQualitativeEvaluations
+    tail: tuple[hd.sr.ContentItem, ...]
+    tracking_uid: str
+
+
+def _source_images(images: Sequence[InstanceReference]) -> list[hd.sr.SourceImageForMeasurementGroup]:
+    return [
+        hd.sr.SourceImageForMeasurementGroup(
+            referenced_sop_class_uid=image.sop_class_uid, referenced_sop_instance_uid=image.sop_instance_uid
+        )
+        for image in images
+    ]
 
 
 def _spread(*, value: float, n_patches: int | None) -> hd.sr.MeasurementProperties:
@@ -116,32 +140,31 @@ def _score_measurements(scores: SeriesScores) -> list[hd.sr.Measurement]:
 
 
 def score_group(
-    *, label: str, scores: SeriesScores, images: Sequence[Dataset], scorer: ScorerIdentity | None
-) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+    *, label: str, scores: SeriesScores, images: Sequence[InstanceReference], scorer: ScorerIdentity | None
+) -> MeasurementGroup:
     """The TID 1501 group of one series' ``scores`` (module docstring); ``images``: the series' instances."""
-    group = hd.sr.MeasurementsAndQualitativeEvaluations(
-        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=label),
+    uid = hd.UID()
+    head = hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=uid, identifier=label),
         algorithm_id=None if scorer is None else scorer_identification(scorer=scorer),
         measurements=_score_measurements(scores),
-        source_images=_source_images(images),
     )
     calibration = hd.sr.TextContentItem(
         name=CALIBRATION,
         value=scores.calibration,
         relationship_type=hd.sr.RelationshipTypeValues.CONTAINS,
     )
-    group[0].ContentSequence.append(calibration)
-    return group
+    return MeasurementGroup(head=head, tail=(*_source_images(images), calibration), tracking_uid=str(uid))
 
 
 def qc_group(
     *,
     label: str,
     qc: Mapping[str, float],
-    images: Sequence[Dataset],
+    images: Sequence[InstanceReference],
     algorithm: AlgorithmIdentity,
     notes: Sequence[str] = (),
-) -> hd.sr.MeasurementsAndQualitativeEvaluations:
+) -> MeasurementGroup:
     """The TID 1501 QC group: a NUM per entry of ``qc`` (keys of ``QC_MEASURES``, values as in result.json) and a
     TEXT "Comment" per entry of ``notes``."""
     measurements = [
@@ -149,16 +172,16 @@ def qc_group(
         for measure in QC_MEASURES
         if measure.key in qc
     ]
-    group = hd.sr.MeasurementsAndQualitativeEvaluations(
-        tracking_identifier=hd.sr.TrackingIdentifier(uid=hd.UID(), identifier=label),
+    uid = hd.UID()
+    head = hd.sr.MeasurementsAndQualitativeEvaluations(
+        tracking_identifier=hd.sr.TrackingIdentifier(uid=uid, identifier=label),
         algorithm_id=denoiser_identification(algorithm=algorithm),
         measurements=measurements,
-        source_images=_source_images(images),
     )
-    group[0].ContentSequence.extend(
+    comments = [
         hd.sr.TextContentItem(
             name=codes.DCM.Comment, value=note, relationship_type=hd.sr.RelationshipTypeValues.CONTAINS
         )
         for note in notes
-    )
-    return group
+    ]
+    return MeasurementGroup(head=head, tail=(*_source_images(images), *comments), tracking_uid=str(uid))

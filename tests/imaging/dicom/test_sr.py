@@ -241,6 +241,23 @@ def test_wrong_series_are_input_errors(series: tuple[list[Dataset], list[Dataset
         build_scores_sr(sources=sources, derived=derived, result=result, algorithm=algorithm, series_number=0)
 
 
+def test_instances_that_are_no_images_are_input_errors(series: tuple[list[Dataset], list[Dataset]]) -> None:
+    """Only images are source images of a measurement: some image pixel description, no non-image Modality."""
+    sources, derived = series
+    result = make_result(sources=sources, derived=derived)
+    headless = [copy.deepcopy(ds) for ds in derived]
+    for ds in headless:
+        for keyword in ("Rows", "Columns", "SamplesPerPixel", "PixelRepresentation"):
+            delattr(ds, keyword)
+    relabelled = [copy.deepcopy(ds) for ds in sources]
+    relabelled[2].Modality = "SR"
+    with pytest.raises(InputError, match="'derived' should hold images"):
+        build_scores_sr(sources=sources, derived=headless, result=result, algorithm=_algorithm())
+    with pytest.raises(InputError, match="'sources' should hold images") as raised:
+        build_scores_sr(sources=relabelled, derived=derived, result=result, algorithm=_algorithm())
+    assert raised.value.uid == relabelled[2].SOPInstanceUID
+
+
 @pytest.mark.e2e
 @requires_dciodvfy
 @pytest.mark.parametrize("scored", [True, False])
