@@ -78,7 +78,7 @@ def summary_line(*, result: dict[str, Any], out: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the job described by ``args``; print the summary line."""
-    from models.adaptation.online import AdaptationSettings
+    from models.adaptation.settings import AdaptationSettings
     from models.engines import Backend
     from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
     from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir

@@ -1,10 +1,16 @@
-"""Where torch runs: the first CUDA GPU when there is one, else the CPU with one thread per core."""
+"""Where torch runs: the first CUDA GPU when there is one, else the CPU with one thread per core.
+
+torch is imported when :func:`torch_device` is first called, not with this module: the onnxruntime engine asks
+:func:`cpu_threads` too and must not load torch.
+"""
 
 from __future__ import annotations
 
 import os
+from typing import TYPE_CHECKING
 
-import torch
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["cpu_threads", "torch_device"]
 
@@ -25,6 +31,8 @@ def torch_device(*, prefer: str = "auto") -> torch.device:
     """
     if prefer not in ("auto", "cuda", "cpu"):
         raise ValueError(f"Argument 'prefer' should be 'auto', 'cuda' or 'cpu', got {prefer!r}.")
+    import torch
+
     if prefer != "cpu" and torch.cuda.is_available():
         return torch.device("cuda")
     torch.set_num_threads(cpu_threads())

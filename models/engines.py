@@ -4,6 +4,9 @@ An engine maps ``slices (n, S, h, w) float32`` normalised intensities to ``(n, 1
 picks onnxruntime with the CUDA execution provider when onnxruntime-gpu sees a GPU, onnxruntime on the CPU
 (one intra-op thread per core, all graph optimisations) otherwise, and torch (CUDA or CPU) when onnxruntime is
 not installed or cannot load the model.
+
+torch is imported only when a torch engine is opened (``torch``, or ``auto`` falling back): the onnxruntime path
+never loads it.
 """
 
 from __future__ import annotations
@@ -11,16 +14,17 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from imaging.errors import InputError
-from models.bundle import ONNX_NAME, BundleInfo, load_torch_model
+from models.bundle_info import INPUT_NAME, ONNX_NAME, BundleInfo
 from models.device import cpu_threads, torch_device
-from models.onnx_export import INPUT_NAME
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = ["CPU_SLICES_PER_CALL", "Backend", "Engine", "OnnxEngine", "TorchEngine", "open_engine"]
 
@@ -83,14 +87,16 @@ class TorchEngine:
     def name(self) -> str:
         return f"torch/{self.device.type}"
 
-    @torch.inference_mode()
     def run(self, slices: FloatArray) -> FloatArray:
-        tensor = torch.from_numpy(np.ascontiguousarray(slices, dtype=np.float32)).to(self.device)
-        step = CPU_SLICES_PER_CALL if self.device.type == "cpu" else max(len(tensor), 1)
-        parts = [self.model(tensor[start : start + step]).float().cpu() for start in range(0, len(tensor), step)]
-        if not parts:
-            return np.zeros((0, 1, *slices.shape[2:]), dtype=np.float32)
-        return np.asarray(torch.cat(parts).numpy(), dtype=np.float32)
+        import torch
+
+        with torch.inference_mode():
+            tensor = torch.from_numpy(np.ascontiguousarray(slices, dtype=np.float32)).to(self.device)
+            step = CPU_SLICES_PER_CALL if self.device.type == "cpu" else max(len(tensor), 1)
+            parts = [self.model(tensor[start : start + step]).float().cpu() for start in range(0, len(tensor), step)]
+            if not parts:
+                return np.zeros((0, 1, *slices.shape[2:]), dtype=np.float32)
+            return np.asarray(torch.cat(parts).numpy(), dtype=np.float32)
 
 
 def _onnx_engine(*, info: BundleInfo) -> OnnxEngine:
@@ -120,5 +126,7 @@ def open_engine(*, info: BundleInfo, backend: Backend = Backend.AUTO) -> Engine:
             if backend is Backend.ONNXRUNTIME:
                 raise InputError(f"onnxruntime cannot load {ONNX_NAME}: {error}.", check="backend") from error
             LOG.warning("onnxruntime cannot load %s (%s); denoising with torch", ONNX_NAME, error)
+    from models.bundle import load_torch_model
+
     device = torch_device()
     return TorchEngine(load_torch_model(info=info, device=device), device)

@@ -20,6 +20,7 @@ import onnx
 import torch
 from onnx import TensorProto, helper, numpy_helper
 
+from models.bundle_info import INPUT_NAME, OUTPUT_NAME
 from models.dncnn import DnCNN
 from models.noise_map import NOISE_MAP_DELTA, NOISE_MAP_EPS, NOISE_MAP_WINDOW
 
@@ -33,8 +34,6 @@ __all__ = [
     "folded_convs",
 ]
 
-INPUT_NAME = "slices"
-OUTPUT_NAME = "denoised"
 OPSET = 17
 EXPORT_TOLERANCE = 1e-4
 """Largest |onnxruntime − torch| allowed, as a fraction of the input's scale."""

@@ -29,7 +29,7 @@ import time
 from typing import Any
 
 from imaging.errors import InputError, OutputError
-from models.adaptation.online import AdaptationSettings
+from models.adaptation.settings import AdaptationSettings
 from service.core.config import Settings
 from service.errors import InsufficientStorageError
 from service.jobs.models import JobPublic, JobStatus

@@ -9,6 +9,9 @@ optionally ``iqa-pretext.pt``, the network after stage 1 (its count-level head i
 
 The calibration label travels with every score (``calibration`` field). A site calibration writes a new folder
 of the same format whose label names the site's scores.
+
+torch is imported when weights are loaded or saved, not with this module: the pipeline names its types and
+finds the shipped folder without torch.
 """
 
 from __future__ import annotations
@@ -19,14 +22,17 @@ import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import torch
+from typing import TYPE_CHECKING, Any
 
 from imaging.atomic import write_atomic, write_json_atomic
 from imaging.errors import InputError
-from models.iqa.network import IqaConfig, IqaNet
+from models.iqa.config import IqaConfig
 from models.iqa.patches import MEAN_FRACTION, PATCH_SIZE, PATCHES_PER_PLANE
+
+if TYPE_CHECKING:
+    import torch
+
+    from models.iqa.network import IqaNet
 
 __all__ = [
     "FORMAT",
@@ -74,6 +80,8 @@ class Scorer:
 
 def _write_state(*, path: Path, state: Mapping[str, torch.Tensor]) -> str:
     """Write a state dict atomically; returns its sha256."""
+    import torch
+
     buffer = io.BytesIO()
     torch.save({key: value.detach().cpu() for key, value in state.items()}, buffer)
     data = buffer.getvalue()
@@ -155,10 +163,7 @@ def load_scorer(*, directory: Path) -> Scorer:
     if hashlib.sha256(state_bytes).hexdigest() != document.get("sha256"):
         raise _refuse(directory, f"{STATE_NAME} does not match the sha256 in {INFO_NAME}")
     info = _info(directory=directory, document=document)
-    net = IqaNet(info.config)
-    net.load_state_dict(torch.load(io.BytesIO(state_bytes), map_location="cpu", weights_only=True))
-    net.eval()
-    return Scorer(net=net, info=info)
+    return Scorer(net=_network(config=info.config, state=state_bytes), info=info)
 
 
 def load_pretext(*, info: ScorerInfo) -> IqaNet | None:
@@ -174,6 +179,16 @@ def load_pretext(*, info: ScorerInfo) -> IqaNet | None:
     data = path.read_bytes()
     if hashlib.sha256(data).hexdigest() != recorded:
         raise _refuse(info.directory, f"{PRETEXT_NAME} does not match the sha256 in {INFO_NAME}")
-    net = IqaNet(info.config)
-    net.load_state_dict(torch.load(io.BytesIO(data), map_location="cpu", weights_only=True))
+    return _network(config=info.config, state=data)
+
+
+def _network(*, config: IqaConfig, state: bytes) -> IqaNet:
+    """An :class:`~models.iqa.network.IqaNet` of ``config`` with the state dict serialised in ``state``, in eval
+    mode on the CPU (torch is imported here)."""
+    import torch
+
+    from models.iqa.network import IqaNet
+
+    net = IqaNet(config)
+    net.load_state_dict(torch.load(io.BytesIO(state), map_location="cpu", weights_only=True))
     return net.eval()

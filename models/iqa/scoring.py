@@ -2,7 +2,7 @@
 
 The series score is the mean of the patch predictions (clipped to [0, 3]), rounded to the 0.5 grid; its
 uncertainty is the standard deviation over the patches. Every score names the calibration it comes from. The
-network runs on the first CUDA GPU when there is one, else on the CPU.
+network runs on the first CUDA GPU when there is one, else on the CPU (torch is imported when it runs).
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import numpy.typing as npt
-import torch
 
 from models.device import torch_device
 from models.iqa.bundle import Scorer
@@ -52,15 +51,17 @@ class SeriesScores:
         return section
 
 
-@torch.no_grad()
 def predict_patches(*, scorer: Scorer, patches: npt.NDArray[np.floating], batch: int = 128) -> npt.NDArray[np.float64]:
     """Per-patch scores ``(n, 3)`` of ``patches`` ``(n, 80, 80)`` (voxels / activity scale)."""
+    import torch
+
     device = torch_device()
     net = scorer.net.to(device).eval()
     rows = []
-    for start in range(0, len(patches), batch):
-        x = torch.from_numpy(np.ascontiguousarray(patches[start : start + batch], dtype=np.float32)[:, None])
-        rows.append(net(x.to(device)).cpu().numpy())
+    with torch.no_grad():
+        for start in range(0, len(patches), batch):
+            x = torch.from_numpy(np.ascontiguousarray(patches[start : start + batch], dtype=np.float32)[:, None])
+            rows.append(net(x.to(device)).cpu().numpy())
     return np.concatenate(rows).astype(np.float64)
 
 

@@ -13,5 +13,6 @@
 - :mod:`.report_sr`: the scores SR (``scores-sr.dcm``, :mod:`imaging.dicom.sr`) built from the result document.
 - :mod:`.job`: the request and the job that runs the stages, timed.
 
-None of these modules imports celery.
+None of these modules imports celery, nor torch when imported: torch is loaded by the stages that run a torch
+network (an adaptation, the scorer, a torch engine), so a job with neither runs on onnxruntime alone.
 """

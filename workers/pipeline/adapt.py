@@ -11,6 +11,9 @@ Modes (``--adapt``):
 The splits must lie on the input's grid (shape, spacing, orientation, slice positions within 0.01 mm). The
 adapted network is written as a new weight bundle (its own sha256, hence a new DeviceUID) in a working folder;
 the rest of the job uses it like any bundle.
+
+torch is imported only when an adaptation runs (:func:`adapt_denoiser`); choosing the mode and reading the splits
+do not load it. ``auto`` without splits and ``off`` never adapt, so they never load torch here.
 """
 
 from __future__ import annotations
@@ -25,10 +28,8 @@ import numpy as np
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import InputError
 from imaging.volume import PetVolume
-from models.adaptation.online import AdaptationSettings, adapt_network
-from models.adaptation.pairs import split_batches, subsample_batches
-from models.bundle import BundleInfo, load_torch_model, save_bundle
-from models.device import torch_device
+from models.adaptation.settings import AdaptationSettings
+from models.bundle_info import BundleInfo
 
 __all__ = ["SINGLE_APPROXIMATION", "AdaptMode", "Adapted", "adapt_denoiser", "effective_mode", "load_splits"]
 
@@ -106,6 +107,11 @@ def adapt_denoiser(
     workdir: Path,
 ) -> Adapted:
     """Adapt ``bundle``'s network to this study (``mode`` N2N_SPLIT with ``splits``, or SINGLE on ``volume``)."""
+    from models.adaptation.online import adapt_network
+    from models.adaptation.pairs import split_batches, subsample_batches
+    from models.bundle import load_torch_model, save_bundle
+    from models.device import torch_device
+
     rng = np.random.default_rng(settings.seed)
     if mode is AdaptMode.N2N_SPLIT:
         if splits is None:

@@ -10,7 +10,7 @@ import numpy as np
 import numpy.typing as npt
 
 from imaging.volume import PetVolume
-from models.bundle import BundleInfo
+from models.bundle_info import BundleInfo
 from models.engines import Backend, Engine, open_engine
 from models.inference import DEFAULT_ENSEMBLE, denoise_volume
 

@@ -23,8 +23,8 @@ from imaging.dicom.files import write_series
 from imaging.dicom.reader import PetSeries
 from imaging.errors import OutputError
 from imaging.volume import PetVolume
-from models.adaptation.online import AdaptationSettings
-from models.bundle import STATE_NAME, BundleInfo, load_bundle_info
+from models.adaptation.settings import AdaptationSettings
+from models.bundle_info import STATE_NAME, BundleInfo, load_bundle_info
 from models.engines import Backend
 from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import Scorer

@@ -16,7 +16,7 @@ from pydicom import Dataset, dcmwrite
 from imaging.atomic import write_atomic
 from imaging.dicom.reader import PetSeries
 from imaging.dicom.sr import build_scores_sr
-from models.bundle import BundleInfo
+from models.bundle_info import BundleInfo
 from workers.pipeline.write import SR_NAME, algorithm_identity
 
 __all__ = ["new_sr_uid", "scores_sr", "write_scores_sr"]

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from importlib import metadata
 from typing import Any
 
-from models.bundle import BundleInfo
+from models.bundle_info import BundleInfo
 from models.inference import DEFAULT_ENSEMBLE
 
 __all__ = ["STAGES", "JobRecord", "result_document", "software_version"]

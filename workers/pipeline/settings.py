@@ -12,7 +12,7 @@ from collections.abc import Mapping
 from pathlib import Path
 
 from imaging.errors import PetiqError
-from models.bundle import METADATA_NAME
+from models.bundle_info import METADATA_NAME
 from models.iqa.bundle import INFO_NAME as SCORER_INFO_NAME
 
 __all__ = [

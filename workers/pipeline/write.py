@@ -22,7 +22,7 @@ from imaging.dicom.derived import AlgorithmIdentity, derive_series
 from imaging.dicom.reader import PetSeries
 from imaging.errors import InputError, OutputError
 from imaging.volume import PetVolume
-from models.bundle import BundleInfo
+from models.bundle_info import BundleInfo
 from workers.pipeline.result import software_version
 
 __all__ = [

@@ -1,0 +1,109 @@
+"""What a denoiser bundle is, read without torch: ``dncnn.json`` checked against the weight files.
+
+A bundle is a folder with ``dncnn.pt`` (torch state dict), ``dncnn.onnx`` and ``dncnn.json`` (metadata).
+``dncnn.json`` holds ``name``, ``version``, the architecture (``config``), the normalisation, the training
+settings and figures given by whoever saved it, and the sha256 of both weight files. The DeviceUID of the
+network (DICOM ContributingEquipment) is derived from the ONNX file's sha256, so it changes exactly when the
+weights do. The ONNX graph maps ``slices`` :data:`INPUT_NAME` to :data:`OUTPUT_NAME`.
+
+Reading a bundle is all the onnxruntime path needs, so this module never imports torch; writing one and loading
+its torch network are in :mod:`models.bundle`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from imaging.errors import InputError
+from models.dncnn_config import DnCNNConfig
+
+__all__ = [
+    "INPUT_NAME",
+    "METADATA_NAME",
+    "NORMALISATION",
+    "ONNX_NAME",
+    "OUTPUT_NAME",
+    "STATE_NAME",
+    "BundleInfo",
+    "device_uid",
+    "file_sha256",
+    "load_bundle_info",
+]
+
+STATE_NAME = "dncnn.pt"
+ONNX_NAME = "dncnn.onnx"
+METADATA_NAME = "dncnn.json"
+NORMALISATION = "activity_scale/1"
+"""Inputs are divided by :func:`imaging.intensity.activity_scale` of the whole input volume, outputs multiplied."""
+INPUT_NAME = "slices"
+"""The ONNX graph's input: ``(n, S, h, w) float32`` normalised slice stacks."""
+OUTPUT_NAME = "denoised"
+"""The ONNX graph's output: ``(n, 1, h, w) float32`` denoised centre slices."""
+
+
+@dataclass(frozen=True, kw_only=True)
+class BundleInfo:
+    """What ``dncnn.json`` says about a bundle in ``directory``."""
+
+    directory: Path
+    name: str
+    version: str
+    config: DnCNNConfig
+    onnx_sha256: str
+    state_sha256: str
+    metadata: dict[str, Any]
+
+    @property
+    def device_uid(self) -> str:
+        """The network's DeviceUID, from the ONNX sha256."""
+        return device_uid(sha256=self.onnx_sha256)
+
+
+def device_uid(*, sha256: str) -> str:
+    """A DICOM UID ``2.25.<decimal>`` from the first 128 bits of a hex sha256 (PS3.5 B.2 UUID-derived form)."""
+    return f"2.25.{int(sha256[:32], 16)}"
+
+
+def file_sha256(data: bytes) -> str:
+    """The hex sha256 of ``data`` (a weight file's bytes)."""
+    return hashlib.sha256(data).hexdigest()
+
+
+def load_bundle_info(*, directory: Path) -> BundleInfo:
+    """Read and check ``directory/dncnn.json`` against the weight files; InputError when anything is off."""
+    path = directory / METADATA_NAME
+    try:
+        metadata = json.loads(path.read_text())
+        onnx_sha = file_sha256((directory / ONNX_NAME).read_bytes())
+        state_sha = file_sha256((directory / STATE_NAME).read_bytes())
+    except (OSError, ValueError) as error:
+        raise InputError(
+            f"Denoiser weights in {directory} are incomplete or unreadable: {error}.", path=str(path)
+        ) from error
+    recorded = metadata.get("sha256", {})
+    if recorded.get(ONNX_NAME) != onnx_sha or recorded.get(STATE_NAME) != state_sha:
+        raise InputError(
+            f"Denoiser weights in {directory} do not match the sha256 in {METADATA_NAME}.",
+            check="weights_sha256",
+            path=str(directory),
+        )
+    if metadata.get("normalisation") != NORMALISATION:
+        raise InputError(
+            f"Denoiser weights in {directory} use normalisation {metadata.get('normalisation')!r}, "
+            f"this petiq uses {NORMALISATION!r}.",
+            check="normalisation",
+            path=str(path),
+        )
+    return BundleInfo(
+        directory=directory,
+        name=str(metadata["name"]),
+        version=str(metadata["version"]),
+        config=DnCNNConfig(**metadata["config"]),
+        onnx_sha256=onnx_sha,
+        state_sha256=state_sha,
+        metadata=metadata,
+    )
