@@ -94,10 +94,7 @@ class SeriesHeader:
                 shared[tag] = element
                 continue
             mine, theirs = carried.get(tag), first.get(tag)
-            if tag in rules.valued:
-                same = (mine is None) == (theirs is None) and (mine is None or mine.VR == theirs.VR)  # type: ignore[union-attr]
-            else:
-                same = _same_or_absent(mine, theirs)
+            same = _same_vr_or_absent(mine, theirs) if tag in rules.valued else _same_or_absent(mine, theirs)
             condition = rules.presence_of.get(tag)
             if same and (condition is None or (condition in carried) == (condition in first)):
                 shared[tag] = element
@@ -108,3 +105,9 @@ def _same_or_absent(mine: DataElement | None, theirs: DataElement | None) -> boo
     if mine is None or theirs is None:
         return mine is None and theirs is None
     return same_element(mine, theirs)
+
+
+def _same_vr_or_absent(mine: DataElement | None, theirs: DataElement | None) -> bool:
+    if mine is None or theirs is None:
+        return mine is None and theirs is None
+    return bool(mine.VR == theirs.VR)

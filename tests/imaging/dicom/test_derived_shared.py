@@ -16,7 +16,7 @@ import pytest
 from pydicom import DataElement, Dataset, config
 from pydicom.dataelem import RawDataElement
 
-from imaging.dicom import derived, files
+from imaging.dicom import derived, files, modules, series_header
 from imaging.dicom.derived import AlgorithmIdentity, derive_series
 from imaging.dicom.files import write_series
 from imaging.dicom.original import AcquisitionInfo, create_original_series
@@ -140,3 +140,8 @@ def test_every_slice_has_its_own_uid_and_file_meta(series: tuple[PetVolume, list
     assert len({ds.SOPInstanceUID for ds in slices}) == len(slices)
     assert all(ds.file_meta.MediaStorageSOPInstanceUID == ds.SOPInstanceUID for ds in slices)
     assert len({ds.SeriesInstanceUID for ds in slices} | {sources[0].SeriesInstanceUID}) == 2
+
+
+def test_public_names() -> None:
+    assert all(hasattr(series_header, name) for name in series_header.__all__)
+    assert all(hasattr(modules, name) for name in modules.__all__)
