@@ -17,6 +17,13 @@ in the written series: the derived series is never less complete than its source
 
 Series Number rule: the ``series_number`` argument when given; else the source's Series Number + 1000 (1000 when
 the source has none), moved up by one until it differs from the source's and from every ``taken_series_numbers``.
+
+Cost: the first slice is built whole; every other slice takes, from a header template made of the first slice
+(:mod:`imaging.dicom.series_header`), the elements it has in common with it, encoded once for the series (raw
+elements, copied by the writer: :mod:`imaging.dicom.shared_elements`), and builds and copies only the rest (its
+UIDs, place, position, per-slice PET Image attributes, rescale, references and pixels). The result is, byte for
+byte, what building every slice on its own gives. Those slices are declared explicit VR little endian: an element
+added to one later with an ambiguous VR (``US or SS``) must be given its VR.
 """
 
 from __future__ import annotations
@@ -29,25 +36,30 @@ from datetime import datetime
 import highdicom as hd
 import numpy as np
 from pydicom import DataElement, Dataset
+from pydicom.dataelem import RawDataElement
 from pydicom.multival import MultiValue
 from pydicom.sr.codedict import codes
 from pydicom.tag import BaseTag, Tag
-from pydicom.valuerep import VR
+from pydicom.valuerep import VR, PersonName
 
 from imaging.dicom.modules import (
     PET_IMAGE_STORAGE,
     PET_IMAGE_TYPE2,
+    TYPE2_EXCLUDED_BY,
     ImageType,
     code_item,
     da_string,
     ds_string,
     dt_string,
     fill_type2,
+    pixel_format,
     set_file_meta,
-    set_pixels,
+    set_slice_pixels,
     tm_string,
 )
 from imaging.dicom.pixels import EncodedSlices, encode_slices
+from imaging.dicom.series_header import HeaderRules, SeriesHeader
+from imaging.dicom.shared_elements import seal
 from imaging.volume import PetVolume, Units
 
 __all__ = [
@@ -145,17 +157,25 @@ def choose_series_number(*, source_number: int | None, requested: int | None, ta
     return candidate
 
 
-def _carried_over(source: Dataset) -> Dataset:
-    """A deep copy of ``source`` without private, group-length, pixel, overlay and no-longer-true attributes."""
-    out = Dataset()
+def _carried(source: Dataset) -> dict[BaseTag, DataElement]:
+    """The elements of ``source`` (not copied) without private, group-length, pixel, overlay and no-longer-true
+    attributes, by tag."""
+    out = {}
     for element in source:
         tag = BaseTag(element.tag)
         if tag.is_private or tag.element == 0 or tag.group >= 0x7FE0 or 0x6000 <= tag.group <= 0x60FF:
             continue
         if tag in _NO_LONGER_HOLD:
             continue
-        out.add(_valid_ds(copy.deepcopy(element)))
+        out[tag] = element
     return out
+
+
+def _detached(element: DataElement) -> DataElement:
+    """A copy of ``element`` that shares nothing mutable with it (its value is copied unless immutable)."""
+    if isinstance(element.value, str | int | float | bytes | PersonName) or element.value is None:
+        return copy.copy(element)
+    return copy.deepcopy(element)
 
 
 def _valid_ds(element: DataElement) -> DataElement:
@@ -217,26 +237,107 @@ def _references(source: Dataset) -> tuple[Dataset, Dataset]:
     return image, series
 
 
-def _derived_slice(
-    *, source: Dataset, shared: Dataset, equipment: Dataset, encoded: EncodedSlices, index: int, created: datetime
+_PER_SLICE = frozenset(
+    Tag(keyword)
+    for keyword in (
+        "SOPInstanceUID",
+        "InstanceNumber",
+        "ImageIndex",
+        "SourceImageSequence",
+        "ReferencedSeriesSequence",
+        "SmallestImagePixelValue",
+        "LargestImagePixelValue",
+        "RescaleSlope",
+        "PixelData",
+    )
+)
+"""Set from the slice itself (its source, its place, its pixels): never shared with the first slice."""
+_IMAGE_TYPE = Tag("ImageType")
+_EQUIPMENT = Tag("ContributingEquipmentSequence")
+
+
+@dataclass(frozen=True, kw_only=True)
+class _SeriesParts:
+    """What every slice of the derived series is made with.
+
+    Attributes:
+        series: the new series' attributes (:func:`_series_attributes`), set whole in every slice.
+        values: keyword → the value every slice sets (creation moment, pixel format); a present element keeps its VR.
+        equipment: the algorithm's Contributing Equipment item.
+        encoded: the stored pixels and slopes of every slice.
+    """
+
+    series: Dataset
+    values: dict[str, object]
+    equipment: Dataset
+    encoded: EncodedSlices
+
+    def rules(self) -> HeaderRules:
+        """What the slice statements of :func:`_derived_slice` do with each tag."""
+        return HeaderRules(
+            replaced=frozenset(self.series.keys()),
+            valued=frozenset(Tag(keyword) for keyword in self.values),
+            per_slice=_PER_SLICE,
+            presence_of={Tag(keyword): Tag(other) for keyword, other in TYPE2_EXCLUDED_BY.items()},
+        )
+
+
+def _series_values(*, created: datetime, encoded: EncodedSlices) -> dict[str, object]:
+    """The values every slice sets whatever its source has: creation date/time, pixel format, Rescale Intercept."""
+    rows, columns = (int(n) for n in encoded.stored.shape[1:])
+    return {
+        "InstanceCreationDate": da_string(created),
+        "ContentDate": da_string(created),
+        "InstanceCreationTime": tm_string(created),
+        "ContentTime": tm_string(created),
+        **pixel_format(rows=rows, columns=columns),
+    }
+
+
+def _slice_elements(
+    *, carried: dict[BaseTag, DataElement], shared: dict[BaseTag, RawDataElement], series: Dataset
 ) -> Dataset:
-    """Derived slice ``index`` from its source header."""
-    ds = _carried_over(source)
-    ds.update(copy.deepcopy(shared))
+    """A new dataset of the ``shared`` elements, copies of the other ``carried`` ones and of the new series'."""
+    elements: dict[BaseTag, DataElement | RawDataElement] = {
+        tag: _valid_ds(_detached(element)) for tag, element in carried.items() if tag not in shared
+    }
+    elements.update(shared)
+    ds = Dataset(elements)
+    for element in series:
+        if element.tag not in shared:
+            ds[element.tag] = copy.deepcopy(element)
+    return ds
+
+
+def _derived_slice(*, source: Dataset, parts: _SeriesParts, index: int, header: SeriesHeader | None) -> Dataset:
+    """Derived slice ``index`` from its source header. With ``header``, the elements the slice has in common
+    with the first slice are the header's, encoded once (:mod:`imaging.dicom.series_header`); the statements
+    below leave them alone, since they would set them to what they already are."""
+    carried = _carried(source)
+    shared = header.shared_with(carried) if header is not None else {}
+    ds = _slice_elements(carried=carried, shared=shared, series=parts.series)
     ds.SOPInstanceUID = hd.UID()
     ds.InstanceNumber = index + 1
     if "ImageIndex" not in ds:  # PET Image, Type 1: the slice's place in the series, as the series is written
         ds.ImageIndex = index + 1
-    ds.ImageType = [ImageType.DERIVED.value, "PRIMARY", *list(source.get("ImageType", []))[2:]]
-    ds.InstanceCreationDate = ds.ContentDate = da_string(created)
-    ds.InstanceCreationTime = ds.ContentTime = tm_string(created)
+    if _IMAGE_TYPE not in shared:
+        ds.ImageType = [ImageType.DERIVED.value, "PRIMARY", *list(source.get("ImageType", []))[2:]]
+    for keyword, value in parts.values.items():
+        if Tag(keyword) not in shared:
+            setattr(ds, keyword, value)
     image_reference, series_reference = _references(source)
     ds.SourceImageSequence = [image_reference]
     ds.ReferencedSeriesSequence = [series_reference]
-    ds.ContributingEquipmentSequence = [*copy.deepcopy(source.get("ContributingEquipmentSequence", [])), equipment]
-    set_pixels(ds, stored=encoded.stored[index], slope=encoded.slope_strings[index])
+    if _EQUIPMENT not in shared:
+        ds.ContributingEquipmentSequence = [
+            *copy.deepcopy(source.get("ContributingEquipmentSequence", [])),
+            parts.equipment,
+        ]
+    set_slice_pixels(ds, stored=parts.encoded.stored[index], slope=parts.encoded.slope_strings[index])
     fill_type2(ds, keywords=PET_IMAGE_TYPE2)
     set_file_meta(ds)
+    if shared:
+        seal(ds, shared=shared.keys())
     return ds
 
 
@@ -301,16 +402,27 @@ def derive_series(
         series_number: the derived Series Number; None applies the module's rule.
         taken_series_numbers: Series Numbers already used in the study (avoided by the rule).
         created: creation moment; now (local time zone) when None.
+
+    Returns:
+        Independent datasets (setting an attribute of one changes no other, nor a source); all but the first hold
+        the elements they share with it as raw elements, decoded when read.
     """
     _check_identity(volume=volume, sources=sources)
     _check_geometry(volume=volume, sources=sources)
-    encoded = encode_slices(voxels=volume.voxels)
     moment = created if created is not None else datetime.now().astimezone()
-    shared = _series_attributes(
-        first=sources[0], algorithm=algorithm, series_number=series_number, taken=taken_series_numbers
+    encoded = encode_slices(voxels=volume.voxels)
+    parts = _SeriesParts(
+        series=_series_attributes(
+            first=sources[0], algorithm=algorithm, series_number=series_number, taken=taken_series_numbers
+        ),
+        values=_series_values(created=moment, encoded=encoded),
+        equipment=_equipment(algorithm=algorithm, created=moment),
+        encoded=encoded,
     )
-    equipment = _equipment(algorithm=algorithm, created=moment)
-    return [
-        _derived_slice(source=source, shared=shared, equipment=equipment, encoded=encoded, index=index, created=moment)
-        for index, source in enumerate(sources)
+    first = _derived_slice(source=sources[0], parts=parts, index=0, header=None)
+    header = SeriesHeader.from_first(rules=parts.rules(), first_carried=_carried(sources[0]), first=first)
+    rest = [
+        _derived_slice(source=source, parts=parts, index=index, header=header)
+        for index, source in enumerate(sources[1:], start=1)
     ]
+    return [first, *rest]

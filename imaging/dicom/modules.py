@@ -20,6 +20,7 @@ __all__ = [
     "PATIENT_STUDY_TYPE2",
     "PET_IMAGE_STORAGE",
     "PET_IMAGE_TYPE2",
+    "TYPE2_EXCLUDED_BY",
     "CorrectedImage",
     "DecayCorrection",
     "ImageType",
@@ -28,8 +29,10 @@ __all__ = [
     "ds_string",
     "dt_string",
     "fill_type2",
+    "pixel_format",
     "set_file_meta",
     "set_pixels",
+    "set_slice_pixels",
     "tm_string",
 ]
 
@@ -70,7 +73,7 @@ PET_IMAGE_TYPE2 = (
 isotope, NM/PET patient orientation, frame of reference, equipment, general image, image plane, PET image."""
 
 
-_EXCLUDED_BY = {"PatientOrientationCodeSequence": "PatientPosition"}
+TYPE2_EXCLUDED_BY = {"PatientOrientationCodeSequence": "PatientPosition"}
 """Type 2 attributes that shall not be present beside another one (PS3.3 C.7.3.1: Patient Position is absent when
 the Patient Orientation Code Sequence is present): not added when that one is there."""
 
@@ -80,10 +83,10 @@ def fill_type2(dataset: Dataset, *, keywords: tuple[str, ...]) -> None:
 
     A Type 2 attribute must be present even when its value is unknown; anonymisers and research exports remove
     them. Present attributes, empty or not, are left as they are, and so is an attribute whose presence the
-    standard forbids beside one ``dataset`` has (``_EXCLUDED_BY``).
+    standard forbids beside one ``dataset`` has (:data:`TYPE2_EXCLUDED_BY`).
     """
     for keyword in keywords:
-        excluded_by = _EXCLUDED_BY.get(keyword)
+        excluded_by = TYPE2_EXCLUDED_BY.get(keyword)
         if keyword not in dataset and (excluded_by is None or excluded_by not in dataset):
             setattr(dataset, keyword, [] if keyword.endswith("Sequence") else None)
 
@@ -166,25 +169,53 @@ def set_file_meta(dataset: Dataset) -> None:
     dataset.file_meta = meta
 
 
+def pixel_format(*, rows: int, columns: int) -> dict[str, object]:
+    """Keyword → value of the Image Pixel attributes that every slice of an int16 MONOCHROME2 series shares, and
+    its Rescale Intercept (0, as the PET Image module requires)."""
+    return {
+        "SamplesPerPixel": 1,
+        "PhotometricInterpretation": "MONOCHROME2",
+        "Rows": rows,
+        "Columns": columns,
+        "BitsAllocated": 16,
+        "BitsStored": 16,
+        "HighBit": 15,
+        "PixelRepresentation": 1,
+        "RescaleIntercept": "0",
+    }
+
+
+def _check_stored(stored: npt.NDArray[np.int16]) -> None:
+    if stored.ndim != 2 or stored.dtype != np.int16:
+        raise ValueError(f"Argument 'stored' should be a 2D int16 array, got {stored.dtype} {stored.shape}.")
+
+
+def set_slice_pixels(dataset: Dataset, *, stored: npt.NDArray[np.int16], slope: str) -> None:
+    """Set what differs from slice to slice: Smallest/Largest Image Pixel Value, Rescale Slope and Pixel Data.
+
+    Args:
+        dataset: the slice's dataset, changed in place.
+        stored: ``(y, x) int16`` stored values, MONOCHROME2, signed.
+        slope: Rescale Slope as the DS string to write.
+    """
+    _check_stored(stored)
+    dataset.add_new(0x00280106, "SS", int(stored.min()))  # Smallest Image Pixel Value
+    dataset.add_new(0x00280107, "SS", int(stored.max()))  # Largest Image Pixel Value
+    dataset.RescaleSlope = slope
+    dataset.PixelData = np.ascontiguousarray(stored, dtype="<i2").tobytes()
+
+
 def set_pixels(dataset: Dataset, *, stored: npt.NDArray[np.int16], slope: str) -> None:
-    """Set the Image Pixel attributes and the rescale of one slice in ``dataset``.
+    """Set the Image Pixel attributes and the rescale of one slice in ``dataset``: :func:`pixel_format` and
+    :func:`set_slice_pixels`.
 
     Args:
         dataset: the slice's dataset, changed in place.
         stored: ``(y, x) int16`` stored values, MONOCHROME2, signed.
         slope: Rescale Slope as the DS string to write; the intercept is 0 (PET Image module).
     """
-    if stored.ndim != 2 or stored.dtype != np.int16:
-        raise ValueError(f"Argument 'stored' should be a 2D int16 array, got {stored.dtype} {stored.shape}.")
-    dataset.SamplesPerPixel = 1
-    dataset.PhotometricInterpretation = "MONOCHROME2"
-    dataset.Rows, dataset.Columns = (int(n) for n in stored.shape)
-    dataset.BitsAllocated = 16
-    dataset.BitsStored = 16
-    dataset.HighBit = 15
-    dataset.PixelRepresentation = 1
-    dataset.add_new(0x00280106, "SS", int(stored.min()))  # Smallest Image Pixel Value
-    dataset.add_new(0x00280107, "SS", int(stored.max()))  # Largest Image Pixel Value
-    dataset.RescaleIntercept = "0"
-    dataset.RescaleSlope = slope
-    dataset.PixelData = np.ascontiguousarray(stored, dtype="<i2").tobytes()
+    _check_stored(stored)
+    rows, columns = (int(n) for n in stored.shape)
+    for keyword, value in pixel_format(rows=rows, columns=columns).items():
+        setattr(dataset, keyword, value)
+    set_slice_pixels(dataset, stored=stored, slope=slope)

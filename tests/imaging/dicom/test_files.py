@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -83,6 +84,45 @@ def test_unencodable_dataset_mid_way_leaves_nothing(datasets: list[Dataset], tmp
 def test_duplicate_instance_numbers_are_refused_before_writing(datasets: list[Dataset], tmp_path: Path) -> None:
     datasets[1].InstanceNumber = datasets[0].InstanceNumber
     with pytest.raises(ValueError, match=r"Argument 'datasets'.*distinct InstanceNumber"):
+        write_series(datasets=datasets, directory=tmp_path / "series")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_files_are_written_then_synced_in_one_pass_then_the_folder(
+    datasets: list[Dataset], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    events: list[tuple[str, str]] = []
+    real_write, real_fsync, real_rename = files.dcmwrite, os.fsync, os.rename
+
+    def write(handle: Any, dataset: Dataset, **kwargs: Any) -> None:
+        events.append(("write", handle.name))
+        real_write(handle, dataset, **kwargs)
+
+    def fsync(descriptor: int) -> None:
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{descriptor}")))
+        real_fsync(descriptor)
+
+    def rename(source: Path, target: Path) -> None:
+        events.append(("rename", str(source)))
+        real_rename(source, target)
+
+    monkeypatch.setattr(files, "dcmwrite", write)
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "rename", rename)
+    write_series(datasets=datasets, directory=tmp_path / "series")
+    n = len(datasets)
+    assert [kind for kind, _ in events] == ["write"] * n + ["fsync"] * (n + 1) + ["rename", "fsync"]
+    assert {path for _, path in events[n : 2 * n]} == {path for _, path in events[:n]}  # each file once
+    staging = events[2 * n + 1][1]
+    assert events[2 * n] == ("fsync", staging) and events[-1] == ("fsync", str(tmp_path))
+
+
+def test_failed_fsync_leaves_nothing(datasets: list[Dataset], tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    def failing(descriptor: int) -> None:
+        raise OSError(5, "Input/output error")
+
+    monkeypatch.setattr(os, "fsync", failing)
+    with pytest.raises(OutputError, match="Input/output error"):
         write_series(datasets=datasets, directory=tmp_path / "series")
     assert list(tmp_path.iterdir()) == []
 
