@@ -21,6 +21,8 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from service.core.ae import AllowRule, DimseDestination, check_ae_title, parse_allow_list, parse_destination
+
 __all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "check_forward_url", "get_settings"]
 
 DEFAULT_SPLIT_PATTERN = (
@@ -113,6 +115,16 @@ class Settings(BaseSettings):
             worker died: re-queued) or stalled (its worker holds it but is frozen: shown, not re-queued); more
             than ``job_heartbeat_s``, plus any clock difference between the hosts. Recovery from a lost worker
             takes up to this plus a quarter of it.
+        dimse_port: TCP port of the DICOM storage SCP (C-ECHO, C-STORE of PET images) that ``petiq serve``
+            starts beside the HTTP gateway; no SCP when unset.
+        dimse_host: address the storage SCP listens on (all interfaces by default, like a PACS node).
+        dimse_ae_title: petiq's AE title: the called AE title the SCP answers to and the calling AE title of its
+            C-STORE forwarding.
+        dimse_allowed: ``PETIQ_DIMSE_ALLOWED``, comma-separated ``AET``, ``AET@host`` or ``*@host``
+            (:mod:`service.core.ae`): the peers that may associate with the SCP; anyone when empty.
+        dimse_max_associations: most associations the SCP serves at once; more are rejected (transient).
+        forward_dimse: ``AET@host:port`` of a C-STORE SCP (a PACS) every succeeded job's derived series and SR are
+            sent to, unless the job names its own (``forward.dimse``); beside ``forward_url`` or instead of it.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore", hide_input_in_errors=True)
@@ -149,6 +161,12 @@ class Settings(BaseSettings):
     public_docs: bool = False
     job_heartbeat_s: float = Field(default=15.0, gt=0)
     job_stall_after_s: float = Field(default=120.0, gt=0)
+    dimse_port: int | None = Field(default=None, ge=1, le=65535)
+    dimse_host: str = "0.0.0.0"
+    dimse_ae_title: str = "PETIQ"
+    dimse_allowed: Annotated[tuple[AllowRule, ...], NoDecode] = ()
+    dimse_max_associations: int = Field(default=8, gt=0)
+    forward_dimse: Annotated[DimseDestination | None, NoDecode] = None
 
     @field_validator("api_keys", mode="before")
     @classmethod
@@ -215,6 +233,28 @@ class Settings(BaseSettings):
         if self.job_stall_after_s <= self.job_heartbeat_s:
             raise ValueError("Setting 'job_stall_after_s' should exceed 'job_heartbeat_s' (a few heartbeats).")
         return self
+
+    @field_validator("dimse_port", mode="before")
+    @classmethod
+    def _blank_port_is_unset(cls, value: object) -> object:
+        return None if isinstance(value, str) and not value.strip() else value
+
+    @field_validator("dimse_ae_title")
+    @classmethod
+    def _ae_title(cls, value: str) -> str:
+        return check_ae_title(value=value, name="dimse_ae_title")
+
+    @field_validator("dimse_allowed", mode="before")
+    @classmethod
+    def _allow_list(cls, value: object) -> object:
+        return parse_allow_list(value=value, name="dimse_allowed") if isinstance(value, str) else value
+
+    @field_validator("forward_dimse", mode="before")
+    @classmethod
+    def _dimse_destination(cls, value: object) -> object:
+        if isinstance(value, str):
+            return parse_destination(value=value, name="forward_dimse") if value.strip() else None
+        return value
 
     @property
     def split_regex(self) -> re.Pattern[str]:
