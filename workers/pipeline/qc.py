@@ -63,6 +63,7 @@ REGION_MAX_FRACTION = 2.0
 """... and stay at or below this one (no hot organ such as the bladder)."""
 
 _FWHM_PER_SIGMA = 2.0 * math.sqrt(2.0 * math.log(2.0))
+_TRUNCATE = 4.0  # the selection Gaussian's radius in σ (scipy's default)
 BoolArray = npt.NDArray[np.bool_]
 FloatArray = npt.NDArray[np.float64]
 
@@ -123,6 +124,23 @@ def _inner_centres(*, shape: tuple[int, ...], size: tuple[int, int, int]) -> Boo
     return inner
 
 
+def _body_box(*, body: BoolArray, margin: Sequence[int]) -> tuple[slice, ...] | None:
+    """The bounding box of ``body`` grown by ``margin`` voxels per axis (clipped to the volume); None when empty."""
+    box = []
+    for axis, (pad, length) in enumerate(zip(margin, body.shape, strict=True)):
+        present = np.flatnonzero(body.any(axis=tuple(other for other in range(body.ndim) if other != axis)))
+        if present.size == 0:
+            return None
+        box.append(slice(max(int(present[0]) - pad, 0), min(int(present[-1]) + 1 + pad, length)))
+    return tuple(box)
+
+
+def _windows_in_body(*, body: BoolArray, size: tuple[int, int, int]) -> BoolArray:
+    """Centres whose ``size`` window lies wholly in ``body`` (nothing outside the array is body)."""
+    inside: BoolArray = ndi.minimum_filter(body.view(np.uint8), size=size, mode="constant", cval=0) > 0
+    return inside
+
+
 def find_uniform_region(
     *,
     voxels: npt.NDArray[np.floating],
@@ -134,6 +152,9 @@ def find_uniform_region(
 ) -> UniformRegion | None:
     """The most uniform body window of ``voxels`` ``(z, y, x)`` (module docstring); None when no window qualifies.
 
+    Only the body's bounding box, grown by the smoothing kernel's radius, is filtered: a window wholly in the
+    body sees no smoothed value that depends on a voxel outside it, so the choice is the one over the whole volume.
+
     Args:
         voxels: ``(z, y, x)`` input activity, any unit.
         body: ``(z, y, x)`` bool body mask (:func:`body_mask`).
@@ -142,20 +163,24 @@ def find_uniform_region(
         fwhm_mm: FWHM of the smoothing applied before the choice, mm.
         scale: the volume's activity scale when the caller has it already.
     """
-    values = np.asarray(voxels, dtype=np.float64)
     size = window_voxels(spacing_mm=spacing_mm, window_mm=window_mm)
-    if any(n > length for n, length in zip(size, values.shape, strict=True)):
+    if any(n > length for n, length in zip(size, voxels.shape, strict=True)):
         return None
     sigma = [fwhm_mm / _FWHM_PER_SIGMA / s for s in spacing_mm]
-    mean, cov = _local_mean_and_cov(image=ndi.gaussian_filter(values, sigma, mode="nearest"), size=size)
-    inside_body = ndi.uniform_filter(body.astype(np.float64), size=size, mode="constant") > 1.0 - 1e-6
-    candidates = inside_body & _inner_centres(shape=values.shape, size=size)
-    scale = activity_scale(voxels=values) if scale is None else scale
+    box = _body_box(body=body, margin=[int(_TRUNCATE * s + 0.5) for s in sigma])
+    if box is None:
+        return None
+    values = np.asarray(voxels[box], dtype=np.float64)
+    mean, cov = _local_mean_and_cov(
+        image=ndi.gaussian_filter(values, sigma, mode="nearest", truncate=_TRUNCATE), size=size
+    )
+    candidates = _windows_in_body(body=body[box], size=size) & _inner_centres(shape=values.shape, size=size)
+    scale = activity_scale(voxels=voxels) if scale is None else scale
     candidates &= (mean >= REGION_MIN_FRACTION * scale) & (mean <= REGION_MAX_FRACTION * scale)
     if not candidates.any():
         return None
     best = np.unravel_index(int(np.argmin(np.where(candidates, cov, np.inf))), values.shape)
-    z, y, x = (int(index) for index in best)
+    z, y, x = (int(index) + part.start for index, part in zip(best, box, strict=True))
     return UniformRegion(centre_voxel=(z, y, x), size_voxels=size, spacing_mm=spacing_mm)
 
 

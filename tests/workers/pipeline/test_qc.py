@@ -160,3 +160,33 @@ def test_quality_control_of_an_empty_volume_has_no_ratio() -> None:
 def test_quality_control_rejects_different_shapes() -> None:
     with pytest.raises(ValueError, match="Arguments 'before' and 'after'"):
         quality_control(before=_volume(_cube()), after=_volume(_cube(shape=30)))
+
+
+def _whole_volume_choice(voxels: np.ndarray, body: np.ndarray, spacing: tuple[float, float, float]) -> tuple[int, ...]:
+    """The uniform region's centre as chosen over the whole volume, the body box not used (the reference)."""
+    values = voxels.astype(np.float64)
+    size = qc.window_voxels(spacing_mm=spacing)
+    sigma = [qc.SELECTION_FWHM_MM / (2.0 * math.sqrt(2.0 * math.log(2.0))) / s for s in spacing]
+    smooth = ndimage.gaussian_filter(values, sigma, mode="nearest")
+    mean = ndimage.uniform_filter(smooth, size=size, mode="constant")
+    square = ndimage.uniform_filter(smooth * smooth, size=size, mode="constant")
+    cov = np.sqrt(np.maximum(square - mean * mean, 0.0)) / np.where(mean > 0, mean, np.nan)
+    inside = ndimage.uniform_filter(body.astype(np.float64), size=size, mode="constant") > 1.0 - 1e-6
+    scale = qc.activity_scale(voxels=voxels)
+    candidates = inside & (mean >= qc.REGION_MIN_FRACTION * scale) & (mean <= qc.REGION_MAX_FRACTION * scale)
+    return tuple(int(i) for i in np.unravel_index(int(np.nanargmin(np.where(candidates, cov, np.inf))), values.shape))
+
+
+@pytest.mark.parametrize("seed", range(6))
+def test_uniform_region_from_the_body_box_is_the_whole_volume_choice(seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    shape = (24 + seed, 44 + 3 * seed, 40)
+    voxels = (rng.gamma(5.0, 1.0, shape) * (1.0 + np.arange(40) / 10.0)).astype(np.float32)
+    voxels[:, : 6 + seed] = 0.0
+    voxels[:, :, -4:] = 0.0
+    spacing = (3.0 + 0.3 * seed, 4.0, 4.0 + 0.25 * (seed % 3))
+    body = body_mask(voxels=voxels)
+    assert not body.all()
+    region = find_uniform_region(voxels=voxels, body=body, spacing_mm=spacing)
+    assert region is not None
+    assert region.centre_voxel == _whole_volume_choice(voxels, body, spacing)
