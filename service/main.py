@@ -6,7 +6,9 @@ producer on the settings' broker (``memory://`` when none is set: then a worker 
 ``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again; while it runs, three
 loops run in worker threads: the incomplete-series sweep (:mod:`service.jobs.incomplete`), the retry of messages
 the broker did not take (:mod:`service.jobs.enqueue_retry`, every second) and the sweep of running jobs whose
-worker was lost or froze (:mod:`service.jobs.stall`). The access log
+worker was lost or froze (:mod:`service.jobs.stall`). With ``dimse_port`` set, the DICOM storage SCP
+(:mod:`service.dimse`) listens while the app lives (``app.state.dimse_scp``; None otherwise): each association
+is stored and reported to ``app.state.on_series_stored`` as one STOW-RS request would be. The access log
 (``uvicorn.access``) gets :class:`service.logs.AccessLogFilter`: signed links' signatures and key-like query
 values never reach it; uvicorn's error log gets :class:`service.logs.UrlCredentialsFilter`.
 
@@ -24,11 +26,14 @@ from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
 from service.api.caching import NoStoreMiddleware
-from service.api.deps import SeriesStoredHook, require_key
+from service.api.deps import require_key
 from service.api.errors import install_error_handlers, problem_responses
 from service.api.routes import docs, health, jobs, qido, ready, report, series, stow, wado
 from service.api.schema import install_openapi
 from service.core.config import Settings
+from service.dimse.server import running_scp
+from service.dimse.stats import DimseStats
+from service.hooks import SeriesStoredHook
 from service.jobs.enqueue_retry import RETRY_INTERVAL_S, EnqueueRetrier
 from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
 from service.jobs.recovery import requeue_unfinished
@@ -54,7 +59,7 @@ def _lifespan(
     store: JobStore, queue: JobQueue, settings: Settings
 ) -> Callable[[FastAPI], AbstractAsyncContextManager[None]]:
     @asynccontextmanager
-    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         await run_in_threadpool(lambda: requeue_unfinished(store=store, queue=queue))
         incomplete_s = sweep_interval_s(grace_s=settings.incomplete_grace_s)
         stall_s = stall_interval_s(stall_after_s=settings.job_stall_after_s)
@@ -62,8 +67,13 @@ def _lifespan(
             running_every(call=IncompleteSweeper(settings=settings), interval_s=incomplete_s),
             running_every(call=EnqueueRetrier(store=store, queue=queue), interval_s=RETRY_INTERVAL_S),
             running_every(call=StallSweeper(store=store, queue=queue, settings=settings), interval_s=stall_s),
+            running_scp(settings=settings, hooks=app.state.on_series_stored, stats=app.state.dimse_stats) as scp,
         ):
-            yield
+            app.state.dimse_scp = scp
+            try:
+                yield
+            finally:
+                app.state.dimse_scp = None
 
     return lifespan
 
@@ -71,8 +81,9 @@ def _lifespan(
 def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None = None) -> FastAPI:
     """The FastAPI gateway for ``settings`` (read from ``PETIQ_*`` when None), sending jobs to ``job_queue``.
 
-    ``app.state.on_series_stored`` is the list of hooks called with each STOW-RS :class:`StoreReport` that stored
-    something; the job starter is its first entry.
+    ``app.state.on_series_stored`` is the list of hooks called with each STOW-RS :class:`StoreReport` (and each
+    DIMSE association's) that stored something; the job starter is its first entry. ``app.state.dimse_stats``
+    counts the storage SCP's associations and C-STOREs (on ``/metrics`` when ``dimse_port`` is set).
     """
     settings = settings or Settings()
     queue = job_queue or CeleryJobQueue(producer_app(settings=settings))
@@ -89,7 +100,10 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     )
     app.state.settings = settings
     app.state.job_queue = queue
-    app.state.metrics_registry = metrics_registry(store=store, queue=queue)
+    app.state.dimse_stats = DimseStats()
+    app.state.dimse_scp = None
+    dimse = app.state.dimse_stats if settings.dimse_port is not None else None
+    app.state.metrics_registry = metrics_registry(store=store, queue=queue, dimse=dimse)
     app.state.report_cache = PictureCache()
     hooks: list[SeriesStoredHook] = [JobStarter(settings=settings, queue=queue)]
     app.state.on_series_stored = hooks

@@ -13,7 +13,11 @@ embedded and distributed mode alike, whichever process ran the jobs).
   (gauges from ``statvfs``; absent when the volume cannot be read). Alert well before ``min_free_bytes``.
 - ``petiq_jobs_stalled``: running jobs whose worker holds them but stopped beating (:mod:`service.jobs.stall`);
 - ``petiq_jobs_unsent``: jobs whose message (run or delivery) the broker has not taken yet
-  (:mod:`service.jobs.enqueue`; the gateway keeps trying).
+  (:mod:`service.jobs.enqueue`; the gateway keeps trying);
+- when the DICOM storage SCP is configured (``dimse_port``), counters since the gateway started
+  (:class:`service.dimse.stats.DimseStats`): ``petiq_dimse_associations_total{result}`` (``accepted``,
+  ``rejected``, ``aborted``; an aborted association is counted as accepted too) and
+  ``petiq_dimse_cstore_total{status}`` (C-STORE responses by status, ``0x0000``, ``0xA700``, ``0x0122``…).
 
 A scrape reads every manifest: fine for the thousands of jobs a gateway keeps.
 """
@@ -25,9 +29,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from prometheus_client import CollectorRegistry
-from prometheus_client.core import GaugeMetricFamily, HistogramMetricFamily
+from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from service.dimse.stats import DimseStats
 from service.jobs.enqueue import pending_message
 from service.jobs.incomplete import is_placeholder
 from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
@@ -35,7 +40,14 @@ from service.jobs.queue import JobQueue
 from service.jobs.store import JobStore
 from service.storage.space import volume_space
 
-__all__ = ["STAGE_BUCKETS_S", "JobCollector", "StorageCollector", "histogram_buckets", "metrics_registry"]
+__all__ = [
+    "STAGE_BUCKETS_S",
+    "DimseCollector",
+    "JobCollector",
+    "StorageCollector",
+    "histogram_buckets",
+    "metrics_registry",
+]
 
 STAGE_BUCKETS_S = (0.1, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0, 60.0, 120.0, 300.0, 600.0)
 
@@ -108,6 +120,26 @@ class StorageCollector(Collector):
         )
 
 
+@dataclass(frozen=True, eq=False)  # hashed by identity, as the registry needs
+class DimseCollector(Collector):
+    """The storage SCP's counters (module docstring) from ``stats``."""
+
+    stats: DimseStats
+
+    def collect(self) -> Iterator[CounterMetricFamily]:
+        counts = self.stats.counts()
+        associations = CounterMetricFamily(
+            "petiq_dimse_associations", "DICOM associations by result", labels=["result"]
+        )
+        for result, count in counts.associations.items():
+            associations.add_metric([result], float(count))
+        yield associations
+        cstore = CounterMetricFamily("petiq_dimse_cstore", "C-STORE responses by status", labels=["status"])
+        for status, count in counts.cstore.items():
+            cstore.add_metric([status], float(count))
+        yield cstore
+
+
 def _stage_values(timings: Iterable[dict[str, float]]) -> dict[str, list[float]]:
     values: dict[str, list[float]] = {}
     for stages in timings:
@@ -124,9 +156,12 @@ def _incomplete(jobs: list[JobPublic]) -> float:
     return float(len(recorded - started))
 
 
-def metrics_registry(*, store: JobStore, queue: JobQueue) -> CollectorRegistry:
-    """A registry (one per app, not the global one) holding :class:`JobCollector` and :class:`StorageCollector`."""
+def metrics_registry(*, store: JobStore, queue: JobQueue, dimse: DimseStats | None = None) -> CollectorRegistry:
+    """A registry (one per app, not the global one) holding :class:`JobCollector`, :class:`StorageCollector` and,
+    when ``dimse`` is given (the SCP is configured), :class:`DimseCollector`."""
     registry = CollectorRegistry(auto_describe=True)
     registry.register(JobCollector(store=store, queue=queue))
     registry.register(StorageCollector(root=store.root))
+    if dimse is not None:
+        registry.register(DimseCollector(stats=dimse))
     return registry

@@ -1,4 +1,5 @@
-"""Readiness checks of the gateway: the broker answers, the storage is writable, the weights are there.
+"""Readiness checks of the gateway: the broker answers, the storage is writable, the weights are there, and the
+DICOM storage SCP listens when one is configured (``dimse_port``).
 
 The storage passes when its volume is not mounted read-only, has at least ``min_free_bytes`` free (``statvfs``:
 a full volume would refuse what STOW-RS receives, with 507) and a file can be created in it; the detail gives the
@@ -17,6 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from service.core.config import Settings
+from service.dimse.server import StorageScp
 from service.jobs.queue import JobQueue
 from service.logs import safe_error
 from service.storage.space import volume_space
@@ -25,6 +27,7 @@ __all__ = [
     "BUNDLE_FILES",
     "Check",
     "check_broker",
+    "check_dimse",
     "check_scorer",
     "check_storage",
     "check_weights",
@@ -111,3 +114,12 @@ def check_scorer(*, settings: Settings) -> Check:
     if not ok:
         return Check("scorer", False, "no readable iqa.json with a sha256 and iqa.pt in the scorer folder")
     return Check("scorer", True, f"scorer present in {directory}")
+
+
+def check_dimse(*, settings: Settings, scp: StorageScp | None) -> Check:
+    """The storage SCP of ``settings`` listens (``scp`` is the one the app's lifespan started, None when none
+    was); the detail names its AE title and address, e.g. ``AE PETIQ on 0.0.0.0:11112``."""
+    address = f"AE {settings.dimse_ae_title} on {settings.dimse_host}:{settings.dimse_port}"
+    if scp is None or not scp.listening:
+        return Check("dimse", False, f"not listening: {address}")
+    return Check("dimse", True, scp.detail)

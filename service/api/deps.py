@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hmac
-from collections.abc import Callable
 from typing import Annotated
 
 from fastapi import Depends, Request
@@ -12,13 +11,10 @@ from pydantic import SecretStr
 
 from service.core.config import Settings
 from service.errors import UnauthorizedError
+from service.hooks import SeriesStoredHook
 from service.storage.layout import Layout
-from service.storage.outcomes import StoreReport
 
 __all__ = ["BaseUrlDep", "BearerDep", "HooksDep", "LayoutDep", "SeriesStoredHook", "SettingsDep", "require_key"]
-
-SeriesStoredHook = Callable[[StoreReport], None]
-"""Called after each STOW-RS request that stored something (``app.state.on_series_stored``); must be idempotent."""
 
 _bearer = HTTPBearer(auto_error=False, description="An API key from PETIQ_API_KEYS.")
 

@@ -22,15 +22,14 @@ from pathlib import Path
 
 from imaging.errors import OutputError
 from service.errors import InstanceRejectedError, TooLargeError
-from service.storage.catalog import series_indices
 from service.storage.completion import is_complete
 from service.storage.faults import is_storage_fault, os_error_in, storage_fault
 from service.storage.index import read_index, series_lock, write_index
 from service.storage.instances import STOW_SOP_CLASSES, normalise_part10, read_instance
 from service.storage.layout import Layout
+from service.storage.merge import split_pairs_touching
 from service.storage.models import InstanceHeader, SeriesIndex
 from service.storage.outcomes import InstanceOutcome, SeriesKey, StoreReport
-from service.storage.split import split_pairs
 from service.storage.spool import SpooledFile
 from service.storage.status import FailureReason
 
@@ -244,10 +243,6 @@ def store_instances(
         index = read_index(path=layout.index(*key)) if changed else None
         if index is not None and is_complete(index=index):
             completed.append(key)
-    pairs: dict[str, str] = {}
-    for study in sorted({key.study_uid for key in groups}):
-        touched = {key.series_uid for key in groups if key.study_uid == study}
-        found = split_pairs(study=series_indices(layout=layout, study_uid=study), pattern=split_pattern)
-        pairs.update({split: parent for split, parent in found.items() if split in touched or parent in touched})
+    pairs = split_pairs_touching(layout=layout, series=groups, pattern=split_pattern)
     ordered = tuple(outcomes[position] for position in range(len(files)))
     return StoreReport(outcomes=ordered, completed_series=tuple(completed), split_pairs=pairs)

@@ -1,4 +1,5 @@
-"""``GET /readyz`` (broker, storage, denoiser weights) and ``GET /metrics`` (Prometheus). Open, like /healthz."""
+"""``GET /readyz`` (broker, storage, denoiser weights, scorer, the DICOM SCP when configured) and ``GET /metrics``
+(Prometheus). Open, like /healthz."""
 
 from __future__ import annotations
 
@@ -13,8 +14,9 @@ from starlette.concurrency import run_in_threadpool
 from service.api.deps import SettingsDep
 from service.api.errors import PROBLEM_JSON
 from service.core.config import Settings
+from service.dimse.server import StorageScp
 from service.jobs.queue import JobQueue
-from service.readiness import check_broker, check_scorer, check_storage, check_weights
+from service.readiness import Check, check_broker, check_dimse, check_scorer, check_storage, check_weights
 
 __all__ = ["CheckPublic", "ReadyPublic", "router"]
 
@@ -35,13 +37,15 @@ class ReadyPublic(BaseModel):
     checks: dict[str, CheckPublic]
 
 
-def _checks(settings: Settings, queue: JobQueue) -> dict[str, CheckPublic]:
-    found = (
+def _checks(settings: Settings, queue: JobQueue, scp: StorageScp | None) -> dict[str, CheckPublic]:
+    found: list[Check] = [
         check_broker(queue=queue),
         check_storage(settings=settings),
         check_weights(settings=settings),
         check_scorer(settings=settings),
-    )
+    ]
+    if settings.dimse_port is not None:
+        found.append(check_dimse(settings=settings, scp=scp))
     return {check.name: CheckPublic(ok=check.ok, detail=check.detail) for check in found}
 
 
@@ -54,9 +58,11 @@ def _checks(settings: Settings, queue: JobQueue) -> dict[str, CheckPublic]:
     },
 )
 async def readyz(request: Request, settings: SettingsDep) -> ReadyPublic | JSONResponse:
-    """Readiness: 200 when the broker answers, the storage is writable with ``min_free_bytes`` free, and the
-    denoiser weights (and the scorer, when jobs are scored) are present."""
-    checks = await run_in_threadpool(_checks, settings, request.app.state.job_queue)
+    """Readiness: 200 when the broker answers, the storage is writable with ``min_free_bytes`` free, the
+    denoiser weights (and the scorer, when jobs are scored) are present, and the DICOM storage SCP listens when
+    ``PETIQ_DIMSE_PORT`` is set."""
+    state = request.app.state
+    checks = await run_in_threadpool(_checks, settings, state.job_queue, state.dimse_scp)
     if all(check.ok for check in checks.values()):
         return ReadyPublic(checks=checks)
     failed = ", ".join(name for name, check in checks.items() if not check.ok)
@@ -78,7 +84,7 @@ async def readyz(request: Request, settings: SettingsDep) -> ReadyPublic | JSONR
     responses={200: {"description": "Prometheus text exposition", "content": {CONTENT_TYPE_LATEST: {}}}},
 )
 async def metrics(request: Request) -> Response:
-    """Prometheus metrics: jobs by state, stage durations, queue depth."""
+    """Prometheus metrics: jobs by state, stage durations, queue depth, storage space, DICOM SCP counters."""
     registry: CollectorRegistry = request.app.state.metrics_registry
     body = await run_in_threadpool(generate_latest, registry)
     return Response(body, media_type=CONTENT_TYPE_LATEST)

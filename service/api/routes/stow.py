@@ -13,14 +13,13 @@ while the body is spooled, before any instance can be read, the answer is a 507 
 
 from __future__ import annotations
 
-import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
-from service.api.deps import BaseUrlDep, HooksDep, LayoutDep, SeriesStoredHook, SettingsDep
+from service.api.deps import BaseUrlDep, HooksDep, LayoutDep, SettingsDep
 from service.api.errors import PROBLEM_JSON, problem_responses
 from service.api.params import uid_path
 from service.core.config import Settings
@@ -29,7 +28,7 @@ from service.dicomweb.media import boundary_of
 from service.dicomweb.multipart import MultipartSpooler
 from service.dicomweb.stow import stow_status, warning_values
 from service.errors import MalformedRequestError, TooLargeError
-from service.logs import callable_name, safe_error, safe_traceback
+from service.hooks import SeriesStoredHook, notify_series_stored
 from service.storage.layout import Layout, check_uid
 from service.storage.outcomes import StoreReport
 from service.storage.store import store_instances
@@ -37,7 +36,6 @@ from service.storage.store import store_instances
 __all__ = ["DICOM_JSON", "router"]
 
 DICOM_JSON = "application/dicom+json"
-_LOG = logging.getLogger(__name__)
 
 router = APIRouter(tags=["dicomweb"])
 
@@ -87,13 +85,6 @@ async def _receive(*, request: Request, settings: Settings, layout: Layout, stud
         )
 
 
-def _log_hook_failure(*, hook: SeriesStoredHook, error: Exception) -> None:
-    """One error line naming the hook (never its repr, which may hold the settings) and the error, URL
-    credentials masked; the traceback at DEBUG level only."""
-    _LOG.error("on_series_stored hook %s failed: %s", callable_name(hook), safe_error(error))
-    _LOG.debug("on_series_stored hook %s failed:\n%s", callable_name(hook), safe_traceback(error))
-
-
 async def _stow(
     *,
     request: Request,
@@ -105,11 +96,7 @@ async def _stow(
 ) -> JSONResponse:
     report = await _receive(request=request, settings=settings, layout=layout, study_uid=study_uid)
     if report.n_stored:
-        for hook in hooks:
-            try:
-                await run_in_threadpool(hook, report)
-            except Exception as error:  # a hook's failure must not turn stored instances into an error
-                _log_hook_failure(hook=hook, error=error)
+        await run_in_threadpool(lambda: notify_series_stored(hooks=hooks, report=report))
     body = store_response(report=report, base_url=base_url, study_uid=study_uid)
     response = JSONResponse(body, status_code=stow_status(report), media_type=DICOM_JSON)
     for value in warning_values(report=report):
