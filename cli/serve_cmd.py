@@ -89,8 +89,9 @@ def run_serve(args: argparse.Namespace) -> int:
     for worker in workers:
         worker.start()
     print(f"petiq serve: embedded worker running; storage {settings.storage_dir.resolve()}", file=sys.stderr)
-    if settings.forward_url:
-        print(f"petiq serve: results are forwarded to {settings.forward_url}", file=sys.stderr)
+    for destination in (settings.forward_url, settings.forward_dimse):
+        if destination:
+            print(f"petiq serve: results are forwarded to {destination}", file=sys.stderr)
     try:
         uvicorn.run(create_app(settings=settings, job_queue=CeleryJobQueue(celery)), host=args.host, port=args.port)
     finally:

@@ -94,11 +94,13 @@ class Settings(BaseSettings):
             STOW-RSed to, unless the job names its own destination; no forwarding when unset.
         forward_auth: the ``Authorization`` header value sent to ``forward_url`` (e.g. ``Bearer abc``); a secret:
             never logged, never in a manifest, and never sent to any other destination.
-        forward_max_retries: retries of a delivery after a transient failure (connection, 5xx, 408, 429), with
-            exponential backoff; then the job shows ``delivery: failed``.
+        forward_max_retries: retries of a delivery after a transient failure (connection, 5xx, 408, 429; for
+            C-STORE also a transient association rejection, an abort, no answer), with exponential backoff; then
+            the job shows ``delivery: failed``. A retry sends only to the destinations not yet delivered.
         forward_backoff_s: delay before the first retry of a delivery, s; doubled at each retry (at most 10 min,
             at least the destination's ``Retry-After``).
-        forward_timeout_s: timeout of one STOW-RS request to the destination (connect, each read/write), s.
+        forward_timeout_s: timeout of one STOW-RS request to the destination (connect, each read/write), s;
+            for C-STORE, of the TCP connection, the association request and each C-STORE answer.
         forward_max_request_bytes: largest STOW-RS request body sent; a bigger series goes in several requests.
         report_secret: the key signing report links (``PETIQ_REPORT_SECRET``); derived from ``api_keys`` when unset
             (changing the keys then revokes every link). Set it to one value on every gateway.
@@ -124,7 +126,8 @@ class Settings(BaseSettings):
             (:mod:`service.core.ae`): the peers that may associate with the SCP; anyone when empty.
         dimse_max_associations: most associations the SCP serves at once; more are rejected (transient).
         forward_dimse: ``AET@host:port`` of a C-STORE SCP (a PACS) every succeeded job's derived series and SR are
-            sent to, unless the job names its own (``forward.dimse``); beside ``forward_url`` or instead of it.
+            sent to, unless the job names its own destinations (``forward``: they replace both server settings);
+            beside ``forward_url`` or instead of it. petiq calls as ``dimse_ae_title``.
     """
 
     model_config = SettingsConfigDict(env_prefix="PETIQ_", frozen=True, extra="ignore", hide_input_in_errors=True)

@@ -40,8 +40,11 @@ _LOG = logging.getLogger(__name__)
 
 
 def job_id(*, base: JobBase) -> str:
-    """The deterministic id of the job ``base`` describes (a lower-case UUID)."""
-    return str(uuid.uuid5(_NAMESPACE, base.model_dump_json()))
+    """The deterministic id of the job ``base`` describes (a lower-case UUID). A destination without a C-STORE
+    part is described as before ``dimse`` existed, so that such a job keeps its id."""
+    forward = base.options.forward
+    unset = {"options": {"forward": {"dimse"}}} if forward is not None and forward.dimse is None else None
+    return str(uuid.uuid5(_NAMESPACE, base.model_dump_json(exclude=unset)))
 
 
 def _study_of(*, layout: Layout, series_uid: str) -> str:

@@ -1,8 +1,10 @@
 """Where a job's result is forwarded, and the destination's credentials kept out of the manifest.
 
-The destination of a job is, in order: the one a ``POST /v1/jobs/{id}/deliver`` gave, the job's own
-(``options.forward``), the server's ``PETIQ_FORWARD_URL``; it is recorded as ``delivery.destination`` when the
-job is created or its delivery asked for again. Its Authorization value:
+A job's result goes to a DICOMweb service (STOW-RS), a DICOM storage SCP (C-STORE), or both. Its destinations
+are, in order: those a ``POST /v1/jobs/{id}/deliver`` gave, the job's own (``options.forward``: its ``url``
+and/or ``dimse``), the server's (``PETIQ_FORWARD_URL`` and/or ``PETIQ_FORWARD_DIMSE``); each of these replaces
+the next as a whole. They are recorded as ``delivery.destination`` (the URL) and ``delivery.dimse``
+(``AET@host:port``) when the job is created or its delivery asked for again. The URL's Authorization value:
 
 - a job's own value lives in ``jobs/<id>/forward-auth`` (mode 0600), written by the gateway, read by the worker;
   the manifest and the API never show it;
@@ -19,6 +21,7 @@ from pathlib import Path
 from pydantic import SecretStr
 
 from imaging.errors import InputError, OutputError
+from service.core.ae import DimseDestination, parse_destination
 from service.core.config import Settings
 from service.errors import ConflictError
 from service.jobs.delivery import requested
@@ -33,7 +36,15 @@ from service.jobs.models import (
 )
 from service.jobs.store import JobStore
 
-__all__ = ["AUTH_NAME", "Destination", "destination_of", "initial_delivery", "redeliver", "save_auth"]
+__all__ = [
+    "AUTH_NAME",
+    "Destination",
+    "destination_of",
+    "dimse_destination_of",
+    "initial_delivery",
+    "redeliver",
+    "save_auth",
+]
 
 AUTH_NAME = "forward-auth"
 
@@ -46,12 +57,26 @@ class Destination:
     authorization: str | None = field(default=None, repr=False)
 
 
+def _configured(*, options: JobOptions, settings: Settings) -> tuple[str | None, str | None]:
+    """The job's own destinations, else the server's: (DICOMweb URL, C-STORE ``AET@host:port``)."""
+    if options.forward is not None:
+        return options.forward.url, options.forward.dimse
+    return settings.forward_url, str(settings.forward_dimse) if settings.forward_dimse is not None else None
+
+
+def _recorded(*, job: JobPublic, settings: Settings) -> tuple[str | None, str | None]:
+    """The destinations recorded in the delivery; the configured ones when it records none (an older manifest)."""
+    if job.delivery.destination is None and job.delivery.dimse is None:
+        return _configured(options=job.options, settings=settings)
+    return job.delivery.destination, job.delivery.dimse
+
+
 def initial_delivery(*, options: JobOptions, settings: Settings) -> Delivery:
-    """The delivery of a new job: ``pending`` to its own or the server's destination, else ``not_requested``."""
-    url = options.forward.url if options.forward is not None else settings.forward_url
-    if url is None:
+    """The delivery of a new job: ``pending`` to its own or the server's destinations, else ``not_requested``."""
+    url, dimse = _configured(options=options, settings=settings)
+    if url is None and dimse is None:
         return Delivery()
-    return Delivery(status=DeliveryStatus.PENDING, destination=url, updated=utc_now())
+    return Delivery(status=DeliveryStatus.PENDING, destination=url, dimse=dimse, updated=utc_now())
 
 
 def _auth_path(*, store: JobStore, job_id: str) -> Path:
@@ -80,10 +105,9 @@ def save_auth(*, store: JobStore, job_id: str, auth: SecretStr | None) -> None:
 
 
 def destination_of(*, job: JobPublic, settings: Settings, store: JobStore) -> Destination | None:
-    """Where the result of ``job`` goes and with which Authorization value (module docstring); None: nowhere."""
-    url = job.delivery.destination
-    if url is None:
-        url = job.options.forward.url if job.options.forward is not None else settings.forward_url
+    """The DICOMweb service the result of ``job`` is STOW-RSed to and the Authorization value sent there (module
+    docstring); None: none."""
+    url, _ = _recorded(job=job, settings=settings)
     if url is None:
         return None
     try:
@@ -96,9 +120,17 @@ def destination_of(*, job: JobPublic, settings: Settings, store: JobStore) -> De
     return Destination(url=url, authorization=server.get_secret_value() if server is not None else None)
 
 
+def dimse_destination_of(*, job: JobPublic, settings: Settings) -> DimseDestination | None:
+    """The DICOM storage SCP the result of ``job`` is C-STOREd to (module docstring); None: none."""
+    _, dimse = _recorded(job=job, settings=settings)
+    return parse_destination(value=dimse, name="dimse") if dimse is not None else None
+
+
 def redeliver(*, store: JobStore, settings: Settings, job_id: str, forward: ForwardRequest | None) -> JobPublic:
-    """Ask for the delivery of a succeeded job's result again, to ``forward`` (which replaces the job's own
-    credentials, none when it has none) or to the destination it has; returns the pending manifest.
+    """Ask for the delivery of a succeeded job's result again, to ``forward`` (its URL and/or C-STORE
+    destination, replacing both of the job's; its ``auth`` replaces the job's own credentials, none when it has
+    none) or to the destinations the job has; returns the pending manifest. A destination already delivered is
+    skipped unless every one was (:func:`service.jobs.delivery.requested`).
 
     Raises:
         NotFoundError: no such job.
@@ -112,14 +144,13 @@ def redeliver(*, store: JobStore, settings: Settings, job_id: str, forward: Forw
         )
     if forward is not None:
         save_auth(store=store, job_id=job_id, auth=forward.auth)
-        url: str | None = forward.url
+        url, dimse = forward.url, forward.dimse
     else:
-        target = destination_of(job=job, settings=settings, store=store)
-        url = target.url if target is not None else None
-    if url is None:
+        url, dimse = _recorded(job=job, settings=settings)
+    if url is None and dimse is None:
         raise InputError(
-            "Argument 'url' is needed: the job has no destination and PETIQ_FORWARD_URL is not set.",
+            "Argument 'url' or 'dimse' is needed: the job has no destination and neither PETIQ_FORWARD_URL nor "
+            "PETIQ_FORWARD_DIMSE is set.",
             check="forward_url",
         )
-    destination = url
-    return store.update(job_id, lambda current: requested(current, destination=destination))
+    return store.update(job_id, lambda current: requested(current, destination=url, dimse=dimse))

@@ -2,9 +2,11 @@
 
 The manifest is the source of truth for a job; the broker only carries its id. ``result`` is the job's
 ``result.json`` document (DESIGN.md §3) once it succeeded, ``error`` an RFC 9457 problem detail once it failed.
-``delivery`` tracks the forwarding of the result to a DICOMweb destination (STOW-RS), apart from ``status``: a
-job whose delivery failed has still succeeded (its result can be pulled by WADO-RS). A destination's
-Authorization value is write-only: it is kept beside the manifest (:mod:`service.jobs.forwarding`), never in it.
+``delivery`` tracks the forwarding of the result to a DICOMweb destination (STOW-RS) and/or a DICOM storage SCP
+(C-STORE), apart from ``status``: a job whose delivery failed has still succeeded (its result can be pulled by
+WADO-RS). ``delivery.results`` holds one entry per destination; ``delivery``'s own fields sum them up. A
+destination's Authorization value is write-only: it is kept beside the manifest
+(:mod:`service.jobs.forwarding`), never in it.
 
 Liveness: the job's message (its run while ``queued``/``running``, its delivery once it succeeded) that could not
 be sent to the broker shows ``enqueue_error`` and ``enqueue_attempts`` until the gateway sends it
@@ -18,16 +20,20 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from service.core.ae import parse_destination
 from service.core.config import check_forward_url
 
 __all__ = [
     "AdaptOption",
     "Delivery",
     "DeliveryStatus",
+    "DestinationDelivery",
     "ForwardDestination",
+    "ForwardKind",
     "ForwardRequest",
+    "InstanceStatus",
     "JobBase",
     "JobCreate",
     "JobOptions",
@@ -77,35 +83,60 @@ class SplitPair(BaseModel):
 
 
 class ForwardDestination(BaseModel):
-    """A DICOMweb destination the job's result is STOW-RSed to, as shown in the manifest (no credentials)."""
+    """Where the job's result is forwarded, as shown in the manifest (no credentials): a DICOMweb service
+    (STOW-RS), a DICOM storage SCP (C-STORE), or both; at least one."""
 
     model_config = ConfigDict(frozen=True)
 
-    url: str = Field(description="DICOMweb base URL, e.g. https://pacs.example/dicom-web")
+    url: str | None = Field(default=None, description="DICOMweb base URL, e.g. https://pacs.example/dicom-web")
+    dimse: str | None = Field(
+        default=None,
+        description="C-STORE destination 'AET@host:port' (called AE title, host, port), e.g. PACS@10.0.0.5:104",
+    )
 
     @field_validator("url")
     @classmethod
-    def _url(cls, value: str) -> str:
-        return check_forward_url(value=value, name="url")
+    def _url(cls, value: str | None) -> str | None:
+        return check_forward_url(value=value, name="url") if value is not None else None
+
+    @field_validator("dimse")
+    @classmethod
+    def _dimse(cls, value: str | None) -> str | None:
+        return str(parse_destination(value=value, name="dimse")) if value is not None else None
+
+    @model_validator(mode="after")
+    def _some_destination(self) -> ForwardDestination:
+        if self.url is None and self.dimse is None:
+            raise ValueError("Argument 'url' or 'dimse' is needed: a destination names at least one of them.")
+        return self
 
 
 class ForwardRequest(ForwardDestination):
-    """A destination as a request gives it: its URL and, optionally, the Authorization header value to send."""
+    """A destination as a request gives it: a URL and/or a C-STORE destination and, optionally, the
+    Authorization header value to send to the URL."""
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
     auth: SecretStr | None = Field(
-        default=None, description="Authorization header value sent to the destination (write-only: never returned)"
+        default=None,
+        description="Authorization header value sent to 'url' (write-only: never returned); not for 'dimse'",
     )
+
+    @model_validator(mode="after")
+    def _auth_with_url(self) -> ForwardRequest:
+        if self.auth is not None and self.url is None:
+            raise ValueError("Argument 'auth' goes with 'url': a C-STORE destination ('dimse') takes no credentials.")
+        return self
 
     @property
     def public(self) -> ForwardDestination:
         """The destination without its credentials."""
-        return ForwardDestination(url=self.url)
+        return ForwardDestination(url=self.url, dimse=self.dimse)
 
 
 class JobOptions(BaseModel):
-    """How the job runs; ``forward`` is the job's own destination (null: the server's, ``PETIQ_FORWARD_URL``)."""
+    """How the job runs; ``forward`` is the job's own destination (null: the server's, ``PETIQ_FORWARD_URL``
+    and/or ``PETIQ_FORWARD_DIMSE``)."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -125,16 +156,53 @@ class DeliveryStatus(StrEnum):
     FAILED = "failed"
 
 
+class ForwardKind(StrEnum):
+    """How a destination is sent to: DICOMweb STOW-RS or DIMSE C-STORE."""
+
+    STOW_RS = "stow-rs"
+    DIMSE = "dimse"
+
+
+class InstanceStatus(BaseModel):
+    """An instance a C-STORE destination answered with a warning or a failure status."""
+
+    sop_instance_uid: str
+    status: str = Field(description="the C-STORE status, hexadecimal, e.g. 0xB007")
+    meaning: str = Field(description="what the status means (PS3.4 B.2.3, PS3.7 C), e.g. 'Refused: Out of Resources'")
+    comment: str | None = Field(default=None, description="the destination's Error Comment (0000,0902), if any")
+
+
+class DestinationDelivery(BaseModel):
+    """The forwarding to one destination: attempts, instances it stored, its answers (C-STORE: the count of
+    each status, e.g. ``{"0x0000": 266, "0xB000": 1}``; the first instances with a warning; the one it failed),
+    and the reason of its last failure."""
+
+    kind: ForwardKind
+    destination: str = Field(description="the DICOMweb base URL or the C-STORE 'AET@host:port'")
+    status: DeliveryStatus = DeliveryStatus.PENDING
+    attempts: int = 0
+    instances_sent: int = 0
+    statuses: dict[str, int] = Field(default_factory=dict)
+    warnings: list[InstanceStatus] = Field(default_factory=list)
+    failed: list[InstanceStatus] = Field(default_factory=list)
+    last_error: str | None = None
+    updated: datetime | None = None
+
+
 class Delivery(BaseModel):
-    """The forwarding of the job's derived series and SR: destination URL, attempts, instances the destination
-    stored, and the reason of the last failure (kept when a retry is scheduled; cleared once delivered)."""
+    """The forwarding of the job's derived series and SR: its destinations (``destination``: the DICOMweb URL;
+    ``dimse``: the C-STORE ``AET@host:port``), attempts, instances stored (summed over the destinations), the
+    reason of the last failure (kept when a retry is scheduled; cleared once delivered), and ``results``, one per
+    destination (a retry skips those already delivered)."""
 
     status: DeliveryStatus = DeliveryStatus.NOT_REQUESTED
     destination: str | None = None
+    dimse: str | None = None
     attempts: int = 0
     instances_sent: int = 0
     last_error: str | None = None
     updated: datetime | None = None
+    results: list[DestinationDelivery] = Field(default_factory=list)
 
 
 class JobTimings(BaseModel):
@@ -167,7 +235,9 @@ class JobCreate(BaseModel):
     adapt: AdaptOption | None = Field(default=None, description="adaptation mode (server default when omitted)")
     score: bool | None = Field(default=None, description="run the quality scorer (server default when omitted)")
     forward: ForwardRequest | None = Field(
-        default=None, description="where to STOW-RS the result (PETIQ_FORWARD_URL when omitted, if set)"
+        default=None,
+        description="where to forward the result, STOW-RS and/or C-STORE (when omitted: PETIQ_FORWARD_URL and "
+        "PETIQ_FORWARD_DIMSE, those set)",
     )
 
 

@@ -20,19 +20,34 @@ import requests
 
 from tests.workers.processes import ROOT
 
-__all__ = ["DICOMWEB_PLUGIN", "ORTHANC", "orthanc_config", "orthanc_server", "petiq_serve"]
+__all__ = ["DICOMWEB_PLUGIN", "ORTHANC", "ORTHANC_AET", "orthanc_config", "orthanc_server", "petiq_serve"]
 
 ORTHANC = Path("/usr/sbin/Orthanc")
+ORTHANC_AET = "ORTHANC"
 DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 
 
-def orthanc_config(*, folder: Path, http_port: int, petiq_url: str, petiq_key: str) -> dict[str, object]:
-    """An Orthanc configuration: HTTP on loopback ``http_port``, no DICOM port, no authentication, storage in
-    ``folder``, the DICOMweb plugin with a server entry ``petiq`` (``petiq_url``, its bearer key)."""
+def orthanc_config(
+    *, folder: Path, http_port: int, petiq_url: str, petiq_key: str, dicom_port: int | None = None
+) -> dict[str, object]:
+    """An Orthanc configuration: HTTP on loopback ``http_port``, no authentication, storage in ``folder``, the
+    DICOMweb plugin with a server entry ``petiq`` (``petiq_url``, its bearer key). No DICOM port, unless
+    ``dicom_port`` is given: then its storage SCP listens there as AE title ``ORTHANC`` (Orthanc 1.10 binds
+    every interface) and stores from any calling AE title, whatever called AE title it is asked for."""
+    dicom: dict[str, object] = {"DicomServerEnabled": False}
+    if dicom_port is not None:
+        dicom = {
+            "DicomServerEnabled": True,
+            "DicomPort": dicom_port,
+            "DicomAet": ORTHANC_AET,
+            "DicomCheckCalledAet": False,
+            "DicomAlwaysAllowStore": True,
+            "DicomAlwaysAllowEcho": True,
+        }
     return {
         "Name": "petiq-e2e",
         "HttpPort": http_port,
-        "DicomServerEnabled": False,
+        **dicom,
         "RemoteAccessAllowed": False,
         "AuthenticationEnabled": False,
         "StorageDirectory": str(folder / "storage"),

@@ -1,6 +1,6 @@
 """Orthanc as the hospital's PACS, end to end: Orthanc STOW-RSes a study to petiq, petiq processes it and
-forwards the result back to Orthanc, which then holds the derived series and the scores SR in the same study,
-referencing the originals.
+forwards the result back to Orthanc (by STOW-RS, or by C-STORE to Orthanc's DICOM port), which then holds the
+derived series and the scores SR in the same study, referencing the originals.
 
 Debian's ``orthanc`` with ``orthanc-dicomweb`` (``.ci/run`` installs both); skipped when they are absent.
 """
@@ -20,7 +20,7 @@ import requests
 from pydicom.dataset import Dataset
 
 from models.bundle import BundleInfo
-from tests.e2e.servers import DICOMWEB_PLUGIN, ORTHANC, orthanc_config, orthanc_server, petiq_serve
+from tests.e2e.servers import DICOMWEB_PLUGIN, ORTHANC, ORTHANC_AET, orthanc_config, orthanc_server, petiq_serve
 from tests.workers.builders import random_bundle, small_study
 from tests.workers.http_helpers import poll_job
 from tests.workers.processes import free_port
@@ -50,24 +50,41 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> BundleInfo:
     return random_bundle(directory=tmp_path_factory.mktemp("bundle"))
 
 
-@pytest.fixture
-def site(tmp_path: Path, bundle: BundleInfo) -> Iterator[Site]:
-    orthanc_port, petiq_port = free_port(), free_port()
+def _site(tmp_path: Path, bundle: BundleInfo, *, dimse: bool) -> Iterator[Site]:
+    """Orthanc and ``petiq serve`` forwarding to it: by C-STORE to its DICOM port when ``dimse``, else STOW-RS."""
+    orthanc_port, petiq_port, dicom_port = free_port(), free_port(), free_port()
     config = orthanc_config(
-        folder=tmp_path, http_port=orthanc_port, petiq_url=f"http://127.0.0.1:{petiq_port}/dicomweb/", petiq_key=KEY
+        folder=tmp_path,
+        http_port=orthanc_port,
+        petiq_url=f"http://127.0.0.1:{petiq_port}/dicomweb/",
+        petiq_key=KEY,
+        dicom_port=dicom_port if dimse else None,
     )
     env = {
         "PETIQ_STORAGE_DIR": str(tmp_path / "petiq"),
         "PETIQ_DENOISER_WEIGHTS": str(bundle.directory),
         "PETIQ_API_KEYS": KEY,
         "PETIQ_DEFAULT_ADAPT": "off",
-        "PETIQ_FORWARD_URL": f"http://127.0.0.1:{orthanc_port}/dicom-web",
     }
+    if dimse:
+        env |= {"PETIQ_FORWARD_DIMSE": f"{ORTHANC_AET}@127.0.0.1:{dicom_port}", "PETIQ_DEFAULT_SCORE": "false"}
+    else:
+        env["PETIQ_FORWARD_URL"] = f"http://127.0.0.1:{orthanc_port}/dicom-web"
     with (
         orthanc_server(config=config, folder=tmp_path) as orthanc,
         petiq_serve(port=petiq_port, env=env, log=tmp_path / "petiq.log") as petiq,
     ):
         yield Site(orthanc=orthanc, petiq=petiq)
+
+
+@pytest.fixture
+def site(tmp_path: Path, bundle: BundleInfo) -> Iterator[Site]:
+    yield from _site(tmp_path, bundle, dimse=False)
+
+
+@pytest.fixture
+def cstore_site(tmp_path: Path, bundle: BundleInfo) -> Iterator[Site]:
+    yield from _site(tmp_path, bundle, dimse=True)
 
 
 def _upload(orthanc: str, folder: Path) -> str:
@@ -159,3 +176,37 @@ def test_orthanc_sends_a_study_and_gets_the_result_back(site: Site, tmp_path: Pa
     assert {source_uid, derived_uid} <= _referenced_series(sr)
     texts = {str(element.value) for element in sr.iterall() if element.keyword == "TextValue"}
     assert job["result"]["input"]["scores"]["calibration"] in texts
+
+
+def test_petiq_c_stores_the_result_to_orthanc(cstore_site: Site, tmp_path: Path) -> None:
+    folder = small_study(directory=tmp_path / "study")
+    originals = [pydicom.dcmread(path, stop_before_pixels=True) for path in sorted(folder.glob("*.dcm"))]
+    study_uid, source_uid = originals[0].StudyInstanceUID, originals[0].SeriesInstanceUID
+    study_id = _upload(cstore_site.orthanc, folder)
+    sent = requests.post(
+        f"{cstore_site.orthanc}/dicom-web/servers/petiq/stow", json={"Resources": [study_id]}, timeout=60
+    )
+    assert sent.status_code == 200, sent.text
+    job = _delivered(cstore_site, study_uid)
+    delivery, n_sent = job["delivery"], len(originals) + 1
+    assert (delivery["status"], delivery["destination"], delivery["instances_sent"]) == ("delivered", None, n_sent)
+    (result,) = delivery["results"]
+    assert (result["kind"], result["destination"], result["statuses"]) == (
+        "dimse",
+        delivery["dimse"],
+        {"0x0000": n_sent},
+    )
+    assert delivery["dimse"].startswith(f"{ORTHANC_AET}@127.0.0.1:")
+    derived_uid, sr_uid = job["result"]["output"]["series_uid"], job["result"]["output"]["sr_uid"]
+    series = _wait_for_series(cstore_site.orthanc, study_id, {source_uid, derived_uid})
+    assert requests.get(f"{cstore_site.orthanc}/studies", timeout=30).json() == [study_id]  # the same study
+    derived = [_dataset(cstore_site.orthanc, instance) for instance in series[derived_uid]["Instances"]]
+    assert len(derived) == len(originals)
+    assert all(
+        (dataset.StudyInstanceUID, list(dataset.ImageType)[:2]) == (study_uid, ["DERIVED", "PRIMARY"])
+        for dataset in derived
+    )
+    (sr_item,) = [item for item in series.values() if item["MainDicomTags"].get("Modality") == "SR"]
+    (sr,) = [_dataset(cstore_site.orthanc, instance) for instance in sr_item["Instances"]]
+    assert (sr.SOPInstanceUID, sr.StudyInstanceUID) == (sr_uid, study_uid)
+    assert {source_uid, derived_uid} <= _referenced_series(sr)

@@ -10,9 +10,11 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr, ValidationError
 
+from service.core.ae import DimseDestination
 from service.core.config import Settings
-from service.jobs.forwarding import AUTH_NAME, destination_of, save_auth
-from service.jobs.models import ForwardRequest, JobPublic
+from service.jobs.create import job_id
+from service.jobs.forwarding import AUTH_NAME, destination_of, dimse_destination_of, save_auth
+from service.jobs.models import ForwardDestination, ForwardRequest, JobBase, JobOptions, JobPublic
 from service.jobs.recovery import requeue_unfinished
 from service.jobs.store import JobStore
 from service.jobs.transitions import started, succeeded
@@ -22,6 +24,7 @@ from tests.service.helpers import AUTH, pet_datasets
 from tests.service.job_helpers import RecordingQueue, jobs_of, stow
 
 SERVER_URL = "http://pacs.example:8042/dicom-web"
+SERVER_DIMSE = "PACS@10.0.0.5:104"
 SECRET = "Bearer very-secret-token"
 
 
@@ -73,7 +76,7 @@ def test_job_with_its_own_destination_keeps_the_credentials_out_of_the_manifest(
         assert response.status_code == 202, response.text
         job = response.json()
         listed = client.get("/v1/jobs", params={"study_uid": study}, headers=AUTH).text
-    assert job["options"]["forward"] == {"url": "https://other.example/wado"}
+    assert job["options"]["forward"] == {"url": "https://other.example/wado", "dimse": None}
     assert job["delivery"]["destination"] == "https://other.example/wado"
     manifest = (store.job_dir(job["id"]) / "manifest.json").read_text()
     assert "very-secret" not in manifest + response.text + listed
@@ -170,3 +173,82 @@ def test_auth_file_is_removed_when_a_destination_has_none(tmp_path: Path) -> Non
     save_auth(store=store, job_id=job_id, auth=None)
     save_auth(store=store, job_id=job_id, auth=None)
     assert list(store.job_dir(job_id).iterdir()) == []
+
+
+def test_dimse_destinations_are_validated() -> None:
+    assert ForwardRequest(dimse=" ORTHANC @[::1]:4242").dimse == "ORTHANC@[::1]:4242"
+    for bad in ("PACS@host", "PACS:104", "@host:104", "PACS@host:0", "A-TITLE-LONGER-THAN-16@h:1"):
+        with pytest.raises(ValidationError, match="Argument 'dimse'"):
+            ForwardRequest(dimse=bad)
+    with pytest.raises(ValidationError, match="Argument 'url' or 'dimse' is needed"):
+        ForwardRequest()
+    with pytest.raises(ValidationError, match="Argument 'auth' goes with 'url'"):
+        ForwardRequest(dimse=SERVER_DIMSE, auth=SecretStr(SECRET))
+    assert ForwardDestination(url="https://pacs.example/dw").dimse is None  # a stored manifest's destination
+
+
+def test_a_destination_without_dimse_keeps_its_job_id() -> None:
+    forward = JobOptions(forward=ForwardDestination(url="http://a.b/dw"))
+    assert job_id(base=JobBase(study_uid="1.2", series_uid="1.3", options=forward)) == (
+        "80708946-01ba-5bc4-9245-633fea2d1f6f"  # the id before 'dimse' existed
+    )
+    both = JobOptions(forward=ForwardDestination(url="http://a.b/dw", dimse=SERVER_DIMSE))
+    assert job_id(base=JobBase(study_uid="1.2", series_uid="1.3", options=both)) != job_id(
+        base=JobBase(study_uid="1.2", series_uid="1.3", options=forward)
+    )
+
+
+def test_server_dimse_destination_beside_the_url(settings: Settings) -> None:
+    configured = settings.model_copy(
+        update={
+            "forward_url": SERVER_URL,
+            "forward_dimse": DimseDestination(ae_title="PACS", host="10.0.0.5", port=104),
+        }
+    )
+    store = JobStore(settings.storage_dir)
+    with _app(configured, RecordingQueue()) as client:
+        study, series = _series(client, seed=208)
+        (started,) = jobs_of(client, study)
+        own = client.post(
+            "/v1/jobs", json={"series_uid": series, "forward": {"dimse": "OTHER@pacs.example:11112"}}, headers=AUTH
+        )
+    assert started["delivery"]["status"] == "pending"
+    assert (started["delivery"]["destination"], started["delivery"]["dimse"]) == (SERVER_URL, SERVER_DIMSE)
+    assert own.status_code == 202 and own.json()["options"]["forward"] == {
+        "url": None,
+        "dimse": "OTHER@pacs.example:11112",
+    }
+    assert (own.json()["delivery"]["destination"], own.json()["delivery"]["dimse"]) == (
+        None,
+        "OTHER@pacs.example:11112",
+    )
+    job = store.get(own.json()["id"])
+    assert destination_of(job=job, settings=configured, store=store) is None  # the job's own replace the server's
+    assert dimse_destination_of(job=job, settings=configured) == DimseDestination(
+        ae_title="OTHER", host="pacs.example", port=11112
+    )
+
+
+def test_deliver_route_takes_a_dimse_destination(settings: Settings) -> None:
+    queue = RecordingQueue()
+    configured = settings.model_copy(update={"forward_url": SERVER_URL})
+    store = JobStore(settings.storage_dir)
+    with _app(configured, queue) as client:
+        study, _ = _series(client, seed=209)
+        (job,) = jobs_of(client, study)
+        _succeed(store, job["id"])
+        moved = _deliver(client, job["id"], {"dimse": SERVER_DIMSE})
+        assert moved.status_code == 202, moved.text
+        assert (moved.json()["delivery"]["destination"], moved.json()["delivery"]["dimse"]) == (None, SERVER_DIMSE)
+        both = _deliver(client, job["id"], {"url": SERVER_URL, "dimse": SERVER_DIMSE})
+        assert (both.json()["delivery"]["destination"], both.json()["delivery"]["dimse"]) == (SERVER_URL, SERVER_DIMSE)
+        again = _deliver(client, job["id"])  # the job's destinations, both kept
+        assert (again.json()["delivery"]["destination"], again.json()["delivery"]["dimse"]) == (
+            SERVER_URL,
+            SERVER_DIMSE,
+        )
+        bad = _deliver(client, job["id"], {"dimse": "PACS@nowhere"})
+        assert bad.status_code == 400 and "Argument 'dimse'" in bad.json()["detail"]
+        empty = _deliver(client, job["id"], {})
+        assert empty.status_code == 400 and "Argument 'url' or 'dimse'" in empty.json()["detail"]
+    assert queue.deliveries == [job["id"]] * 3

@@ -3,8 +3,9 @@
 
 A transient failure is retried by re-publishing the message with a countdown (``task.retry``), never by
 sleeping in the worker: ``forward_backoff_s``, doubled each time, at most 10 min and at least the destination's
-``Retry-After``, up to ``forward_max_retries`` times; then the delivery fails for good. Acknowledged late and
-handed out again when the worker dies; ``deliver_job`` makes that safe.
+``Retry-After``, up to ``forward_max_retries`` times, to the destinations not yet delivered (:mod:`.run`); then
+the delivery fails for good. Acknowledged late and handed out again when the worker dies; ``deliver_job`` makes
+that safe.
 """
 
 from __future__ import annotations

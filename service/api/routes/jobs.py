@@ -7,8 +7,9 @@ when the series is not stored, 400 for a body that does not validate, 422 when p
 (its radionuclide is not a positron emitter: :mod:`service.jobs.radionuclide`; nothing is queued). The job's state
 is in the manifest; the client polls ``GET /v1/jobs/{id}``.
 
-``POST /v1/jobs/{id}/deliver`` forwards a succeeded job's result again (to the destination in the body, or the
-job's): 202 with the manifest, its delivery ``pending``; 409 when the job has not succeeded. A destination's
+``POST /v1/jobs/{id}/deliver`` forwards a succeeded job's result again (to the destinations in the body, its
+``url`` and/or ``dimse``, or the job's): 202 with the manifest, its delivery ``pending``; 409 when the job has
+not succeeded. A destination that already stored everything is skipped, unless all had. A destination's
 ``auth`` is write-only: it is never in a response.
 
 Both answer as usual while the broker is away: the manifest then shows ``enqueue_error`` and the gateway sends
@@ -108,10 +109,12 @@ def deliver_job(
     store: StoreDep,
     queue: QueueDep,
     forward: Annotated[
-        ForwardRequest | None, Body(description="Another destination (the job's own when omitted)")
+        ForwardRequest | None,
+        Body(description="Other destinations, replacing the job's: 'url' (STOW-RS) and/or 'dimse' (C-STORE)"),
     ] = None,
 ) -> JobPublic:
-    """Forward a succeeded job's derived series and SR again (STOW-RS), e.g. after ``delivery: failed``."""
+    """Forward a succeeded job's derived series and SR again (STOW-RS and/or C-STORE), e.g. after
+    ``delivery: failed``."""
     job = redeliver(store=store, settings=settings, job_id=job_id, forward=forward)
     sent, _ = send_pending(store=store, queue=queue, job_id=job.id)  # a broker away: recorded, retried later
     return sent or job
