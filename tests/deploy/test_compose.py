@@ -79,7 +79,7 @@ def test_gateway_and_worker_start_once_redis_is_healthy(project: dict[str, Any])
         assert services[name]["environment"]["PETIQ_BROKER_URL"] == "redis://redis:6379/0"
         assert services[name]["build"]["dockerfile"] == f"docker/Dockerfile.{name}"
     assert "/healthz" in " ".join(services["gateway"]["healthcheck"]["test"])
-    assert [port["target"] for port in services["gateway"]["ports"]] == [8000]
+    assert [port["target"] for port in services["gateway"]["ports"]] == [8000, 11112]  # HTTP, DICOM (DIMSE)
 
 
 def test_the_gpu_worker_and_the_delivery_worker_take_separate_queues(project: dict[str, Any]) -> None:
@@ -136,3 +136,14 @@ def test_every_service_environment_is_valid_settings(project: dict[str, Any], mo
         for key, value in project["services"][name]["environment"].items():
             monkeypatch.setenv(key, value)
         Settings()  # raises when a value does not parse (PETIQ_DENOISE_ENSEMBLE did not) or limits disagree
+
+
+def test_the_gateway_publishes_its_dicom_port_and_everyone_knows_the_pacs(project: dict[str, Any]) -> None:
+    gateway = project["services"]["gateway"]
+    assert gateway["environment"]["PETIQ_DIMSE_PORT"] == "11112"
+    published = {(port["target"], str(port["published"])) for port in gateway["ports"]}
+    assert (11112, "11112") in published and (8000, "8000") in published
+    for name in ("gateway", "worker", "deliver"):
+        environment = project["services"][name]["environment"]
+        assert environment["PETIQ_DIMSE_AE_TITLE"] == "PETIQ" and "PETIQ_FORWARD_DIMSE" in environment
+    assert "PETIQ_DIMSE_PORT" not in project["services"]["worker"]["environment"]

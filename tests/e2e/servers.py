@@ -28,12 +28,20 @@ DICOMWEB_PLUGIN = Path("/usr/share/orthanc/plugins/libOrthancDicomWeb.so")
 
 
 def orthanc_config(
-    *, folder: Path, http_port: int, petiq_url: str, petiq_key: str, dicom_port: int | None = None
+    *,
+    folder: Path,
+    http_port: int,
+    petiq_url: str,
+    petiq_key: str,
+    dicom_port: int | None = None,
+    petiq_dimse_port: int | None = None,
 ) -> dict[str, object]:
     """An Orthanc configuration: HTTP on loopback ``http_port``, no authentication, storage in ``folder``, the
     DICOMweb plugin with a server entry ``petiq`` (``petiq_url``, its bearer key). No DICOM port, unless
     ``dicom_port`` is given: then its storage SCP listens there as AE title ``ORTHANC`` (Orthanc 1.10 binds
-    every interface) and stores from any calling AE title, whatever called AE title it is asked for."""
+    every interface) and stores from any calling AE title, whatever called AE title it is asked for; with
+    ``petiq_dimse_port``, petiq's storage SCP (AE title ``PETIQ`` on loopback) is its modality ``petiq``, so
+    ``POST /modalities/petiq/store`` C-STOREs a study to petiq as a PACS's DICOM node would."""
     dicom: dict[str, object] = {"DicomServerEnabled": False}
     if dicom_port is not None:
         dicom = {
@@ -44,6 +52,8 @@ def orthanc_config(
             "DicomAlwaysAllowStore": True,
             "DicomAlwaysAllowEcho": True,
         }
+    if petiq_dimse_port is not None:
+        dicom["DicomModalities"] = {"petiq": ["PETIQ", "127.0.0.1", petiq_dimse_port]}
     return {
         "Name": "petiq-e2e",
         "HttpPort": http_port,

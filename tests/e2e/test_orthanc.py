@@ -51,14 +51,16 @@ def bundle(tmp_path_factory: pytest.TempPathFactory) -> BundleInfo:
 
 
 def _site(tmp_path: Path, bundle: BundleInfo, *, dimse: bool) -> Iterator[Site]:
-    """Orthanc and ``petiq serve`` forwarding to it: by C-STORE to its DICOM port when ``dimse``, else STOW-RS."""
-    orthanc_port, petiq_port, dicom_port = free_port(), free_port(), free_port()
+    """Orthanc and ``petiq serve`` forwarding to it: by C-STORE to its DICOM port when ``dimse`` (petiq's storage
+    SCP then also listens, Orthanc its only allowed sender), else STOW-RS."""
+    orthanc_port, petiq_port, dicom_port, petiq_dimse_port = free_port(), free_port(), free_port(), free_port()
     config = orthanc_config(
         folder=tmp_path,
         http_port=orthanc_port,
         petiq_url=f"http://127.0.0.1:{petiq_port}/dicomweb/",
         petiq_key=KEY,
         dicom_port=dicom_port if dimse else None,
+        petiq_dimse_port=petiq_dimse_port if dimse else None,
     )
     env = {
         "PETIQ_STORAGE_DIR": str(tmp_path / "petiq"),
@@ -67,7 +69,13 @@ def _site(tmp_path: Path, bundle: BundleInfo, *, dimse: bool) -> Iterator[Site]:
         "PETIQ_DEFAULT_ADAPT": "off",
     }
     if dimse:
-        env |= {"PETIQ_FORWARD_DIMSE": f"{ORTHANC_AET}@127.0.0.1:{dicom_port}", "PETIQ_DEFAULT_SCORE": "false"}
+        env |= {
+            "PETIQ_DIMSE_PORT": str(petiq_dimse_port),
+            "PETIQ_DIMSE_HOST": "127.0.0.1",
+            "PETIQ_DIMSE_ALLOWED": f"{ORTHANC_AET}@127.0.0.1",
+            "PETIQ_FORWARD_DIMSE": f"{ORTHANC_AET}@127.0.0.1:{dicom_port}",
+            "PETIQ_DEFAULT_SCORE": "false",
+        }
     else:
         env["PETIQ_FORWARD_URL"] = f"http://127.0.0.1:{orthanc_port}/dicom-web"
     with (
@@ -178,15 +186,20 @@ def test_orthanc_sends_a_study_and_gets_the_result_back(site: Site, tmp_path: Pa
     assert job["result"]["input"]["scores"]["calibration"] in texts
 
 
-def test_petiq_c_stores_the_result_to_orthanc(cstore_site: Site, tmp_path: Path) -> None:
+def test_orthanc_and_petiq_exchange_the_study_by_c_store(cstore_site: Site, tmp_path: Path) -> None:
+    """The issue's "done when": the PACS C-STOREs a PET series to petiq's SCP, and the derived series and the SR
+    arrive back in the PACS by C-STORE, with no other step."""
     folder = small_study(directory=tmp_path / "study")
     originals = [pydicom.dcmread(path, stop_before_pixels=True) for path in sorted(folder.glob("*.dcm"))]
     study_uid, source_uid = originals[0].StudyInstanceUID, originals[0].SeriesInstanceUID
     study_id = _upload(cstore_site.orthanc, folder)
+    echo = requests.post(f"{cstore_site.orthanc}/modalities/petiq/echo", json={}, timeout=30)
+    assert echo.status_code == 200, echo.text
     sent = requests.post(
-        f"{cstore_site.orthanc}/dicom-web/servers/petiq/stow", json={"Resources": [study_id]}, timeout=60
+        f"{cstore_site.orthanc}/modalities/petiq/store", json={"Resources": [study_id], "Synchronous": True}, timeout=60
     )
     assert sent.status_code == 200, sent.text
+    assert sent.json()["InstancesCount"] == len(originals)
     job = _delivered(cstore_site, study_uid)
     delivery, n_sent = job["delivery"], len(originals) + 1
     assert (delivery["status"], delivery["destination"], delivery["instances_sent"]) == ("delivered", None, n_sent)

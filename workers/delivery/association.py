@@ -3,10 +3,13 @@
 petiq calls as ``calling_ae_title`` (``PETIQ_DIMSE_AE_TITLE``) and calls the destination's AE title; every
 timeout (TCP connect, the answer to the association request, each DIMSE answer, an idle network) is
 ``timeout_s``. An association that is not established raises (transient or not: :mod:`workers.delivery.cstore`).
+pynetdicom's loggers are kept at WARNING, as in the gateway's SCP: at INFO they print a line per instance and at
+DEBUG the PDUs and data sets, patient attributes included.
 """
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -26,6 +29,7 @@ _REJECTED_TRANSIENT = 2
 
 
 def _application_entity(*, calling_ae_title: str, timeout_s: float) -> AE:
+    logging.getLogger("pynetdicom").setLevel(logging.WARNING)
     entity = AE(ae_title=calling_ae_title)
     entity.connection_timeout = timeout_s
     entity.acse_timeout = timeout_s
