@@ -21,12 +21,12 @@ or both are absent.
 
 from __future__ import annotations
 
-from collections.abc import Mapping, MutableSequence
-from dataclasses import dataclass, field
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from pydicom import DataElement, Dataset
 from pydicom.charset import default_encoding
-from pydicom.dataelem import RawDataElement, convert_raw_data_element
+from pydicom.dataelem import RawDataElement
 from pydicom.filewriter import correct_ambiguous_vr
 from pydicom.tag import BaseTag
 
@@ -35,7 +35,6 @@ from imaging.dicom.shared_elements import encoded_element, same_element
 __all__ = ["HeaderRules", "SeriesHeader"]
 
 _SPECIFIC_CHARACTER_SET = BaseTag(0x00080005)
-_Carried = DataElement | RawDataElement
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -54,28 +53,17 @@ class SeriesHeader:
 
     Attributes:
         rules: what the slice statements do with each tag.
-        first_carried: the first source slice's carried-over elements, by tag, as in the source (raw ones raw: two
-            raw elements of the same bytes are the same without decoding them).
-        source_encodings: the first source slice's character set (Python codec names), to decode a raw element
-            that is compared with a decoded one.
+        first_carried: the first source slice's carried-over elements, by tag (as in the source, for comparison).
         encoded: the first derived slice's elements but the per-slice ones, encoded (explicit VR little endian).
     """
 
     rules: HeaderRules
-    first_carried: Mapping[BaseTag, DataElement | RawDataElement]
-    source_encodings: str | MutableSequence[str]
-    _first_cache: dict[BaseTag, DataElement | None] = field(default_factory=dict, repr=False, compare=False)
-    _raw_verdicts: dict[RawDataElement, bool] = field(default_factory=dict, repr=False, compare=False)
+    first_carried: Mapping[BaseTag, DataElement]
     encoded: Mapping[BaseTag, RawDataElement]
 
     @classmethod
     def from_first(
-        cls,
-        *,
-        rules: HeaderRules,
-        first_carried: Mapping[BaseTag, DataElement | RawDataElement],
-        source_encodings: str | MutableSequence[str],
-        first: Dataset,
+        cls, *, rules: HeaderRules, first_carried: Mapping[BaseTag, DataElement], first: Dataset
     ) -> SeriesHeader:
         """The header of the series whose first derived slice is ``first``, made from ``first_carried``.
 
@@ -92,9 +80,9 @@ class SeriesHeader:
                 encoded[tag] = encoded_element(first[tag], encodings=encodings)
             except Exception:  # any encoder error: not shared, so each slice's write reports it
                 continue
-        return cls(rules=rules, first_carried=dict(first_carried), source_encodings=source_encodings, encoded=encoded)
+        return cls(rules=rules, first_carried=dict(first_carried), encoded=encoded)
 
-    def shared_with(self, carried: Mapping[BaseTag, DataElement | RawDataElement]) -> dict[BaseTag, RawDataElement]:
+    def shared_with(self, carried: Mapping[BaseTag, DataElement]) -> dict[BaseTag, RawDataElement]:
         """The encoded elements the slice made from ``carried`` (a source slice's carried-over elements) shares."""
         first = self.first_carried
         if not _same_or_absent(carried.get(_SPECIFIC_CHARACTER_SET), first.get(_SPECIFIC_CHARACTER_SET)):
@@ -106,51 +94,20 @@ class SeriesHeader:
                 shared[tag] = element
                 continue
             mine, theirs = carried.get(tag), first.get(tag)
-            same = self._same_vr(tag, mine, theirs) if tag in rules.valued else self._same(tag, mine, theirs)
+            same = _same_vr_or_absent(mine, theirs) if tag in rules.valued else _same_or_absent(mine, theirs)
             condition = rules.presence_of.get(tag)
             if same and (condition is None or (condition in carried) == (condition in first)):
                 shared[tag] = element
         return shared
 
-    def _same(self, tag: BaseTag, mine: DataElement | RawDataElement | None, theirs: _Carried | None) -> bool:
-        """Whether a slice's element ``mine`` is the first slice's ``theirs``: both raw, by their bytes; one raw, by
-        the values (the raw one decoded)."""
-        if isinstance(mine, RawDataElement) == isinstance(theirs, RawDataElement):
-            return _same_or_absent(mine, theirs)
-        if not isinstance(mine, RawDataElement):
-            return _same_or_absent(mine, self._first_decoded(tag))
-        key = mine._replace(value_tell=0)
-        if key not in self._raw_verdicts:  # the slices' raw elements of one tag mostly hold the same bytes
-            self._raw_verdicts[key] = _same_or_absent(self._decoded(mine), self._first_decoded(tag))
-        return self._raw_verdicts[key]
 
-    def _same_vr(self, tag: BaseTag, mine: DataElement | RawDataElement | None, theirs: _Carried | None) -> bool:
-        """Whether a slice's element ``mine`` has the VR of the first slice's ``theirs`` (or both are absent)."""
-        if isinstance(mine, RawDataElement) == isinstance(theirs, RawDataElement):
-            return _same_vr_or_absent(mine, theirs)
-        return _same_vr_or_absent(self._decoded(mine), self._first_decoded(tag))
-
-    def _first_decoded(self, tag: BaseTag) -> DataElement | None:
-        """The first slice's element ``tag``, decoded once."""
-        if tag not in self._first_cache:
-            self._first_cache[tag] = self._decoded(self.first_carried.get(tag))
-        return self._first_cache[tag]
-
-    def _decoded(self, element: DataElement | RawDataElement | None) -> DataElement | None:
-        """``element`` decoded when raw (as a source slice's dataset would, short of correcting an ambiguous VR:
-        such an element then compares different, which is safe); None stays None."""
-        if isinstance(element, RawDataElement):
-            return convert_raw_data_element(element, encoding=self.source_encodings)
-        return element
-
-
-def _same_or_absent(mine: DataElement | RawDataElement | None, theirs: DataElement | RawDataElement | None) -> bool:
+def _same_or_absent(mine: DataElement | None, theirs: DataElement | None) -> bool:
     if mine is None or theirs is None:
         return mine is None and theirs is None
     return same_element(mine, theirs)
 
 
-def _same_vr_or_absent(mine: _Carried | None, theirs: _Carried | None) -> bool:
+def _same_vr_or_absent(mine: DataElement | None, theirs: DataElement | None) -> bool:
     if mine is None or theirs is None:
         return mine is None and theirs is None
     return bool(mine.VR == theirs.VR)

@@ -94,17 +94,8 @@ def _same_item(first: Dataset, second: Dataset) -> bool:
         == getattr(second, "is_undefined_length_sequence_item", False)
         and first.original_encoding == second.original_encoding
         and first.original_character_set == second.original_character_set
-        and all(_same_in_items(first, second, tag) for tag in first.keys())  # noqa: SIM118
+        and all(same_element(first.get_item(tag), second.get_item(tag)) for tag in first.keys())  # noqa: SIM118
     )
-
-
-def _same_in_items(first: Dataset, second: Dataset, tag: BaseTag) -> bool:
-    """Whether the elements ``tag`` of two items are encoded the same; when one is raw and the other decoded
-    (a reader used one of them), both are decoded in their items first, as reading them would."""
-    mine, theirs = first.get_item(tag), second.get_item(tag)
-    if isinstance(mine, RawDataElement) != isinstance(theirs, RawDataElement):
-        mine, theirs = first[tag], second[tag]
-    return same_element(mine, theirs)
 
 
 def encoded_element(element: DataElement, *, encodings: str | Sequence[str] | None) -> RawDataElement:
