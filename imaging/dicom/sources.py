@@ -14,10 +14,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
-from pydicom.tag import BaseTag
 
 from imaging.dicom.bounded import read_bounded
 from imaging.errors import InputError, NotDicomError, PetiqError
@@ -84,31 +82,11 @@ def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
         ) from error
 
 
-_Verified = set[tuple[object, ...]]
-"""Raw elements already converted without error in this read: (charset, tag, VR, encoding flags, value bytes)."""
-
-_PIXEL_DATA = 0x7FE00010
-
-
-def _raw_key(dataset: Dataset, tag: BaseTag, charset: object) -> tuple[object, ...] | None:
-    """The key of the still-raw element ``tag`` of ``dataset`` in :data:`_Verified`; None when it is converted
-    already, has no value bytes, is the pixel data (unique to each file, converting it only wraps the bytes) or is
-    a private element of implicit VR."""
-    raw = dataset.get_item(tag)
-    if not isinstance(raw, RawDataElement) or raw.value is None or tag == _PIXEL_DATA:
-        return None
-    if raw.VR is None and tag.is_private:  # implicit VR: its VR depends on the block's private creator
-        return None
-    return (charset, tag, raw.VR, raw.is_implicit_VR, raw.is_little_endian, raw.value)
-
-
-def _drop(*, dataset: Dataset, name: str, verified: _Verified, charset: object) -> int:
-    """:func:`drop_unreadable` with the elements of identical bytes seen already skipped; how many it dropped."""
-    dropped = 0
+def drop_unreadable(*, dataset: Dataset, name: str) -> None:
+    """Convert every element of ``dataset`` (sequences included) now, deleting those whose value cannot be
+    converted (an unknown VR, a damaged value): tolerant reading keeps the file, and a required attribute so
+    lost is reported by the check that needs it. pydicom's warnings are left to propagate."""
     for tag in list(dataset.keys()):
-        key = _raw_key(dataset, tag, charset)
-        if key is not None and key in verified:
-            continue  # the same bytes converted without error in this read: converting them again cannot fail
         try:
             element = dataset[tag]
         except Warning:
@@ -116,35 +94,16 @@ def _drop(*, dataset: Dataset, name: str, verified: _Verified, charset: object) 
         except Exception as error:  # whatever pydicom raises converting a damaged raw element
             _log.warning("%s: dropping unreadable element %s: %s", name, tag, error)
             del dataset[tag]
-            dropped += 1
             continue
         if element.VR == "SQ" and isinstance(element.value, Sequence):
             for item in element.value:
-                dropped += _drop(dataset=item, name=name, verified=verified, charset=charset)
-        elif key is not None:
-            verified.add(key)
-    return dropped
-
-
-def drop_unreadable(*, dataset: Dataset, name: str, verified: _Verified | None = None) -> None:
-    """Convert every element of ``dataset`` (sequences included) now, deleting those whose value cannot be
-    converted (an unknown VR, a damaged value): tolerant reading keeps the file, and a required attribute so
-    lost is reported by the check that needs it. pydicom's warnings are left to propagate.
-
-    ``verified``, shared by the files of one series, holds the raw elements already converted without error;
-    an element with the same tag, VR, encoding, character set and bytes is left raw (pydicom converts it when it
-    is used, as it did the first), so the attributes a series' slices share are converted once, not once a slice.
-    """
-    charset = dataset.get_item(0x00080005)
-    charset_key = charset.value if isinstance(charset, RawDataElement) else repr(charset)
-    _drop(dataset=dataset, name=name, verified=set() if verified is None else verified, charset=charset_key)
+                drop_unreadable(dataset=item, name=name)
 
 
 def _read_items(items: Sequence[tuple[str, Path | bytes]]) -> tuple[SourceFile, ...]:
     files = tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
-    verified: _Verified = set()
     for file in files:
-        drop_unreadable(dataset=file.dataset, name=file.name, verified=verified)
+        drop_unreadable(dataset=file.dataset, name=file.name)
     return files
 
 
