@@ -52,9 +52,9 @@ import pydicom
 
 from bench.service_procs import API_KEY, REDIS_SERVER, REPO, gateway, gateway_env, redis_server
 from bench.service_recovery import FAULTS, FaultSettings, Recovery, format_recovery, measure_fault
+from core.settings import Settings
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.volume import Geometry, PetVolume, SeriesUids, SuvFactor, Units
-from service.core.config import Settings
 
 __all__ = [
     "LoadResult",

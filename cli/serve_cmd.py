@@ -68,8 +68,8 @@ def run_serve(args: argparse.Namespace) -> int:
     import uvicorn
     from kombu.utils.url import maybe_sanitize_url
 
-    from service.core.config import get_settings
-    from service.jobs.queue import CeleryJobQueue, broker_url
+    from core.jobs.queue import CeleryJobQueue, broker_url
+    from core.settings import get_settings
     from service.main import create_app
 
     settings = get_settings()
@@ -105,7 +105,7 @@ def run_serve(args: argparse.Namespace) -> int:
 def run_worker(args: argparse.Namespace) -> int:
     """Run the Celery workers of ``--queues`` on the configured broker until stopped: one queue in this process,
     several as supervised child processes (:mod:`workers.worker_plan`)."""
-    from service.core.config import get_settings
+    from core.settings import get_settings
     from workers.worker_plan import worker_plan
 
     if get_settings().broker_url is None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Sequence
 
-from service.logs import callable_name, safe_error, safe_traceback
-from service.storage.outcomes import StoreReport
+from core.logs import callable_name, safe_error, safe_traceback
+from core.storage.outcomes import StoreReport
 
 __all__ = ["SeriesStoredHook", "notify_series_stored"]
 

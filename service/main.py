@@ -4,13 +4,13 @@ Never imports torch (the gateway image stays slim; a test holds this): only imag
 web stack and Celery's client side are loaded. Jobs are enqueued by task name on ``job_queue``: by default a
 producer on the settings' broker (``memory://`` when none is set: then a worker must run in this process, see
 ``petiq serve``). On start-up, jobs the manifests show queued or running are enqueued again; while it runs, three
-loops run in worker threads: the incomplete-series sweep (:mod:`service.jobs.incomplete`), the retry of messages
-the broker did not take (:mod:`service.jobs.enqueue_retry`, every second) and the sweep of running jobs whose
-worker was lost or froze (:mod:`service.jobs.stall`). With ``dimse_port`` set, the DICOM storage SCP
+loops run in worker threads: the incomplete-series sweep (:mod:`core.jobs.incomplete`), the retry of messages
+the broker did not take (:mod:`core.jobs.enqueue_retry`, every second) and the sweep of running jobs whose
+worker was lost or froze (:mod:`core.jobs.stall`). With ``dimse_port`` set, the DICOM storage SCP
 (:mod:`service.dimse`) listens while the app lives (``app.state.dimse_scp``; None otherwise): each association
 is stored and reported to ``app.state.on_series_stored`` as one STOW-RS request would be. The access log
-(``uvicorn.access``) gets :class:`service.logs.AccessLogFilter`: signed links' signatures and key-like query
-values never reach it; uvicorn's error log gets :class:`service.logs.UrlCredentialsFilter`.
+(``uvicorn.access``) gets :class:`core.logs.AccessLogFilter`: signed links' signatures and key-like query
+values never reach it; uvicorn's error log gets :class:`core.logs.UrlCredentialsFilter`.
 
 Every route but the health probes needs the bearer key, the API docs included (unless ``PETIQ_PUBLIC_DOCS``), and
 every response is sent with ``Cache-Control: no-store`` (:mod:`service.api.caching`).
@@ -25,23 +25,23 @@ from importlib import metadata
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
 
+from core.jobs.enqueue_retry import RETRY_INTERVAL_S, EnqueueRetrier
+from core.jobs.queue import CeleryJobQueue, JobQueue, producer_app
+from core.jobs.recovery import requeue_unfinished
+from core.jobs.stall import StallSweeper, stall_interval_s
+from core.jobs.starter import JobStarter
+from core.jobs.store import JobStore
+from core.logs import install_log_filters
+from core.settings import Settings
 from service.api.caching import NoStoreMiddleware
 from service.api.deps import require_key
 from service.api.errors import install_error_handlers, problem_responses
 from service.api.routes import docs, health, jobs, qido, ready, report, series, stow, wado
 from service.api.schema import install_openapi
-from service.core.config import Settings
+from service.background import IncompleteSweeper, running_every, sweep_interval_s
 from service.dimse.server import running_scp
 from service.dimse.stats import DimseStats
 from service.hooks import SeriesStoredHook
-from service.jobs.enqueue_retry import RETRY_INTERVAL_S, EnqueueRetrier
-from service.jobs.queue import CeleryJobQueue, JobQueue, producer_app
-from service.jobs.recovery import requeue_unfinished
-from service.jobs.stall import StallSweeper, stall_interval_s
-from service.jobs.starter import JobStarter
-from service.jobs.store import JobStore
-from service.jobs.sweep_loop import IncompleteSweeper, running_every, sweep_interval_s
-from service.logs import install_log_filters
 from service.metrics import metrics_registry
 from service.report.build import PictureCache
 

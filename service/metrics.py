@@ -7,13 +7,13 @@ embedded and distributed mode alike, whichever process ran the jobs).
 - ``petiq_deliveries{status}``: jobs by the state of their result's forwarding (gauge; ``delivered``,
   ``failed``…);
 - ``petiq_queue_depth``: messages waiting in queue ``gpu`` (absent when the broker cannot say);
-- ``petiq_incomplete_series``: series recorded incomplete (:mod:`service.jobs.incomplete`) that have no job
+- ``petiq_incomplete_series``: series recorded incomplete (:mod:`core.jobs.incomplete`) that have no job
   since (gauge; their records are counted in ``petiq_jobs{state="failed"}`` too);
 - ``petiq_storage_free_bytes``, ``petiq_storage_size_bytes``: free space and size of the storage volume, bytes
   (gauges from ``statvfs``; absent when the volume cannot be read). Alert well before ``min_free_bytes``.
-- ``petiq_jobs_stalled``: running jobs whose worker holds them but stopped beating (:mod:`service.jobs.stall`);
+- ``petiq_jobs_stalled``: running jobs whose worker holds them but stopped beating (:mod:`core.jobs.stall`);
 - ``petiq_jobs_unsent``: jobs whose message (run or delivery) the broker has not taken yet
-  (:mod:`service.jobs.enqueue`; the gateway keeps trying);
+  (:mod:`core.jobs.enqueue`; the gateway keeps trying);
 - when the DICOM storage SCP is configured (``dimse_port``), counters since the gateway started
   (:class:`service.dimse.stats.DimseStats`): ``petiq_dimse_associations_total{result}`` (``accepted``,
   ``rejected``, ``aborted``; an aborted association is counted as accepted too) and
@@ -32,13 +32,13 @@ from prometheus_client import CollectorRegistry
 from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily, HistogramMetricFamily
 from prometheus_client.registry import Collector
 
+from core.jobs.enqueue import pending_message
+from core.jobs.incomplete import is_placeholder
+from core.jobs.models import DeliveryStatus, JobPublic, JobStatus
+from core.jobs.queue import JobQueue
+from core.jobs.store import JobStore
+from core.storage.space import volume_space
 from service.dimse.stats import DimseStats
-from service.jobs.enqueue import pending_message
-from service.jobs.incomplete import is_placeholder
-from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
-from service.jobs.queue import JobQueue
-from service.jobs.store import JobStore
-from service.storage.space import volume_space
 
 __all__ = [
     "STAGE_BUCKETS_S",

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import SecretStr
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.main import create_app
 
 __all__ = ["DEFAULT_PATH", "openapi_document", "openapi_text", "write_openapi"]

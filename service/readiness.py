@@ -17,11 +17,11 @@ import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from service.core.config import Settings
+from core.jobs.queue import JobQueue
+from core.logs import safe_error
+from core.settings import Settings
+from core.storage.space import volume_space
 from service.dimse.server import StorageScp
-from service.jobs.queue import JobQueue
-from service.logs import safe_error
-from service.storage.space import volume_space
 
 __all__ = [
     "BUNDLE_FILES",

@@ -1,7 +1,7 @@
 """The Celery app of the workers: queues ``gpu`` (jobs, one at a time per worker) and ``deliver`` (forwarding
 results), acknowledged late, no result backend. Which worker processes consume them: :mod:`workers.worker_plan`.
 
-Configuration (every value from :class:`service.core.config.Settings`):
+Configuration (every value from :class:`core.settings.Settings`):
 
 - broker ``PETIQ_BROKER_URL`` (``redis://…``), or ``memory://`` in embedded mode (one process);
 - ``worker_prefetch_multiplier=1``, ``task_acks_late``, ``task_reject_on_worker_lost``: a worker holds one job,
@@ -17,8 +17,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.core.config import Settings
-from service.jobs.queue import producer_app
+from core.jobs.queue import producer_app
+from core.settings import Settings
 from workers.delivery.task import register_delivery
 from workers.tasks import register
 

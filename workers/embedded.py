@@ -19,7 +19,7 @@ from typing import Any
 
 from celery.worker import state as worker_state  # type: ignore[import-untyped]
 
-from service.jobs.queue import DELIVER_QUEUE, QUEUE
+from core.jobs.queue import DELIVER_QUEUE, QUEUE
 
 __all__ = ["DELIVERY_THREADS", "EmbeddedWorker", "embedded_workers"]
 

@@ -1,6 +1,6 @@
 """The heartbeat of a running job: a daemon thread beside the pipeline writes the manifest's ``heartbeat`` every
 ``interval_s`` (``job_heartbeat_s``), so that the gateway tells a working worker from a lost or frozen one
-(:mod:`service.jobs.stall`). The thread dies with its process (a killed worker stops beating at once) and is
+(:mod:`core.jobs.stall`). The thread dies with its process (a killed worker stops beating at once) and is
 stopped when the job ends. A write that fails (a storage hiccup) is logged and tried at the next beat.
 """
 
@@ -13,8 +13,8 @@ import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from service.jobs.store import JobStore
-from service.jobs.transitions import beat
+from core.jobs.store import JobStore
+from core.jobs.transitions import beat
 
 __all__ = ["heartbeating", "worker_name"]
 

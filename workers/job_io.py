@@ -2,7 +2,7 @@
 
 The input of a job is a snapshot of the stored series (hard links, a copy across file systems) in
 ``jobs/<id>/input/<series>/``: only the instances the series index lists, frozen while the job runs. The derived
-series and the scores SR go back into the storage through :func:`service.storage.store_instances` (with
+series and the scores SR go back into the storage through :func:`core.storage.store_instances` (with
 ``JOB_OUTPUT_SOP_CLASSES``: STOW-RS from outside still stores PET images only), so WADO-RS and QIDO-RS find them
 in the same study; storing is idempotent, so doing it twice (a job run again after a crash) changes nothing.
 
@@ -17,17 +17,17 @@ import os
 import shutil
 from pathlib import Path
 
+from core.errors import InsufficientStorageError
+from core.settings import Settings
+from core.storage.catalog import instance_files
+from core.storage.faults import describe
+from core.storage.instances import JOB_OUTPUT_SOP_CLASSES
+from core.storage.layout import Layout
+from core.storage.outcomes import SeriesKey, StoreReport
+from core.storage.removal import remove_instances
+from core.storage.spool import SpooledFile, SpoolWriter, discard
+from core.storage.store import store_instances
 from imaging.errors import OutputError
-from service.core.config import Settings
-from service.errors import InsufficientStorageError
-from service.storage.catalog import instance_files
-from service.storage.faults import describe
-from service.storage.instances import JOB_OUTPUT_SOP_CLASSES
-from service.storage.layout import Layout
-from service.storage.outcomes import SeriesKey, StoreReport
-from service.storage.removal import remove_instances
-from service.storage.spool import SpooledFile, SpoolWriter, discard
-from service.storage.store import store_instances
 
 __all__ = ["clear_staging", "discard_outputs", "remove_stored", "snapshot_series", "store_derived"]
 

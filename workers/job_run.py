@@ -7,10 +7,10 @@ pipeline runs again from scratch. While it runs, the worker holds an exclusive `
 worker returns at once instead of running it twice, and beats: the manifest's ``heartbeat`` is written every
 ``job_heartbeat_s`` by a thread beside the pipeline (:mod:`workers.heartbeat`) and at each progress write, with
 the worker's name; the gateway re-queues a job whose worker stopped beating and released the lock
-(:mod:`service.jobs.stall`).
+(:mod:`core.jobs.stall`).
 
 Errors: :class:`~imaging.errors.InputError` fails the job for good (422 problem); a full or read-only storage
-volume (ENOSPC, EDQUOT, EROFS, EACCES: :mod:`service.storage.faults`) fails it at once too (507 problem, check
+volume (ENOSPC, EDQUOT, EROFS, EACCES: :mod:`core.storage.faults`) fails it at once too (507 problem, check
 ``storage_space`` or ``storage_read_only``, no path): retrying in 1, 2, 4 s would not free a volume, only rerun the
 pipeline to fill it again. Other transient errors (:data:`TRANSIENT`) propagate, for the task to retry them;
 anything else fails the job (500 problem) and propagates. A job whose worker keeps dying
@@ -28,17 +28,17 @@ import logging
 import time
 from typing import Any
 
+from core.errors import InsufficientStorageError
+from core.jobs.models import JobPublic, JobStatus
+from core.jobs.stall import workers_died_error
+from core.jobs.store import JobStore, is_job_id
+from core.jobs.transitions import failed, progressed, started, succeeded
+from core.settings import Settings
+from core.storage.faults import describe, storage_fault
+from core.storage.layout import Layout
+from core.storage.locks import exclusive_lock
 from imaging.errors import InputError, OutputError
 from models.adaptation.settings import AdaptationSettings
-from service.core.config import Settings
-from service.errors import InsufficientStorageError
-from service.jobs.models import JobPublic, JobStatus
-from service.jobs.stall import workers_died_error
-from service.jobs.store import JobStore, is_job_id
-from service.jobs.transitions import failed, progressed, started, succeeded
-from service.storage.faults import describe, storage_fault
-from service.storage.layout import Layout
-from service.storage.locks import exclusive_lock
 from workers.heartbeat import heartbeating, worker_name
 from workers.job_io import clear_staging, discard_outputs, remove_stored, snapshot_series, store_derived
 from workers.pipeline.adapt import AdaptMode

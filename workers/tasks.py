@@ -18,15 +18,15 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from core.jobs.backoff import backoff_s
+from core.jobs.enqueue import send_pending
+from core.jobs.models import DeliveryStatus, JobPublic, JobStatus
+from core.jobs.queue import TASK_NAME, CeleryJobQueue
+from core.jobs.store import JobStore
+from core.jobs.transitions import requeued
+from core.logs import safe_traceback
+from core.settings import Settings
 from imaging.errors import OutputError
-from service.core.config import Settings
-from service.jobs.backoff import backoff_s
-from service.jobs.enqueue import send_pending
-from service.jobs.models import DeliveryStatus, JobPublic, JobStatus
-from service.jobs.queue import TASK_NAME, CeleryJobQueue
-from service.jobs.store import JobStore
-from service.jobs.transitions import requeued
-from service.logs import safe_traceback
 from workers.job_run import TRANSIENT, fail_job, job_storage_fault, run_job
 
 __all__ = ["backoff_s", "register"]

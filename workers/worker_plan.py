@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from celery.utils.nodenames import nodesplit  # type: ignore[import-untyped]
 
-from service.jobs.queue import DELIVER_QUEUE, QUEUE
+from core.jobs.queue import DELIVER_QUEUE, QUEUE
 from workers.embedded import DELIVERY_THREADS
 
 __all__ = ["WORKER_QUEUES", "WorkerProcess", "celery_arguments", "child_command", "worker_plan"]

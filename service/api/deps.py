@@ -9,10 +9,10 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import SecretStr
 
-from service.core.config import Settings
-from service.errors import UnauthorizedError
+from core.errors import UnauthorizedError
+from core.settings import Settings
+from core.storage.layout import Layout
 from service.hooks import SeriesStoredHook
-from service.storage.layout import Layout
 
 __all__ = ["BaseUrlDep", "BearerDep", "HooksDep", "LayoutDep", "SeriesStoredHook", "SettingsDep", "require_key"]
 

@@ -2,7 +2,7 @@
 
 Members: ``type`` (``urn:petiq:problem:<slug>``), ``title``, ``status``, ``detail`` (the error's message),
 ``instance`` (the request path), and petiq's ``check`` and ``uid`` when the error carries them. A file path an
-error carries, or its message names, stays in the logs (:func:`service.jobs.failure_detail.without_paths`).
+error carries, or its message names, stays in the logs (:func:`core.jobs.failure_detail.without_paths`).
 STOW-RS outcomes are not errors: they are answered in DICOM JSON by the route.
 
 Every problem is sent with ``Cache-Control: no-store`` (it may name a patient's UIDs; a 500 answered by the
@@ -23,8 +23,7 @@ from fastapi.routing import iter_route_contexts
 from pydantic import BaseModel
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from imaging.errors import InputError, OutputError, PetiqError
-from service.errors import (
+from core.errors import (
     ConflictError,
     InsufficientStorageError,
     MalformedRequestError,
@@ -35,8 +34,9 @@ from service.errors import (
     UnprocessableError,
     UnsupportedMediaError,
 )
-from service.jobs.failure_detail import without_paths
-from service.logs import safe_traceback
+from core.jobs.failure_detail import without_paths
+from core.logs import safe_traceback
+from imaging.errors import InputError, OutputError, PetiqError
 
 __all__ = [
     "PROBLEM_JSON",

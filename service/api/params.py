@@ -1,7 +1,7 @@
 """Path and query parameters shared by the routes, with the patterns the routes enforce declared in the OpenAPI.
 
-A UID is checked by :func:`service.storage.layout.check_uid` (400 problem, check ``uid``) and a job id by
-:class:`service.jobs.store.JobStore` (404 problem, check ``job_id``). FastAPI's own ``pattern=`` validation would
+A UID is checked by :func:`core.storage.layout.check_uid` (400 problem, check ``uid``) and a job id by
+:class:`core.jobs.store.JobStore` (404 problem, check ``job_id``). FastAPI's own ``pattern=`` validation would
 answer a generic 400 ``invalid-parameter`` instead, so the pattern is only declared in the schema
 (``json_schema_extra``): the document says what the routes accept, the answers stay as they are.
 """
@@ -12,8 +12,8 @@ from typing import Any
 
 from fastapi import Path, Query
 
-from service.jobs.store import JOB_ID_PATTERN
-from service.storage.layout import UID_MAX_LENGTH, UID_PATTERN
+from core.jobs.store import JOB_ID_PATTERN
+from core.storage.layout import UID_MAX_LENGTH, UID_PATTERN
 
 __all__ = ["UID_SCHEMA", "job_id_path", "uid_path", "uid_query"]
 

@@ -11,9 +11,9 @@ from typing import Any
 from pydicom.dataset import Dataset
 from pydicom.sequence import Sequence as DicomSequence
 
+from core.storage.models import SeriesIndex
+from core.storage.outcomes import InstanceOutcome, StoreReport
 from service.dicomweb.qido import StudySummary
-from service.storage.models import SeriesIndex
-from service.storage.outcomes import InstanceOutcome, StoreReport
 
 __all__ = ["series_result", "store_response", "study_result"]
 

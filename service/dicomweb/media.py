@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from python_multipart.multipart import parse_options_header
 
-from service.errors import MalformedRequestError, NotAcceptableError, UnsupportedMediaError
+from core.errors import MalformedRequestError, NotAcceptableError, UnsupportedMediaError
 
 __all__ = ["DICOM", "EXPLICIT_VR_LE", "IMPLICIT_VR_LE", "boundary_of", "wado_transfer_syntax"]
 

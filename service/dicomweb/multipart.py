@@ -13,8 +13,8 @@ from types import TracebackType
 from python_multipart.exceptions import MultipartParseError
 from python_multipart.multipart import MultipartParser
 
-from service.errors import MalformedRequestError, TooLargeError
-from service.storage.spool import SpooledFile, SpoolWriter, discard
+from core.errors import MalformedRequestError, TooLargeError
+from core.storage.spool import SpooledFile, SpoolWriter, discard
 
 __all__ = ["MultipartSpooler"]
 
@@ -23,7 +23,7 @@ class MultipartSpooler:
     """Feed a multipart body with :meth:`write`, then :meth:`finish`; parts are spooled under ``directory``.
 
     Use it as a context manager: on exit every spool file still there is deleted (stored ones were renamed away),
-    also when spooling failed (a full or read-only volume: :class:`~service.errors.InsufficientStorageError`).
+    also when spooling failed (a full or read-only volume: :class:`~core.errors.InsufficientStorageError`).
 
     Args:
         boundary: the boundary from the Content-Type (without the leading ``--``).

@@ -10,7 +10,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
-from service.storage.models import SeriesIndex, StudyAttributes
+from core.storage.models import SeriesIndex, StudyAttributes
 
 __all__ = ["StudySummary", "page", "remaining", "summarise", "uid_list"]
 

@@ -15,8 +15,8 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any, Generic, TypeVar
 
+from core.storage.models import SeriesIndex, StudyAttributes
 from service.dicomweb.qido import StudySummary
-from service.storage.models import SeriesIndex, StudyAttributes
 
 __all__ = [
     "DATE_TIME_PAIRS",

@@ -18,10 +18,10 @@ from typing import Any, Generic, TypeVar
 
 from pydicom.datadict import keyword_for_tag
 
+from core.errors import MalformedRequestError
 from service.dicomweb.matching import DateTimeRange, date_range, person_name_match, time_range, wildcard_match
 from service.dicomweb.qido import uid_list
 from service.dicomweb.qido_keys import DATE_TIME_PAIRS, KeyKind, MatchKey
-from service.errors import MalformedRequestError
 
 __all__ = ["PAGING", "SearchQuery", "parse_search", "search_warnings"]
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from service.storage.outcomes import StoreReport
+from core.storage.outcomes import StoreReport
 
 __all__ = ["stow_status", "warning_values"]
 
@@ -11,7 +11,7 @@ _MAX_WARNINGS = 20
 
 def stow_status(report: StoreReport) -> int:
     """200 when every part is stored, 202 when some are (PS3.18 Table 10.5.3-1); when none is, 507 if the storage
-    volume was full or read-only for any of them (send again later: :mod:`service.storage.status`), else 409."""
+    volume was full or read-only for any of them (send again later: :mod:`core.storage.status`), else 409."""
     stored = report.n_stored
     if stored == len(report.outcomes):
         return 200

@@ -14,9 +14,9 @@ from pathlib import Path
 from pydicom import dcmwrite
 from pydicom.uid import UID
 
+from core.storage.models import InstanceRecord
 from imaging.dicom.bounded import read_bounded
 from service.dicomweb.media import DICOM
-from service.storage.models import InstanceRecord
 
 __all__ = ["multipart_instances", "transcode"]
 

@@ -5,7 +5,7 @@ Every Storage SOP Class pynetdicom knows is accepted, not PET Image Storage alon
 study in one association, and a rejected CT context could end that association before the PET images are sent.
 A non-PET instance is then refused by the store path, per instance, with 0x0122 (SOP Class not supported), as
 STOW-RS refuses it. The transfer syntaxes are those the store path keeps
-(:data:`~service.storage.instances.STORABLE_TRANSFER_SYNTAXES`, compressed ones only while a decoder is installed),
+(:data:`~core.storage.instances.STORABLE_TRANSFER_SYNTAXES`, compressed ones only while a decoder is installed),
 Implicit VR Little Endian first (the default every SCU offers); a context proposed only in another syntax is
 rejected at the association, the DICOM way of saying "send it another way" (a sender then converts or fails).
 """
@@ -16,8 +16,8 @@ from pydicom.uid import UID, ImplicitVRLittleEndian
 from pynetdicom import AllStoragePresentationContexts, VerificationPresentationContexts, build_context
 from pynetdicom.presentation import PresentationContext
 
+from core.storage.instances import STORABLE_TRANSFER_SYNTAXES
 from imaging.dicom.checks import is_decodable
-from service.storage.instances import STORABLE_TRANSFER_SYNTAXES
 
 __all__ = ["scp_contexts", "transfer_syntaxes"]
 

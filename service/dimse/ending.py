@@ -1,11 +1,11 @@
 """The end of an association, reported as the end of one STOW-RS request: its stores merged into one report
-(:func:`~service.storage.merge.merge_reports`) handed to the ``on_series_stored`` hooks, and one log line.
+(:func:`~core.storage.merge.merge_reports`) handed to the ``on_series_stored`` hooks, and one log line.
 
 This runs in the SCP's own worker thread (one, so the hooks of two associations never run at once), never in
 pynetdicom's threads: a hook may wait for the broker, and the end of an association may be seen by its DUL
 thread. The hooks are called when the association stored anything (as for STOW-RS), whether it was released or
 aborted: a series left short of slices starts nothing and is reported by the incomplete-series sweep
-(:mod:`service.jobs.incomplete`) after ``incomplete_grace_s``. :meth:`AssociationEnder.close` waits for the ends
+(:mod:`core.jobs.incomplete`) after ``incomplete_grace_s``. :meth:`AssociationEnder.close` waits for the ends
 submitted so far, so that the gateway's shutdown loses none.
 
 The log line names the calling AE title, the peer's address, how it ended, the instances stored and failed and
@@ -21,12 +21,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
 
-from service.core.config import Settings
+from core.logs import safe_error
+from core.settings import Settings
+from core.storage.merge import merge_reports
 from service.dimse.session import AssociationSession
 from service.dimse.stats import AssociationResult, DimseStats
 from service.hooks import SeriesStoredHook, notify_series_stored
-from service.logs import safe_error
-from service.storage.merge import merge_reports
 
 __all__ = ["AssociationEnder", "Ended"]
 

@@ -1,6 +1,6 @@
 """pynetdicom event handlers of the storage SCP, bound with the :class:`Scp` they share.
 
-- ``EVT_REQUESTED``: the allow-list (``dimse_allowed``: calling AE title and host, :func:`service.core.ae.allows`);
+- ``EVT_REQUESTED``: the allow-list (``dimse_allowed``: calling AE title and host, :func:`core.ae.allows`);
   a peer not on it gets A-ASSOCIATE-RJ, rejected-permanent, "calling AE title not recognised" (pynetdicom's
   ``require_calling_aet`` knows no hosts). pynetdicom itself then rejects a wrong called AE title and an
   association beyond ``dimse_max_associations`` (transient, local limit exceeded): ``EVT_REJECTED`` logs those.
@@ -29,16 +29,16 @@ from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.events import Event
 from pynetdicom.pdu import P_DATA_TF
 
-from service.core.ae import allows
-from service.core.config import Settings
+from core.ae import allows
+from core.logs import safe_error, safe_traceback
+from core.settings import Settings
+from core.storage.outcomes import StoreReport
+from core.storage.status import FailureReason
 from service.dimse.ending import AssociationEnder, Ended
 from service.dimse.receive import failed_report, part10_header, store_received
 from service.dimse.session import AssociationSession, Sessions, peer_of
 from service.dimse.stats import AssociationResult, DimseStats
 from service.dimse.status import SUCCESS, cstore_status, error_comment, status_dataset, status_label
-from service.logs import safe_error, safe_traceback
-from service.storage.outcomes import StoreReport
-from service.storage.status import FailureReason
 
 __all__ = [
     "Scp",

@@ -4,7 +4,7 @@ The file is the File Meta Information pynetdicom derives from the request (Media
 UIDs from the command, the transfer syntax of the presentation context) with Source Application Entity Title
 (0002,0016) set to the calling AE title, followed by the data set exactly as the sender encoded it, never
 decoded here. It is spooled into the storage layout's ``tmp/`` (same volume: storing is a rename), hashed on the
-way, and handed to :func:`~service.storage.store.store_instances` with the STOW-RS SOP Classes, so it is validated
+way, and handed to :func:`~core.storage.store.store_instances` with the STOW-RS SOP Classes, so it is validated
 and stored, or refused with a Failure Reason, exactly as a STOW-RS part (a data set whose SOPInstanceUID differs
 from the command's fails the Media Storage SOP Instance UID check: 0xA900).
 
@@ -22,16 +22,16 @@ from pydicom.dataset import FileMetaDataset
 from pydicom.filebase import DicomBytesIO
 from pydicom.filewriter import write_file_meta_info
 
+from core.errors import TooLargeError
+from core.logs import safe_error
+from core.settings import Settings
+from core.storage.faults import storage_fault
+from core.storage.layout import Layout, is_uid
+from core.storage.outcomes import InstanceOutcome, StoreReport
+from core.storage.spool import SpooledFile, SpoolWriter, discard
+from core.storage.status import FailureReason
+from core.storage.store import store_instances
 from imaging.errors import OutputError
-from service.core.config import Settings
-from service.errors import TooLargeError
-from service.logs import safe_error
-from service.storage.faults import storage_fault
-from service.storage.layout import Layout, is_uid
-from service.storage.outcomes import InstanceOutcome, StoreReport
-from service.storage.spool import SpooledFile, SpoolWriter, discard
-from service.storage.status import FailureReason
-from service.storage.store import store_instances
 
 __all__ = ["CHUNK_BYTES", "failed_report", "part10_header", "store_received"]
 

@@ -23,7 +23,7 @@ from pynetdicom import AE, evt
 from pynetdicom.transport import ThreadedAssociationServer
 from starlette.concurrency import run_in_threadpool
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.dimse import handlers
 from service.dimse.contexts import scp_contexts
 from service.dimse.ending import AssociationEnder

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 
 from pynetdicom.association import Association
 
+from core.storage.outcomes import StoreReport
 from service.dimse.limits import ByteBudget
-from service.storage.outcomes import StoreReport
 
 __all__ = ["AssociationSession", "Sessions", "peer_of"]
 

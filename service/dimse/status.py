@@ -1,7 +1,7 @@
 """C-STORE response statuses of the storage SCP: the store path's outcome as a PS3.4/PS3.7 status.
 
-Each received instance goes through the STOW-RS store path (:func:`service.storage.store.store_instances`), whose
-refusals carry a PS3.18 Failure Reason (:class:`~service.storage.status.FailureReason`). Most are C-STORE statuses
+Each received instance goes through the STOW-RS store path (:func:`core.storage.store.store_instances`), whose
+refusals carry a PS3.18 Failure Reason (:class:`~core.storage.status.FailureReason`). Most are C-STORE statuses
 as they are; two are not statuses a C-STORE response may carry (PS3.7 §9.1.1.1.9 lists the general statuses of
 C-STORE; PS3.4 Annex B.2.3 adds A7xx, A9xx, Cxxx and the warnings) and are mapped:
 
@@ -28,8 +28,8 @@ from __future__ import annotations
 
 from pydicom.dataset import Dataset
 
-from service.storage.outcomes import InstanceOutcome
-from service.storage.status import FailureReason
+from core.storage.outcomes import InstanceOutcome
+from core.storage.status import FailureReason
 
 __all__ = ["SUCCESS", "cstore_status", "error_comment", "is_cstore_status", "status_dataset", "status_label"]
 

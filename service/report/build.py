@@ -9,15 +9,15 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from core.jobs.models import JobPublic, JobStatus
+from core.storage.layout import Layout
 from imaging.dicom.reader import PetSeries
 from imaging.errors import PetiqError
-from service.jobs.models import JobPublic, JobStatus
 from service.report.cache import TimedCache
 from service.report.figures import Figures, report_figures
 from service.report.load import StudyHeader, read_stored_series, study_header
 from service.report.page import report_page, status_page
 from service.report.sections import output_series_uid
-from service.storage.layout import Layout
 
 __all__ = ["PictureCache", "build_report"]
 

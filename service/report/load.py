@@ -6,9 +6,9 @@ from dataclasses import dataclass
 
 from pydicom.dataset import Dataset
 
+from core.storage.catalog import instance_files
+from core.storage.layout import Layout
 from imaging.dicom.reader import PetSeries, read_pet_series
-from service.storage.catalog import instance_files
-from service.storage.layout import Layout
 
 __all__ = ["StudyHeader", "read_stored_series", "study_header"]
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 import base64
 from datetime import datetime
 
-from service.jobs.models import JobPublic, JobStatus
+from core.jobs.models import JobPublic, JobStatus
 from service.report.figures import Figure, Figures
 from service.report.load import StudyHeader
 from service.report.markup import Markup, definition_list, join, section, tag, void_tag

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from service.jobs.models import JobPublic
+from core.jobs.models import JobPublic
 from service.report.markup import Markup, definition_list, join, section, table, tag, text_of
 
 __all__ = ["SCORE_NAMES", "output_series_uid", "provenance_section", "qc_section", "scores_section", "timings_section"]

@@ -14,7 +14,7 @@ import re
 
 from pydantic import SecretStr
 
-from service.errors import UnauthorizedError
+from core.errors import UnauthorizedError
 
 __all__ = ["check_link", "link_secret", "link_signature", "report_path"]
 

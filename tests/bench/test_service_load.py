@@ -30,7 +30,7 @@ from bench.service_load import (
 )
 from bench.service_procs import REDIS_SERVER
 from bench.service_recovery import FaultSettings, Recovery, format_recovery, measure_fault
-from service.core.config import Settings
+from core.settings import Settings
 from service.dicomweb.media import boundary_of
 from service.dicomweb.multipart import MultipartSpooler
 

@@ -21,7 +21,7 @@ def test_auth_notice_tells_how_to_configure_keys() -> None:
 
 
 def test_worker_without_a_broker_says_so(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]) -> None:
-    from service.core.config import get_settings
+    from core.settings import get_settings
 
     monkeypatch.delenv("PETIQ_BROKER_URL", raising=False)
     get_settings.cache_clear()
@@ -35,7 +35,7 @@ def test_worker_without_a_broker_says_so(monkeypatch: pytest.MonkeyPatch, capsys
 def test_worker_with_an_unknown_queue_says_so(
     monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    from service.core.config import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("PETIQ_BROKER_URL", "redis://127.0.0.1:1/0")
     get_settings.cache_clear()
@@ -49,7 +49,7 @@ def test_worker_with_an_unknown_queue_says_so(
 @pytest.fixture
 def broker(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     """A broker URL in the environment (nothing listens there: the tests start no worker)."""
-    from service.core.config import get_settings
+    from core.settings import get_settings
 
     monkeypatch.setenv("PETIQ_BROKER_URL", "redis://127.0.0.1:1/0")
     get_settings.cache_clear()

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from service.core.config import Settings
+from core.settings import Settings
 
 pytestmark = pytest.mark.e2e
 

@@ -9,8 +9,8 @@ import psutil
 import pytest
 import requests
 
+from core.storage import FailureReason
 from imaging.dicom.limits import MAX_INFLATED_BYTES
-from service.storage import FailureReason
 from tests.e2e.servers import petiq_serve
 from tests.imaging.dicom.bombs import deflated_bomb
 from tests.service.helpers import RELATED, pet_datasets, pet_parts, related_body

@@ -148,8 +148,8 @@ def test_the_cli_and_the_service_offer_the_ensemble_sizes_and_default_of_the_run
     import typing
 
     from cli.process_cmd import register
+    from core.settings import Settings
     from models.inference import DEFAULT_ENSEMBLE
-    from service.core.config import Settings
 
     parser = argparse.ArgumentParser()
     register(parser.add_subparsers())

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.main import create_app
 from tests.service.helpers import API_KEY
 from tests.service.job_helpers import RecordingQueue

@@ -11,7 +11,7 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import CTImageStorage, JPEGBaseline8Bit
 
-from service.storage.spool import SpooledFile, SpoolWriter
+from core.storage.spool import SpooledFile, SpoolWriter
 from tests.imaging.dicom.factories import make_pet_series, to_bytes, uid
 
 API_KEY = "test-key-1"

@@ -16,7 +16,7 @@ if TYPE_CHECKING:  # conftest imports this module for RecordingQueue
 
 @dataclass
 class RecordingQueue:
-    """A :class:`service.jobs.queue.JobQueue` that records the job ids it is given (jobs, deliveries);
+    """A :class:`core.jobs.queue.JobQueue` that records the job ids it is given (jobs, deliveries);
     ``reachable`` for ping; ``accepting`` False: every send raises (a broker that is away), counted in
     ``refused``."""
 

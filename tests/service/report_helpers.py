@@ -9,8 +9,8 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
+from core.jobs.models import JobPublic, JobStatus, JobTimings
 from imaging.volume import Geometry, PetVolume, SeriesUids, SuvFactor, Units
-from service.jobs.models import JobPublic, JobStatus, JobTimings
 
 CALIBRATION = "model-observer-sim/1: a model observer on simulated studies, not clinician scores"
 CREATED = datetime(2026, 11, 2, 8, 0, 0, tzinfo=UTC)

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from service.core.ae import AllowRule, DimseDestination, allows, check_ae_title, parse_allow_list, parse_destination
-from service.core.config import Settings
+from core.ae import AllowRule, DimseDestination, allows, check_ae_title, parse_allow_list, parse_destination
+from core.settings import Settings
 
 
 @pytest.mark.parametrize("value", ["", "   ", "A" * 17, "BAD\\AE", "TAB\tAE"])

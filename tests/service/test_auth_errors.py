@@ -7,19 +7,19 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from imaging.errors import OutputError, PetiqError, SeriesError
-from service.api import errors as api_errors
-from service.api.deps import _key_matches
-from service.core.config import Settings
-from service.errors import (
+from core.errors import (
     InstanceRejectedError,
     InsufficientStorageError,
     NotFoundError,
     TooLargeError,
     UnauthorizedError,
 )
+from core.settings import Settings
+from core.storage import FailureReason
+from imaging.errors import OutputError, PetiqError, SeriesError
+from service.api import errors as api_errors
+from service.api.deps import _key_matches
 from service.main import create_app
-from service.storage import FailureReason
 from tests.service.conftest import TestClient
 
 ROUTES = [

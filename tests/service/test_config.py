@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-import service.core.config as config_module
-from service.core.config import DEFAULT_SPLIT_PATTERN, Settings
+import core.settings as config_module
+from core.settings import DEFAULT_SPLIT_PATTERN, Settings
 
 
 def test_defaults_work_on_one_machine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -98,7 +98,7 @@ def test_bad_job_settings_are_refused() -> None:
 
 
 def test_a_blank_base_url_is_unset() -> None:
-    from service.core.config import Settings
+    from core.settings import Settings
 
     assert Settings(base_url="  ").base_url is None
 

@@ -10,14 +10,14 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydantic import SecretStr, ValidationError
 
-from service.core.ae import DimseDestination
-from service.core.config import Settings
-from service.jobs.create import job_id
-from service.jobs.forwarding import AUTH_NAME, destination_of, dimse_destination_of, save_auth
-from service.jobs.models import ForwardDestination, ForwardRequest, JobBase, JobOptions, JobPublic
-from service.jobs.recovery import requeue_unfinished
-from service.jobs.store import JobStore
-from service.jobs.transitions import started, succeeded
+from core.ae import DimseDestination
+from core.jobs.create import job_id
+from core.jobs.forwarding import AUTH_NAME, destination_of, dimse_destination_of, save_auth
+from core.jobs.models import ForwardDestination, ForwardRequest, JobBase, JobOptions, JobPublic
+from core.jobs.recovery import requeue_unfinished
+from core.jobs.store import JobStore
+from core.jobs.transitions import started, succeeded
+from core.settings import Settings
 from service.main import create_app
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets

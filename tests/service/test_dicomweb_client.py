@@ -12,7 +12,7 @@ import pytest
 import requests
 from dicomweb_client.api import DICOMwebClient
 
-from service.core.config import Settings
+from core.settings import Settings
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.helpers import API_KEY, pet_datasets
 from tests.workers.processes import gateway

@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
 from service.api.routes.docs import DOCS_PATHS
-from service.core.config import Settings
 from service.main import create_app
 from service.openapi import openapi_document
 from tests.service.conftest import TestClient

@@ -11,10 +11,10 @@ from typing import Any
 
 import pytest
 
-from service.core.config import Settings
+from core.settings import Settings
+from core.storage import Layout
+from core.storage.index import read_index
 from service.main import create_app
-from service.storage import Layout
-from service.storage.index import read_index
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
 from tests.service.helpers import API_KEY, AUTH, RELATED, pet_datasets, pet_parts, related_body

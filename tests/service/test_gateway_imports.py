@@ -10,7 +10,7 @@ def test_service_main_does_not_import_torch() -> None:
     code = (
         "import sys\n"
         "from service.main import create_app\n"
-        "from service.core.config import Settings\n"
+        "from core.settings import Settings\n"
         "from fastapi.testclient import TestClient\n"
         "from service.openapi import openapi_document\n"
         "import tempfile\n"

@@ -20,7 +20,7 @@ import pytest
 from pydicom import Dataset
 from pydicom.tag import BaseTag
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.main import create_app
 from tests.imaging.dicom.factories import to_bytes, uid
 from tests.service.conftest import TestClient

@@ -9,7 +9,7 @@ import pytest
 from fastapi import FastAPI
 from fastapi.routing import iter_route_contexts
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.main import create_app
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets

@@ -14,11 +14,11 @@ from typing import Any
 import pytest
 from pydicom.dataset import Dataset
 
-from service.core.config import Settings
-from service.jobs.incomplete import is_placeholder, placeholder_id, sweep_incomplete
-from service.jobs.store import JobStore
+from core.jobs.incomplete import is_placeholder, placeholder_id, sweep_incomplete
+from core.jobs.store import JobStore
+from core.settings import Settings
+from core.storage.layout import Layout
 from service.main import create_app
-from service.storage.layout import Layout
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets, sibling_series
 from tests.service.job_helpers import RecordingQueue, jobs_of, stow

@@ -11,14 +11,14 @@ from pathlib import Path
 
 import pytest
 
-from service.core.config import Settings
-from service.jobs.enqueue import MAX_REASON_CHARS, Sent, enqueue_reason, send_pending
-from service.jobs.enqueue_retry import retry_unsent
-from service.jobs.models import DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
-from service.jobs.outbox import Outbox
-from service.jobs.queue import PUBLISH_RETRY_POLICY, PUBLISH_TIMEOUT_S, CeleryJobQueue, producer_app
-from service.jobs.store import JobStore
-from service.jobs.transitions import enqueue_failed
+from core.jobs.enqueue import MAX_REASON_CHARS, Sent, enqueue_reason, send_pending
+from core.jobs.enqueue_retry import retry_unsent
+from core.jobs.models import DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
+from core.jobs.outbox import Outbox
+from core.jobs.queue import PUBLISH_RETRY_POLICY, PUBLISH_TIMEOUT_S, CeleryJobQueue, producer_app
+from core.jobs.store import JobStore
+from core.jobs.transitions import enqueue_failed
+from core.settings import Settings
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets
 from tests.service.job_helpers import RecordingQueue, jobs_of, stow

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 from celery.exceptions import SoftTimeLimitExceeded
 
+from core.jobs.failure_detail import WORKER_LOG, failure_detail, without_paths
+from core.jobs.transitions import job_problem
 from imaging.errors import InputError, OutputError, SeriesError
-from service.jobs.failure_detail import WORKER_LOG, failure_detail, without_paths
-from service.jobs.transitions import job_problem
 
 SERVER = "/srv/petiq-data/jobs/0f0e0d0c-0b0a-5908-8706-050403020100"
 

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from service.core.config import Settings
-from service.jobs.models import JobPublic, JobStatus, JobTimings, utc_now
-from service.jobs.recovery import requeue_unfinished
-from service.jobs.store import JobStore
+from core.jobs.models import JobPublic, JobStatus, JobTimings, utc_now
+from core.jobs.recovery import requeue_unfinished
+from core.jobs.store import JobStore
+from core.settings import Settings
 from service.main import create_app
 from tests.service.conftest import TestClient
 from tests.service.job_helpers import RecordingQueue

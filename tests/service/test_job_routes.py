@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from service.core.config import Settings
-from service.jobs.models import JobStatus
-from service.jobs.store import JobStore
-from service.jobs.transitions import failed, started
+from core.jobs.models import JobStatus
+from core.jobs.store import JobStore
+from core.jobs.transitions import failed, started
+from core.settings import Settings
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, as_ct, pet_datasets
 from tests.service.job_helpers import RecordingQueue, stow

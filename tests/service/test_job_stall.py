@@ -10,15 +10,15 @@ from pathlib import Path
 import pytest
 from prometheus_client import generate_latest
 
-from service.core.config import Settings
-from service.jobs.models import JobPublic, JobStatus, JobTimings
-from service.jobs.outbox import Outbox
-from service.jobs.stall import StallAction, stall_interval_s, sweep_stalled
-from service.jobs.store import JobStore
-from service.jobs.transitions import beat
+from core.jobs.models import JobPublic, JobStatus, JobTimings
+from core.jobs.outbox import Outbox
+from core.jobs.stall import StallAction, stall_interval_s, sweep_stalled
+from core.jobs.store import JobStore
+from core.jobs.transitions import beat
+from core.settings import Settings
+from core.storage.locks import exclusive_lock
 from service.main import create_app
 from service.metrics import metrics_registry
-from service.storage.locks import exclusive_lock
 from tests.service.conftest import TestClient
 from tests.service.job_helpers import RecordingQueue
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydicom.dataset import Dataset
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.main import create_app
 from tests.service.conftest import TestClient
 from tests.service.helpers import pet_datasets, sibling_series

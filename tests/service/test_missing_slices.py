@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from service.storage.arrival import SeriesState, arrival
-from service.storage.missing import SliceBasis, SliceCount, count_slices
-from service.storage.models import InstanceRecord, SeriesAttributes, SeriesIndex, StudyAttributes
+from core.storage.arrival import SeriesState, arrival
+from core.storage.missing import SliceBasis, SliceCount, count_slices
+from core.storage.models import InstanceRecord, SeriesAttributes, SeriesIndex, StudyAttributes
 
 _SAGITTAL = (0.0, 1.0, 0.0, 0.0, 0.0, -1.0)  # slice normal along -x
 

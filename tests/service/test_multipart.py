@@ -8,9 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from core.errors import MalformedRequestError, NotAcceptableError, TooLargeError, UnsupportedMediaError
 from service.dicomweb.media import EXPLICIT_VR_LE, IMPLICIT_VR_LE, boundary_of, wado_transfer_syntax
 from service.dicomweb.multipart import MultipartSpooler
-from service.errors import MalformedRequestError, NotAcceptableError, TooLargeError, UnsupportedMediaError
 from tests.service.helpers import BOUNDARY, related_body
 
 PARTS = [b"first part \r\n--not-the-boundary", bytes(range(256)) * 40, b"third"]

@@ -6,9 +6,9 @@ import json
 import re
 from pathlib import Path
 
-from service.jobs.store import JOB_ID_PATTERN
+from core.jobs.store import JOB_ID_PATTERN
+from core.storage.layout import UID_PATTERN, is_uid
 from service.openapi import DEFAULT_PATH, openapi_document, openapi_text, write_openapi
-from service.storage.layout import UID_PATTERN, is_uid
 
 
 def test_committed_openapi_matches_the_app() -> None:

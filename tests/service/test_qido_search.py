@@ -12,10 +12,10 @@ import pytest
 from pydicom.datadict import keyword_for_tag
 from pydicom.dataset import Dataset
 
-from service.core.config import Settings
+from core.settings import Settings
+from core.storage.layout import Layout
 from service.dicomweb.qido_keys import SERIES_RESULT, STUDY_RESULT
 from service.main import create_app
-from service.storage.layout import Layout
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets, sibling_series
 from tests.service.job_helpers import RecordingQueue, stow

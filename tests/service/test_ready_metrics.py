@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from service.core.config import Settings
-from service.jobs.store import JobStore
-from service.jobs.transitions import started, succeeded
+from core.jobs.store import JobStore
+from core.jobs.transitions import started, succeeded
+from core.settings import Settings
 from service.main import create_app
 from service.metrics import histogram_buckets
 from service.readiness import BUNDLE_FILES, check_weights

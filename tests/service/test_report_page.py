@@ -8,7 +8,7 @@ import re
 import numpy as np
 import pytest
 
-from service.jobs.models import JobStatus
+from core.jobs.models import JobStatus
 from service.report.figures import report_figures
 from service.report.load import StudyHeader
 from service.report.page import REFRESH_S, report_page, status_page

@@ -12,10 +12,10 @@ from urllib.parse import parse_qs, urlsplit
 import pytest
 from pydantic import SecretStr
 
+from core.jobs.models import JobPublic, JobStatus
+from core.jobs.store import JobStore
+from core.settings import Settings
 from service.api.routes.report import signing_secret
-from service.core.config import Settings
-from service.jobs.models import JobPublic, JobStatus
-from service.jobs.store import JobStore
 from service.main import create_app
 from service.report import build
 from service.report.signing import link_secret, report_path

@@ -6,8 +6,8 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from core.settings import Settings
 from service.api.routes.report import signing_secret
-from service.core.config import Settings
 
 
 def test_the_secret_is_read_from_the_environment_and_not_shown(monkeypatch: pytest.MonkeyPatch) -> None:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 from pydantic import SecretStr
 
-from service.errors import UnauthorizedError
+from core.errors import UnauthorizedError
 from service.report.signing import check_link, link_secret, link_signature, report_path
 
 JOB = "00000000-0000-0000-0000-00000000000a"

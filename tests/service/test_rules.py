@@ -7,10 +7,10 @@ import re
 import numpy as np
 import pytest
 
-from service.core.config import DEFAULT_SPLIT_PATTERN
-from service.storage.completion import is_complete
-from service.storage.models import InstanceRecord, SeriesAttributes, SeriesIndex, StudyAttributes
-from service.storage.split import find_split_parent, slice_positions_mm, split_pairs
+from core.settings import DEFAULT_SPLIT_PATTERN
+from core.storage.completion import is_complete
+from core.storage.models import InstanceRecord, SeriesAttributes, SeriesIndex, StudyAttributes
+from core.storage.split import find_split_parent, slice_positions_mm, split_pairs
 
 PATTERN = re.compile(DEFAULT_SPLIT_PATTERN, re.IGNORECASE)
 

@@ -12,13 +12,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr, ValidationError
 
-from service.core.config import Settings
-from service.jobs.models import JobPublic, JobTimings, utc_now
-from service.jobs.recovery import requeue_unfinished
-from service.jobs.starter import JobStarter
-from service.jobs.store import JobStore
-from service.jobs.sweep_loop import IncompleteSweeper
-from service.logs import (
+from core.jobs.models import JobPublic, JobTimings, utc_now
+from core.jobs.recovery import requeue_unfinished
+from core.jobs.starter import JobStarter
+from core.jobs.store import JobStore
+from core.logs import (
     ACCESS_LOGGER,
     ERROR_LOGGER,
     AccessLogFilter,
@@ -29,9 +27,11 @@ from service.logs import (
     safe_error,
     safe_traceback,
 )
+from core.settings import Settings
+from core.storage.outcomes import StoreReport
+from service.background import IncompleteSweeper
 from service.main import create_app
 from service.readiness import check_broker
-from service.storage.outcomes import StoreReport
 from tests.service.conftest import TestClient
 from tests.service.helpers import API_KEY, pet_datasets
 from tests.service.job_helpers import RecordingQueue, stow
@@ -223,7 +223,7 @@ def test_a_failing_stow_hook_is_logged_by_name_without_secrets(
 
 
 def test_all_is_exported() -> None:
-    import service.logs
+    import core.logs
 
-    assert all(hasattr(service.logs, name) for name in service.logs.__all__)
-    assert {"AccessLogFilter", "UrlCredentialsFilter", "install_log_filters", "safe_error"} <= set(service.logs.__all__)
+    assert all(hasattr(core.logs, name) for name in core.logs.__all__)
+    assert {"AccessLogFilter", "UrlCredentialsFilter", "install_log_filters", "safe_error"} <= set(core.logs.__all__)

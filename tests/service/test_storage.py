@@ -13,10 +13,10 @@ import numpy as np
 import pydicom
 import pytest
 
-from service.core.config import DEFAULT_SPLIT_PATTERN
-from service.errors import TooLargeError
-from service.storage import FailureReason, Layout, SeriesKey, StoreReport, instance_files, store_instances
-from service.storage.index import read_index
+from core.errors import TooLargeError
+from core.settings import DEFAULT_SPLIT_PATTERN
+from core.storage import FailureReason, Layout, SeriesKey, StoreReport, instance_files, store_instances
+from core.storage.index import read_index
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.helpers import as_ct, as_jpeg, pet_datasets, pet_parts, sibling_series, spooled
 

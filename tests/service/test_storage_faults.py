@@ -11,13 +11,9 @@ from typing import Any
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
-from imaging.errors import OutputError
-from service.core.config import DEFAULT_SPLIT_PATTERN, Settings
-from service.dicomweb.multipart import MultipartSpooler
-from service.dicomweb.stow import stow_status
-from service.errors import InsufficientStorageError
-from service.readiness import check_storage
-from service.storage import (
+from core.errors import InsufficientStorageError
+from core.settings import DEFAULT_SPLIT_PATTERN, Settings
+from core.storage import (
     FailureReason,
     InstanceOutcome,
     Layout,
@@ -27,12 +23,16 @@ from service.storage import (
     series_indices,
     store_instances,
 )
-from service.storage import spool as spool_module
-from service.storage import store as store_module
-from service.storage.faults import is_storage_fault, storage_fault
-from service.storage.removal import remove_instances
-from service.storage.space import VolumeSpace
-from service.storage.spool import SpoolWriter
+from core.storage import spool as spool_module
+from core.storage import store as store_module
+from core.storage.faults import is_storage_fault, storage_fault
+from core.storage.removal import remove_instances
+from core.storage.space import VolumeSpace
+from core.storage.spool import SpoolWriter
+from imaging.errors import OutputError
+from service.dicomweb.multipart import MultipartSpooler
+from service.dicomweb.stow import stow_status
+from service.readiness import check_storage
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, BOUNDARY, RELATED, pet_datasets, pet_parts, related_body, spooled

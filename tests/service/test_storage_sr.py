@@ -11,14 +11,14 @@ import highdicom as hd
 import pydicom
 from pydicom.dataset import Dataset
 
+from core.settings import Settings
+from core.storage.instances import JOB_OUTPUT_SOP_CLASSES, STOW_SOP_CLASSES
+from core.storage.layout import Layout
+from core.storage.outcomes import StoreReport
+from core.storage.status import FailureReason
+from core.storage.store import store_instances
 from imaging.dicom.derived import AlgorithmIdentity
 from imaging.dicom.sr import COMPREHENSIVE_3D_SR, SERIES_DESCRIPTION, build_scores_sr
-from service.core.config import Settings
-from service.storage.instances import JOB_OUTPUT_SOP_CLASSES, STOW_SOP_CLASSES
-from service.storage.layout import Layout
-from service.storage.outcomes import StoreReport
-from service.storage.status import FailureReason
-from service.storage.store import store_instances
 from tests.imaging.dicom.factories import to_bytes
 from tests.imaging.dicom.sr_helpers import make_result
 from tests.service.conftest import TestClient

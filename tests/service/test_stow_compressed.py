@@ -12,7 +12,7 @@ import pytest
 from pydicom.encaps import encapsulate
 from pydicom.uid import UID, DeflatedExplicitVRLittleEndian, ExplicitVRLittleEndian, JPEGLossless, RLELossless
 
-from service.storage import FailureReason
+from core.storage import FailureReason
 from tests.imaging.dicom.bombs import deflated_bomb
 from tests.imaging.dicom.encodings import encode
 from tests.imaging.dicom.factories import to_bytes

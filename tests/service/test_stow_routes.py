@@ -6,10 +6,10 @@ from typing import Any
 
 import pytest
 
-from service.core.config import Settings
+from core.settings import Settings
+from core.storage import FailureReason, InstanceOutcome, StoreReport
 from service.dicomweb.stow import warning_values
 from service.main import create_app
-from service.storage import FailureReason, InstanceOutcome, StoreReport
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, BOUNDARY, RELATED, as_ct, pet_datasets, pet_parts, related_body

@@ -20,7 +20,7 @@ import redis
 import requests
 import uvicorn
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.main import create_app
 
 __all__ = [

@@ -8,16 +8,16 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
-from service.core.config import Settings
-from service.jobs.create import new_job
-from service.jobs.models import AdaptOption, JobCreate, JobPublic
-from service.jobs.queue import CeleryJobQueue
-from service.jobs.store import JobStore
+from core.jobs.create import new_job
+from core.jobs.models import AdaptOption, JobCreate, JobPublic
+from core.jobs.queue import CeleryJobQueue
+from core.jobs.store import JobStore
+from core.settings import Settings
+from core.storage.layout import Layout
+from core.storage.outcomes import StoreReport
+from core.storage.spool import SpoolWriter
+from core.storage.store import store_instances
 from service.main import create_app
-from service.storage.layout import Layout
-from service.storage.outcomes import StoreReport
-from service.storage.spool import SpoolWriter
-from service.storage.store import store_instances
 from workers.celery_app import make_celery
 from workers.embedded import EmbeddedWorker
 

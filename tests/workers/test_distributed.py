@@ -22,10 +22,10 @@ import pytest
 import requests
 from dicomweb_client.api import DICOMwebClient
 
+from core.settings import Settings
 from imaging.dicom.reader import read_pet_series
 from imaging.volume import PetVolume
 from models.bundle import BundleInfo
-from service.core.config import Settings
 from tests.workers.http_helpers import AUTH, poll_job
 from tests.workers.processes import REDIS_SERVER, ROOT, gateway, kill_group, redis_server, start_worker
 

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import pytest
 
+from core.settings import Settings
 from imaging.dicom.reader import read_pet_series
 from models.bundle import BundleInfo
-from service.core.config import Settings
 from tests.workers.http_helpers import AUTH, multipart_parts, poll_job, stow_body
 from tests.workers.service_builders import embedded_client
 from workers.pipeline.job import ProcessRequest, run_process

@@ -20,9 +20,9 @@ import pydicom
 import pytest
 from pydicom import Dataset
 
+from core.settings import Settings
 from imaging.dicom.modules import PET_IMAGE_TYPE2
 from models.bundle import BundleInfo
-from service.core.config import Settings
 from tests.conftest import SHARED_DATA
 from tests.imaging.dicom.factories import uid
 from tests.workers.http_helpers import AUTH, multipart_parts, poll_job, stow_body

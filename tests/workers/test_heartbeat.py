@@ -12,11 +12,11 @@ from typing import Any
 
 import pytest
 
+from core.jobs.models import JobStatus
+from core.jobs.store import JobStore
+from core.jobs.transitions import beat
+from core.settings import Settings
 from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.jobs.models import JobStatus
-from service.jobs.store import JobStore
-from service.jobs.transitions import beat
 from tests.workers.service_builders import queued_job
 from workers import job_run
 from workers.job_run import run_job

@@ -9,9 +9,9 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.jobs.models import JobStatus
+from core.settings import Settings
 from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.jobs.models import JobStatus
 from tests.imaging.dicom.factories import make_pet_series, write_series
 from tests.workers.service_builders import queued_job
 from workers.job_run import run_job

@@ -23,8 +23,8 @@ import pytest
 import requests
 from dicomweb_client.api import DICOMwebClient
 
+from core.settings import Settings
 from models.bundle import BundleInfo
-from service.core.config import Settings
 from tests.workers.builders import random_bundle
 from tests.workers.http_helpers import AUTH, poll_job
 from tests.workers.processes import REDIS_SERVER, ROOT, free_port, gateway, kill_group, redis_server, start_worker
@@ -160,7 +160,7 @@ def _wait_for_stage(cluster: Cluster, job_id: str, stage: str) -> dict[str, Any]
 def test_a_job_whose_whole_worker_was_killed_is_requeued_by_the_gateway(
     cluster: Cluster, split_study_dirs: tuple[Path, Path, Path], caplog: pytest.LogCaptureFixture
 ) -> None:
-    caplog.set_level(logging.WARNING, logger="service.jobs.stall")
+    caplog.set_level(logging.WARNING, logger="core.jobs.stall")
     first = start_worker(env=cluster.worker_env, name="doomed", log=cluster.logs / "worker-doomed.log")
     try:
         study, job = _stow(cluster, split_study_dirs[0])

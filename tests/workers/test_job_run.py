@@ -14,16 +14,16 @@ import pydicom
 import pytest
 from pydantic import SecretStr
 
+from core.jobs.models import JobStatus
+from core.jobs.store import JobStore
+from core.jobs.transitions import started
+from core.settings import Settings
+from core.storage.catalog import instance_files, series_indices
+from core.storage.layout import Layout
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import SeriesError
 from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.jobs.models import JobStatus
-from service.jobs.store import JobStore
-from service.jobs.transitions import started
 from service.main import create_app
-from service.storage.catalog import instance_files, series_indices
-from service.storage.layout import Layout
 from tests.service.conftest import TestClient
 from tests.workers.service_builders import queued_job
 from workers import job_run

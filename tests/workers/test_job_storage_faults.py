@@ -12,15 +12,15 @@ from typing import Any
 
 import pytest
 
+from core.errors import InsufficientStorageError
+from core.jobs.models import JobPublic, JobStatus
+from core.jobs.store import JobStore
+from core.settings import Settings
+from core.storage import Layout, series_indices
+from core.storage import store as store_module
+from core.storage.spool import SpoolWriter
 from imaging.errors import OutputError
 from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.errors import InsufficientStorageError
-from service.jobs.models import JobPublic, JobStatus
-from service.jobs.store import JobStore
-from service.storage import Layout, series_indices
-from service.storage import store as store_module
-from service.storage.spool import SpoolWriter
 from tests.imaging.dicom.factories import write_series
 from tests.service.helpers import pet_datasets, sibling_series
 from tests.volume import FAKE_PATH, PAGE_BYTES, RefusingFile, fill, free_bytes, os_error

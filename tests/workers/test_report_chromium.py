@@ -19,10 +19,10 @@ import pytest
 import requests
 import uvicorn
 
+from core.jobs.queue import CeleryJobQueue
+from core.settings import Settings
 from imaging.dicom.reader import read_pet_series
 from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.jobs.queue import CeleryJobQueue
 from service.main import create_app
 from tests.service.report_dom import parse_page, png_of
 from tests.workers.http_helpers import AUTH, poll_job, stow_body

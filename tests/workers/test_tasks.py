@@ -10,12 +10,10 @@ from typing import Any
 import pytest
 from pydantic import SecretStr
 
-from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.jobs.backoff import MAX_BACKOFF_S
-from service.jobs.models import Delivery, DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
-from service.jobs.outbox import Outbox
-from service.jobs.queue import (
+from core.jobs.backoff import MAX_BACKOFF_S
+from core.jobs.models import Delivery, DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
+from core.jobs.outbox import Outbox
+from core.jobs.queue import (
     DELIVER_QUEUE,
     DELIVER_TASK_NAME,
     QUEUE,
@@ -24,7 +22,9 @@ from service.jobs.queue import (
     producer_app,
     transport_options,
 )
-from service.jobs.store import JobStore
+from core.jobs.store import JobStore
+from core.settings import Settings
+from models.bundle import BundleInfo
 from service.readiness import check_broker
 from tests.workers.processes import free_port
 from tests.workers.service_builders import queued_job

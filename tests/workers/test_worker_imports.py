@@ -8,7 +8,7 @@ from tests.fresh_python import fresh_python
 def test_worker_modules_do_not_import_fastapi() -> None:
     code = (
         "import sys, tempfile\n"
-        "from service.core.config import Settings\n"
+        "from core.settings import Settings\n"
         "from workers.celery_app import make_celery\n"
         "import workers.embedded, workers.job_run, workers.supervisor, workers.tasks, workers.worker_plan\n"
         "make_celery(settings=Settings(storage_dir=tempfile.mkdtemp()))\n"

@@ -20,7 +20,7 @@ from pynetdicom.association import Association
 from pynetdicom.events import Event
 from pynetdicom.presentation import PresentationContext
 
-from service.core.ae import DimseDestination
+from core.ae import DimseDestination
 from workers.delivery.errors import DeliveryError, DestinationUnavailableError
 
 __all__ = ["associated", "refusal"]

@@ -26,8 +26,8 @@ from pathlib import Path
 
 from pynetdicom.association import Association
 
-from service.core.ae import DimseDestination
-from service.jobs.models import InstanceStatus
+from core.ae import DimseDestination
+from core.jobs.models import InstanceStatus
 from workers.delivery.association import associated
 from workers.delivery.dimse_files import StoredFile, presentation_contexts, read_stored
 from workers.delivery.errors import DeliveryError, DestinationUnavailableError

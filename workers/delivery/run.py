@@ -20,11 +20,11 @@ from pathlib import Path
 
 import httpx
 
-from service.core.config import Settings
-from service.jobs.delivery import attempting, concluded, delivery_failed, with_result
-from service.jobs.models import DeliveryStatus, DestinationDelivery, JobPublic, JobStatus
-from service.jobs.store import JobStore, is_job_id
-from service.storage.locks import exclusive_lock
+from core.jobs.delivery import attempting, concluded, delivery_failed, with_result
+from core.jobs.models import DeliveryStatus, DestinationDelivery, JobPublic, JobStatus
+from core.jobs.store import JobStore, is_job_id
+from core.settings import Settings
+from core.storage.locks import exclusive_lock
 from workers.delivery.errors import DestinationUnavailableError
 from workers.delivery.targets import Target, previous_result, send_to, targets_of
 from workers.pipeline.write import DENOISED_DIR

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pydicom.dataset import Dataset
 from pynetdicom.status import STATUS_SUCCESS, STATUS_WARNING, STORAGE_SERVICE_CLASS_STATUS, code_to_category
 
-from service.jobs.models import InstanceStatus
+from core.jobs.models import InstanceStatus
 
 __all__ = ["instance_status", "status_hex", "stored", "succeeded"]
 

@@ -22,7 +22,7 @@ from typing import Any
 
 import httpx
 
-from service.logs import REDACTED
+from core.logs import REDACTED
 from workers.delivery.errors import DeliveryError, DestinationUnavailableError
 
 __all__ = ["batches", "multipart_body", "read_answer", "stow_files", "without_authorization"]

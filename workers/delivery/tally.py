@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections import Counter
 from dataclasses import dataclass, field
 
-from service.jobs.models import InstanceStatus
+from core.jobs.models import InstanceStatus
 
 __all__ = ["MAX_WARNINGS_KEPT", "Tally"]
 

@@ -14,11 +14,11 @@ from pathlib import Path
 
 import httpx
 
-from service.core.ae import DimseDestination
-from service.core.config import Settings
-from service.jobs.forwarding import Destination, destination_of, dimse_destination_of
-from service.jobs.models import DeliveryStatus, DestinationDelivery, ForwardKind, JobPublic, utc_now
-from service.jobs.store import JobStore
+from core.ae import DimseDestination
+from core.jobs.forwarding import Destination, destination_of, dimse_destination_of
+from core.jobs.models import DeliveryStatus, DestinationDelivery, ForwardKind, JobPublic, utc_now
+from core.jobs.store import JobStore
+from core.settings import Settings
 from workers.delivery.cstore import cstore_files
 from workers.delivery.errors import DeliveryError, DestinationUnavailableError
 from workers.delivery.stow import stow_files

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from service.core.config import Settings
-from service.jobs.queue import DELIVER_TASK_NAME
+from core.jobs.queue import DELIVER_TASK_NAME
+from core.settings import Settings
 from workers.delivery.errors import DestinationUnavailableError
 from workers.delivery.run import deliver_job
 

@@ -4,7 +4,7 @@
 ``POST`` answers 202 Accepted with ``Location: /v1/jobs/{id}`` when it queued the job (new, or a failed one
 retried), 200 with the same ``Location`` when that job exists already (same series, splits and options); 404
 when the series is not stored, 400 for a body that does not validate, 422 when petiq will not process the series
-(its radionuclide is not a positron emitter: :mod:`service.jobs.radionuclide`; nothing is queued). The job's state
+(its radionuclide is not a positron emitter: :mod:`core.jobs.radionuclide`; nothing is queued). The job's state
 is in the manifest; the client polls ``GET /v1/jobs/{id}``.
 
 ``POST /v1/jobs/{id}/deliver`` forwards a succeeded job's result again (to the destinations in the body, its
@@ -13,7 +13,7 @@ not succeeded. A destination that already stored everything is skipped, unless a
 ``auth`` is write-only: it is never in a response.
 
 Both answer as usual while the broker is away: the manifest then shows ``enqueue_error`` and the gateway sends
-the message once the broker is back (:mod:`service.jobs.enqueue`).
+the message once the broker is back (:mod:`core.jobs.enqueue`).
 """
 
 from __future__ import annotations
@@ -22,17 +22,17 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Depends, Request, Response
 
+from core.jobs.create import new_job, submit
+from core.jobs.enqueue import send_pending
+from core.jobs.forwarding import redeliver, save_auth
+from core.jobs.models import ForwardRequest, JobCreate, JobPublic
+from core.jobs.queue import JobQueue
+from core.jobs.radionuclide import radionuclide_refusal
+from core.jobs.store import JobStore
+from core.storage.layout import check_uid
 from service.api.deps import LayoutDep, SettingsDep
 from service.api.errors import problem_responses
 from service.api.params import job_id_path, uid_query
-from service.jobs.create import new_job, submit
-from service.jobs.enqueue import send_pending
-from service.jobs.forwarding import redeliver, save_auth
-from service.jobs.models import ForwardRequest, JobCreate, JobPublic
-from service.jobs.queue import JobQueue
-from service.jobs.radionuclide import radionuclide_refusal
-from service.jobs.store import JobStore
-from service.storage.layout import check_uid
 
 __all__ = ["router"]
 

@@ -16,6 +16,8 @@ from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from core.storage.catalog import series_indices, study_uids
+from core.storage.layout import Layout, check_uid
 from service.api.deps import BaseUrlDep, LayoutDep
 from service.api.errors import problem_responses
 from service.api.params import uid_path
@@ -24,8 +26,6 @@ from service.dicomweb.dicom_json import series_result, study_result
 from service.dicomweb.qido import StudySummary, page, remaining, summarise
 from service.dicomweb.qido_keys import SERIES_KEYS, SERIES_RESULT, STUDY_KEYS, STUDY_RESULT, MatchKey
 from service.dicomweb.qido_query import SearchQuery, parse_search, search_warnings
-from service.storage.catalog import series_indices, study_uids
-from service.storage.layout import Layout, check_uid
 
 __all__ = ["router"]
 

@@ -11,11 +11,11 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, generate_l
 from pydantic import BaseModel
 from starlette.concurrency import run_in_threadpool
 
+from core.jobs.queue import JobQueue
+from core.settings import Settings
 from service.api.deps import SettingsDep
 from service.api.errors import PROBLEM_JSON
-from service.core.config import Settings
 from service.dimse.server import StorageScp
-from service.jobs.queue import JobQueue
 from service.readiness import Check, check_broker, check_dimse, check_scorer, check_storage, check_weights
 
 __all__ = ["CheckPublic", "ReadyPublic", "router"]

@@ -28,12 +28,12 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field
 from starlette.concurrency import run_in_threadpool
 
+from core.jobs.models import utc_now
+from core.jobs.store import JobStore
+from core.settings import Settings
 from service.api.deps import BaseUrlDep, BearerDep, LayoutDep, SettingsDep, require_key
 from service.api.errors import PROBLEM_JSON, problem_responses
 from service.api.params import job_id_path
-from service.core.config import Settings
-from service.jobs.models import utc_now
-from service.jobs.store import JobStore
 from service.report.build import build_report
 from service.report.signing import check_link, link_secret, report_path
 

@@ -14,11 +14,11 @@ from typing import Annotated
 from fastapi import APIRouter
 from starlette.concurrency import run_in_threadpool
 
+from core.jobs.series_status import SeriesStatus, series_status
+from core.storage.layout import check_uid
 from service.api.deps import SettingsDep
 from service.api.errors import problem_responses
 from service.api.params import uid_path
-from service.jobs.series_status import SeriesStatus, series_status
-from service.storage.layout import check_uid
 
 __all__ = ["router"]
 

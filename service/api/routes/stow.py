@@ -19,19 +19,19 @@ from fastapi import APIRouter, Request
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from core.errors import MalformedRequestError, TooLargeError
+from core.settings import Settings
+from core.storage.layout import Layout, check_uid
+from core.storage.outcomes import StoreReport
+from core.storage.store import store_instances
 from service.api.deps import BaseUrlDep, HooksDep, LayoutDep, SettingsDep
 from service.api.errors import PROBLEM_JSON, problem_responses
 from service.api.params import uid_path
-from service.core.config import Settings
 from service.dicomweb.dicom_json import store_response
 from service.dicomweb.media import boundary_of
 from service.dicomweb.multipart import MultipartSpooler
 from service.dicomweb.stow import stow_status, warning_values
-from service.errors import MalformedRequestError, TooLargeError
 from service.hooks import SeriesStoredHook, notify_series_stored
-from service.storage.layout import Layout, check_uid
-from service.storage.outcomes import StoreReport
-from service.storage.store import store_instances
 
 __all__ = ["DICOM_JSON", "router"]
 

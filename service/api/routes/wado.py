@@ -13,13 +13,13 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Header
 from fastapi.responses import StreamingResponse
 
+from core.storage.catalog import instance_files
+from core.storage.layout import Layout, check_uid
 from service.api.deps import LayoutDep
 from service.api.errors import problem_responses
 from service.api.params import uid_path
 from service.dicomweb.media import DICOM, wado_transfer_syntax
 from service.dicomweb.wado import multipart_instances
-from service.storage.catalog import instance_files
-from service.storage.layout import Layout, check_uid
 
 __all__ = ["router"]
 

@@ -23,11 +23,11 @@ from pydicom.uid import (
 from pynetdicom import AE
 from pynetdicom.association import Association
 
+from core.settings import Settings
 from imaging.simulation.export import write_study
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.phantoms import make_phantom
 from imaging.simulation.study import StudyRequest, simulate_study
-from service.core.config import Settings
 from service.main import create_app
 from tests.service.job_helpers import RecordingQueue
 from tests.workers.processes import free_port

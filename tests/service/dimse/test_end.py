@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from service.storage.outcomes import StoreReport
+from core.storage.outcomes import StoreReport
 from tests.service.dimse.scanner import association, read, running_gateway, send, simulated_series, wait_for
 from tests.service.job_helpers import jobs_of
 

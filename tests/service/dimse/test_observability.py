@@ -11,7 +11,7 @@ import pytest
 from prometheus_client.parser import text_string_to_metric_families
 from pydicom import dcmread
 
-from service.core.config import Settings
+from core.settings import Settings
 from service.dimse.server import PYNETDICOM_LOGGER, StorageScp
 from service.dimse.stats import DimseStats
 from service.main import create_app

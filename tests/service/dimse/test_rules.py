@@ -9,13 +9,13 @@ import pytest
 from pynetdicom.pdu import P_DATA_TF
 from pynetdicom.pdu_items import PresentationDataValueItem
 
-from service.core.config import DEFAULT_SPLIT_PATTERN, Settings
+from core.settings import DEFAULT_SPLIT_PATTERN, Settings
+from core.storage.merge import merge_reports
+from core.storage.outcomes import InstanceOutcome
+from core.storage.status import FailureReason
+from core.storage.store import store_instances
 from service.dimse.limits import MAX_INSTANCE_BYTES, ByteBudget
 from service.dimse.status import cstore_status, error_comment, is_cstore_status, status_dataset, status_label
-from service.storage.merge import merge_reports
-from service.storage.outcomes import InstanceOutcome
-from service.storage.status import FailureReason
-from service.storage.store import store_instances
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.helpers import pet_datasets, sibling_series, spooled
 

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from pynetdicom.association import Association
 
-from service.storage.catalog import instance_files
-from service.storage.layout import Layout
+from core.storage.catalog import instance_files
+from core.storage.layout import Layout
 from tests.service.dimse.scanner import association, read, running_gateway, send, simulated_series, wait_for
 from tests.service.job_helpers import jobs_of
 

@@ -13,8 +13,8 @@ from pydicom.filewriter import dcmwrite
 from pydicom.uid import generate_uid
 from pynetdicom import _config
 
-from service.storage.catalog import instance_files
-from service.storage.layout import Layout
+from core.storage.catalog import instance_files
+from core.storage.layout import Layout
 from tests.service.dimse.scanner import (
     CALLING,
     ScpApp,

@@ -21,7 +21,7 @@ from pynetdicom.dimse_primitives import C_STORE
 from pynetdicom.events import Event
 from pynetdicom.presentation import PresentationContext, StoragePresentationContexts, build_context
 
-from service.core.ae import DimseDestination
+from core.ae import DimseDestination
 
 __all__ = ["FakeScp", "Reply", "Stored", "storage_contexts", "storage_scp"]
 

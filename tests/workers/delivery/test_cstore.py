@@ -17,7 +17,7 @@ from pydicom.uid import (
 from pynetdicom import AE
 from pynetdicom.presentation import build_context
 
-from service.core.ae import DimseDestination
+from core.ae import DimseDestination
 from tests.workers.delivery.dicom_output import write_output
 from tests.workers.delivery.fake_scp import FakeScp, Reply, storage_contexts, storage_scp
 from tests.workers.processes import free_port

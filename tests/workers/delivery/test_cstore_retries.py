@@ -8,11 +8,11 @@ from pathlib import Path
 
 import pytest
 
-from service.core.ae import DimseDestination
-from service.core.config import Settings
-from service.jobs.models import Delivery, DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
-from service.jobs.queue import DELIVER_QUEUE, CeleryJobQueue
-from service.jobs.store import JobStore
+from core.ae import DimseDestination
+from core.jobs.models import Delivery, DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
+from core.jobs.queue import DELIVER_QUEUE, CeleryJobQueue
+from core.jobs.store import JobStore
+from core.settings import Settings
 from tests.workers.delivery.dicom_output import write_output
 from tests.workers.processes import free_port
 from tests.workers.service_builders import wait_job

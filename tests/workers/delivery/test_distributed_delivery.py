@@ -15,11 +15,11 @@ from pathlib import Path
 import psutil
 import pytest
 
+from core.jobs.models import DeliveryStatus, JobStatus
+from core.jobs.queue import CeleryJobQueue, broker_url, producer_app
+from core.jobs.store import JobStore
+from core.settings import Settings
 from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.jobs.models import DeliveryStatus, JobStatus
-from service.jobs.queue import CeleryJobQueue, broker_url, producer_app
-from service.jobs.store import JobStore
 from tests.workers.delivery.fake_pacs import hanging_destination
 from tests.workers.processes import REDIS_SERVER, ROOT, kill_group, redis_server, start_worker, wait_gone
 from tests.workers.service_builders import queued_job, wait_job

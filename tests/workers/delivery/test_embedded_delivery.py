@@ -14,13 +14,13 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from core.jobs.create import new_job, submit
+from core.jobs.models import AdaptOption, DeliveryStatus, ForwardRequest, JobCreate
+from core.jobs.queue import CeleryJobQueue
+from core.jobs.store import JobStore
+from core.settings import Settings
+from core.storage.layout import Layout
 from models.bundle import BundleInfo
-from service.core.config import Settings
-from service.jobs.create import new_job, submit
-from service.jobs.models import AdaptOption, DeliveryStatus, ForwardRequest, JobCreate
-from service.jobs.queue import CeleryJobQueue
-from service.jobs.store import JobStore
-from service.storage.layout import Layout
 from tests.workers.delivery.fake_pacs import FakePacs, hanging_destination, serve
 from tests.workers.processes import free_port
 from tests.workers.service_builders import store_folder, wait_job

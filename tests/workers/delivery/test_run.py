@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from pydantic import SecretStr
 
-from service.core.config import Settings
-from service.jobs.delivery import requested
-from service.jobs.forwarding import save_auth
-from service.jobs.models import Delivery, DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
-from service.jobs.store import JobStore
+from core.jobs.delivery import requested
+from core.jobs.forwarding import save_auth
+from core.jobs.models import Delivery, DeliveryStatus, JobPublic, JobStatus, JobTimings, utc_now
+from core.jobs.store import JobStore
+from core.settings import Settings
 from tests.workers.delivery.fake_pacs import Answer, FakePacs
 from workers.delivery.errors import DestinationUnavailableError
 from workers.delivery.run import deliver_job, output_files

@@ -8,10 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from service.core.ae import DimseDestination
-from service.core.config import Settings
-from service.jobs.delivery import requested
-from service.jobs.models import (
+from core.ae import DimseDestination
+from core.jobs.delivery import requested
+from core.jobs.models import (
     Delivery,
     DeliveryStatus,
     DestinationDelivery,
@@ -21,7 +20,8 @@ from service.jobs.models import (
     JobTimings,
     utc_now,
 )
-from service.jobs.store import JobStore
+from core.jobs.store import JobStore
+from core.settings import Settings
 from tests.workers.delivery.dicom_output import write_output
 from tests.workers.delivery.fake_pacs import FakePacs
 from tests.workers.delivery.fake_scp import FakeScp, Reply, storage_scp

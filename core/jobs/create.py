@@ -1,0 +1,122 @@
+"""A job request resolved against the storage into a new manifest, and submitted at most once.
+
+The job id is a UUID5 of the job's inputs and options (:class:`~core.jobs.models.JobBase` as JSON): the same
+series with the same splits and options is the same job, whoever asks for it and however often.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from core.errors import NotFoundError
+from core.jobs.enqueue import send_pending
+from core.jobs.forwarding import initial_delivery
+from core.jobs.models import (
+    AdaptOption,
+    JobBase,
+    JobCreate,
+    JobOptions,
+    JobPublic,
+    JobStatus,
+    JobTimings,
+    SplitPair,
+    utc_now,
+)
+from core.jobs.queue import JobQueue
+from core.jobs.store import JobStore
+from core.jobs.transitions import requeued
+from core.settings import Settings
+from core.storage.catalog import study_uids
+from core.storage.index import read_index
+from core.storage.layout import Layout, check_uid
+from core.storage.models import SeriesIndex
+from imaging.errors import InputError, SeriesError
+
+__all__ = ["job_id", "new_job", "submit"]
+
+_NAMESPACE = uuid.UUID("6f1d8f0e-2b7a-5c55-9a39-7e3c1a2b9d10")
+_LOG = logging.getLogger(__name__)
+
+
+def job_id(*, base: JobBase) -> str:
+    """The deterministic id of the job ``base`` describes (a lower-case UUID). A destination without a C-STORE
+    part is described as before ``dimse`` existed, so that such a job keeps its id."""
+    forward = base.options.forward
+    unset = {"options": {"forward": {"dimse"}}} if forward is not None and forward.dimse is None else None
+    return str(uuid.uuid5(_NAMESPACE, base.model_dump_json(exclude=unset)))
+
+
+def _study_of(*, layout: Layout, series_uid: str) -> str:
+    for study in study_uids(layout=layout):
+        if layout.index(study, series_uid).is_file():
+            return study
+    raise NotFoundError("No such series is stored.", check="series_uid", uid=series_uid)
+
+
+def _stored(*, layout: Layout, study_uid: str, series_uid: str, name: str) -> SeriesIndex:
+    index = read_index(path=layout.index(study_uid, check_uid(value=series_uid, name=name)))
+    if index is None or not index.instances:
+        raise NotFoundError(f"Argument '{name}': no such series is stored in this study.", check=name, uid=series_uid)
+    if index.series.modality != "PT":
+        raise SeriesError(f"Argument '{name}' should be a PT series, not {index.series.modality}.", uid=series_uid)
+    return index
+
+
+def _splits(*, layout: Layout, request: JobCreate, study_uid: str) -> SplitPair | None:
+    if (request.split_a is None) != (request.split_b is None):
+        raise InputError("Arguments 'split_a' and 'split_b' go together: give both or neither.", check="splits")
+    if request.split_a is None or request.split_b is None:
+        return None
+    if len({request.series_uid, request.split_a, request.split_b}) != 3:
+        raise InputError("Arguments 'series_uid', 'split_a' and 'split_b' should be three series.", check="splits")
+    for name, uid in (("split_a", request.split_a), ("split_b", request.split_b)):
+        _stored(layout=layout, study_uid=study_uid, series_uid=uid, name=name)
+    return SplitPair(a=request.split_a, b=request.split_b)
+
+
+def new_job(*, layout: Layout, request: JobCreate, settings: Settings) -> JobPublic:
+    """The queued manifest ``request`` describes (not written yet).
+
+    Raises:
+        NotFoundError: the series or a split is not stored.
+        InputError: half a split pair, ``n2n-split`` without splits, or a series that is not PT.
+    """
+    series_uid = check_uid(value=request.series_uid, name="series_uid")
+    study_uid = request.study_uid or _study_of(layout=layout, series_uid=series_uid)
+    _stored(
+        layout=layout, study_uid=check_uid(value=study_uid, name="study_uid"), series_uid=series_uid, name="series_uid"
+    )
+    splits = _splits(layout=layout, request=request, study_uid=study_uid)
+    options = JobOptions(
+        adapt=request.adapt or AdaptOption(settings.default_adapt),
+        score=settings.default_score if request.score is None else request.score,
+        forward=request.forward.public if request.forward is not None else None,
+    )
+    if options.adapt is AdaptOption.N2N_SPLIT and splits is None:
+        raise InputError("Adaptation 'n2n-split' needs arguments 'split_a' and 'split_b'.", check="adapt_splits")
+    base = JobBase(study_uid=study_uid, series_uid=series_uid, splits=splits, options=options)
+    return JobPublic(
+        **base.model_dump(),
+        id=job_id(base=base),
+        timings=JobTimings(created=utc_now()),
+        delivery=initial_delivery(options=options, settings=settings),
+    )
+
+
+def submit(*, store: JobStore, job: JobPublic, queue: JobQueue) -> tuple[JobPublic, bool]:
+    """Store ``job`` unless it exists, and enqueue it: (the manifest, whether it is newly queued).
+
+    An existing job is returned as it is, except that a failed one is queued again (a retry) and a queued one
+    is enqueued again (in case its message was lost; the task is idempotent, duplicates return at once). A broker
+    that is away fails nothing here: the manifest records it and the gateway sends the message later
+    (:mod:`core.jobs.enqueue`).
+    """
+    stored, created = store.create(job)
+    if not created and stored.status is JobStatus.FAILED:
+        stored, created = store.update(job.id, requeued), True
+        _LOG.info("job %s failed before; queued again", job.id)
+    if created or stored.status is JobStatus.QUEUED:
+        sent, _ = send_pending(store=store, queue=queue, job_id=job.id)
+        stored = sent or stored
+    return stored, created

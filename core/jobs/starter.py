@@ -1,0 +1,109 @@
+"""The STOW-RS hook: each completed PT series starts a job with the server's defaults (split rule below).
+
+Split series (see :mod:`core.storage.split`) never start a job of their own; they are their parent's N2N pair.
+The order problem — splits may be stored before, with or after their parent — is settled by one rule:
+
+- a series whose SeriesDescription matches ``split_description_pattern`` never starts a job from STOW-RS, even
+  before its parent arrives (a lone "split A" cannot be told from an early one);
+- when a parent completes, its job takes as pair the two complete splits stored by then (exactly two, ordered
+  by SeriesDescription then UID), or none;
+- a job is never changed or restarted afterwards: splits stored after their parent's job was created do not
+  join it. Send the splits before or with the parent (one STOW-RS request is fine), or ask for the paired job
+  with ``POST /v1/jobs`` (split_a, split_b): that is another job, with its own id.
+
+A petiq DERIVED series sent back to the gateway (its description ends with ``[petiq denoised]``) starts nothing.
+A series whose radionuclide is not a positron emitter (Tc-99m, Lu-177, ...) gets a ``failed`` job naming it, never
+enqueued (:mod:`core.jobs.radionuclide`).
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import dataclass, field
+
+from core.jobs.create import new_job, submit
+from core.jobs.models import JobCreate, SplitPair
+from core.jobs.queue import JobQueue
+from core.jobs.radionuclide import radionuclide_refusal
+from core.jobs.store import JobStore
+from core.jobs.transitions import failed
+from core.settings import Settings
+from core.storage.catalog import series_indices
+from core.storage.completion import is_complete
+from core.storage.layout import Layout
+from core.storage.models import SeriesIndex
+from core.storage.outcomes import SeriesKey, StoreReport
+from core.storage.split import split_pairs
+from imaging.dicom.derived import SERIES_DESCRIPTION_SUFFIX
+from imaging.errors import InputError
+
+__all__ = ["JobStarter", "starts_a_job", "stored_split_pair"]
+
+_LOG = logging.getLogger(__name__)
+
+
+def starts_a_job(*, index: SeriesIndex, pattern: re.Pattern[str]) -> bool:
+    """Whether a completed series starts a job from STOW-RS: PT, not split-like, not petiq's own output."""
+    description = index.series.series_description
+    return (
+        index.series.modality == "PT"
+        and pattern.search(description) is None
+        and not description.endswith(SERIES_DESCRIPTION_SUFFIX.strip())
+    )
+
+
+def stored_split_pair(*, study: list[SeriesIndex], parent_uid: str, pattern: re.Pattern[str]) -> SplitPair | None:
+    """The two complete splits of ``parent_uid`` among ``study``, ordered by description then UID; or None."""
+    by_uid = {index.series.series_uid: index for index in study}
+    children = [
+        by_uid[split] for split, parent in split_pairs(study=study, pattern=pattern).items() if parent == parent_uid
+    ]
+    complete = sorted(
+        (index for index in children if is_complete(index=index)),
+        key=lambda index: (index.series.series_description, index.series.series_uid),
+    )
+    if len(complete) != 2:
+        return None
+    return SplitPair(a=complete[0].series.series_uid, b=complete[1].series.series_uid)
+
+
+@dataclass(frozen=True)
+class JobStarter:
+    """``app.state.on_series_stored`` hook: starts the jobs of a STOW-RS request's completed series (the settings
+    stay out of its ``repr``)."""
+
+    settings: Settings = field(repr=False)
+    queue: JobQueue
+
+    def __call__(self, report: StoreReport) -> None:
+        for key in report.completed_series:
+            if key.series_uid in report.split_pairs:
+                continue
+            try:
+                self._start(key)
+            except InputError as error:  # e.g. default_adapt n2n-split and no split pair stored
+                _LOG.warning("series %s starts no job: %s", key.series_uid, error)
+
+    def _start(self, key: SeriesKey) -> None:
+        layout = Layout(self.settings.storage_dir)
+        study = series_indices(layout=layout, study_uid=key.study_uid)
+        index = next((item for item in study if item.series.series_uid == key.series_uid), None)
+        pattern = self.settings.split_regex
+        if index is None or not starts_a_job(index=index, pattern=pattern):
+            return
+        pair = stored_split_pair(study=study, parent_uid=key.series_uid, pattern=pattern)
+        request = JobCreate(
+            series_uid=key.series_uid,
+            study_uid=key.study_uid,
+            split_a=pair.a if pair else None,
+            split_b=pair.b if pair else None,
+        )
+        job = new_job(layout=layout, request=request, settings=self.settings)
+        refusal = radionuclide_refusal(layout=layout, study_uid=key.study_uid, series_uid=key.series_uid)
+        if refusal is not None:
+            JobStore(self.settings.storage_dir).create(failed(job, error=refusal))
+            _LOG.warning("series %s: job %s failed, not queued: %s", key.series_uid, job.id, refusal.message)
+            return
+        job, created = submit(store=JobStore(self.settings.storage_dir), job=job, queue=self.queue)
+        _LOG.info("series %s: job %s %s", key.series_uid, job.id, "queued" if created else "exists")
