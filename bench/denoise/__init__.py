@@ -1,0 +1,3 @@
+"""The denoiser's image quality on held-out simulations: against Gaussian and non-local-means filters
+(:mod:`bench.denoise.quality`), bundles side by side (:mod:`bench.denoise.width_compare`) and small hot structure
+(:mod:`bench.denoise.blob_excess`, :mod:`bench.denoise.blob_implant`)."""

@@ -1,0 +1,2 @@
+"""The TGD paper's experiments (:mod:`bench.tgd.experiments`) and the online-learning variants
+(:mod:`bench.tgd.online_variants`)."""
