@@ -3,7 +3,7 @@
 A DnCNN trained on count levels from 0.5 % to 50 % can only guess from texture how noisy its input is, and so
 tends to one average policy. The map tells it. Measured on the held-out benchmark (model card): NEMA PSNR
 +0.3 / +0.6 dB at 5 / 10 % counts and liver lesions within 5 % from 10 % counts up; small soft-tissue lesions are
-still flattened, for another reason (``bench.blob_excess``).
+still flattened, for another reason (``bench.denoise.blob_excess``).
 
 On the centre slice ``c`` (normalised units, the volume's activity scale = 1), with ``W`` the ``window``-wide box
 mean (edge padding, so a 64×64 training patch and a whole slice give the same values away from the borders)::

@@ -9,7 +9,7 @@ until ``steps`` are done or ``max_seconds`` have passed, whichever is first. Def
 average of the trainable elements over the steps, not the last step's weights. A Noise2Noise target is itself a
 noisy image, so every step's gradient carries that noise and the last iterate wanders around the optimum; the
 average sits nearer it (Polyak averaging). Frozen elements are not averaged: they are written back bit for bit.
-Default 0.99, chosen on ``python -m bench.tgd_online_variants`` (``bench/results/tgd_online_variants-averaging.txt``,
+Default 0.99, chosen on ``python -m bench.tgd.online_variants`` (``bench/results/tgd_online_variants-averaging.txt``,
 300 steps, on the width-32 base ``w32-nm-s0-ft``): the hot bladder's ROI error 1.85 → 1.70 % (base 2.55 %), its
 liver CoV 7.81 → 7.78 %; the catheter study's liver CoV 7.55 → 7.41 % and its catheter error 24.4 → 25.0 % (base
 23.5 %: no setting helps it).

@@ -17,7 +17,7 @@ the hottest smoothed activity within a quarter patch of the centre (:func:`hot_w
 What a base network gets wrong on a study is mostly small and hot (a catheter, a hot bladder's rim, lesions); a
 uniform draw seldom puts one in a patch, and the adaptation never sees it. The weights come from the mean of
 the two splits, so they do not depend on which one is the target of a pair. Off by default: with the first
-shipped weights as the base, on the catheter study of ``python -m bench.tgd_online_variants``, it gave a catheter
+shipped weights as the base, on the catheter study of ``python -m bench.tgd.online_variants``, it gave a catheter
 error of 25.1 % against 24.4 % with uniform patches (and 26.7 % with the input-weighted loss as well).
 
 Yields ``(x (b, 3, P, P), y (b, 1, P, P))`` float32 tensors, endlessly.
