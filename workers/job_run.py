@@ -41,7 +41,6 @@ from imaging.errors import InputError, OutputError
 from models.adaptation.settings import AdaptationSettings
 from workers.heartbeat import heartbeating, worker_name
 from workers.job_io import clear_staging, discard_outputs, remove_stored, snapshot_series, store_derived
-from workers.pipeline.adapt import AdaptMode
 from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
@@ -79,14 +78,16 @@ def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessR
     return ProcessRequest(
         input_dir=snapshot[0],
         out_dir=store.output_dir(job.id),
-        weights_dir=resolve_weights_dir(override=settings.denoiser_weights),
-        adapt=AdaptMode(job.options.adapt.value),
+        weights_dir=resolve_weights_dir(override=settings.denoiser_weights, settings=settings),
+        adapt=job.options.adapt,
         split_a=snapshot[1] if job.splits else None,
         split_b=snapshot[2] if job.splits else None,
         adaptation=AdaptationSettings(steps=settings.adapt_max_steps, max_seconds=settings.adapt_max_seconds),
         ensemble=settings.denoise_ensemble,
         score=job.options.score,
-        scorer_dir=resolve_scorer_dir(override=settings.scorer_weights) if job.options.score else None,
+        scorer_dir=resolve_scorer_dir(override=settings.scorer_weights, settings=settings)
+        if job.options.score
+        else None,
     )
 
 

@@ -22,11 +22,11 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from core.adapt import AdaptMode
 from core.ae import parse_destination
 from core.settings import check_forward_url
 
 __all__ = [
-    "AdaptOption",
     "Delivery",
     "DeliveryStatus",
     "DestinationDelivery",
@@ -62,15 +62,6 @@ class JobStatus(StrEnum):
     def finished(self) -> bool:
         """Whether the job reached a final state."""
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-
-
-class AdaptOption(StrEnum):
-    """Per-study adaptation mode (the values of ``petiq process --adapt``)."""
-
-    AUTO = "auto"
-    OFF = "off"
-    N2N_SPLIT = "n2n-split"
-    SINGLE = "single"
 
 
 class SplitPair(BaseModel):
@@ -140,7 +131,7 @@ class JobOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    adapt: AdaptOption = AdaptOption.AUTO
+    adapt: AdaptMode = AdaptMode.AUTO
     score: bool = True
     forward: ForwardDestination | None = None
 
@@ -232,7 +223,7 @@ class JobCreate(BaseModel):
     study_uid: str | None = Field(default=None, description="its StudyInstanceUID (looked up when omitted)")
     split_a: str | None = Field(default=None, description="half-count split A (SeriesInstanceUID, same study)")
     split_b: str | None = Field(default=None, description="half-count split B (SeriesInstanceUID, same study)")
-    adapt: AdaptOption | None = Field(default=None, description="adaptation mode (server default when omitted)")
+    adapt: AdaptMode | None = Field(default=None, description="adaptation mode (server default when omitted)")
     score: bool | None = Field(default=None, description="run the quality scorer (server default when omitted)")
     forward: ForwardRequest | None = Field(
         default=None,

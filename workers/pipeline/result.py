@@ -19,9 +19,9 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
+from core.version import software_version
 from models.bundle_info import BundleInfo
 from models.inference import DEFAULT_ENSEMBLE
 
@@ -29,14 +29,6 @@ __all__ = ["STAGES", "JobRecord", "result_document", "software_version"]
 
 STAGES = ("load", "adapt", "denoise", "qc", "score", "write")
 """The timed stages, in order."""
-
-
-def software_version() -> str:
-    """petiq's installed version, ``"0+unknown"`` when it is not installed as a distribution."""
-    try:
-        return metadata.version("petiq")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass(frozen=True, kw_only=True)
