@@ -23,13 +23,12 @@ task's retries.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from typing import Any
 
 from core.errors import InsufficientStorageError
 from core.jobs.models import JobPublic, JobStatus
+from core.jobs.result import ResultDocument
 from core.jobs.stall import workers_died_error
 from core.jobs.store import JobStore, is_job_id
 from core.jobs.transitions import failed, progressed, started, succeeded
@@ -102,8 +101,8 @@ def _pipeline(*, job: JobPublic, settings: Settings, store: JobStore, worker: st
 
 def _finish(*, job: JobPublic, settings: Settings, store: JobStore) -> JobPublic:
     output = store.output_dir(job.id)
-    result: dict[str, Any] = json.loads((output / RESULT_NAME).read_text())
-    sr_path = output / SR_NAME if result["output"].get("sr_uid") else None  # the result says whether there is one
+    result = ResultDocument.model_validate_json((output / RESULT_NAME).read_bytes())
+    sr_path = output / SR_NAME if result.output.sr_uid else None  # the result says whether there is one
     report = store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid, sr_path=sr_path)
     try:
         clear_staging(job_dir=store.job_dir(job.id))

@@ -1,7 +1,8 @@
 """The job records: the manifest stored in ``jobs/<id>/manifest.json`` and returned by the API, and the request.
 
 The manifest is the source of truth for a job; the broker only carries its id. ``result`` is the job's
-``result.json`` document (DESIGN.md §3) once it succeeded, ``error`` an RFC 9457 problem detail once it failed.
+``result.json`` document (DESIGN.md §3, :class:`core.jobs.result.ResultDocument`) once it succeeded, ``error`` an
+RFC 9457 problem detail once it failed.
 ``delivery`` tracks the forwarding of the result to a DICOMweb destination (STOW-RS) and/or a DICOM storage SCP
 (C-STORE), apart from ``status``: a job whose delivery failed has still succeeded (its result can be pulled by
 WADO-RS). ``delivery.results`` holds one entry per destination; ``delivery``'s own fields sum them up. A
@@ -24,6 +25,7 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, m
 
 from core.adapt import AdaptMode
 from core.ae import parse_destination
+from core.jobs.result import ResultDocument
 from core.settings import check_forward_url
 
 __all__ = [
@@ -241,7 +243,7 @@ class JobPublic(JobBase):
     progress: float = Field(default=0.0, ge=0.0, le=100.0)
     timings: JobTimings
     attempts: int = 0
-    result: dict[str, Any] | None = None
+    result: ResultDocument | None = None
     error: dict[str, Any] | None = None
     delivery: Delivery = Delivery()
     enqueue_error: str | None = Field(

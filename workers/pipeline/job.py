@@ -197,11 +197,11 @@ def _write(
             write_scores_sr(
                 series=series,
                 derived=datasets,
-                result=result_document(record=record),
+                result=result_document(record=record).model_dump(mode="json"),
                 bundle=record.bundle,
                 directory=staging,
             )
-        result = result_document(record=record)
+        result = result_document(record=record).model_dump(mode="json")
         write_json_atomic(path=staging / RESULT_NAME, value=result)
         if record.adaptation is not None and target is not None:
             path = staging / target.inside if target.inside is not None else target.outside
