@@ -36,6 +36,7 @@ def register(subparsers: Any) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Calibrate; print the figures and where the new scorer is."""
+    from core.settings import Settings
     from models.iqa.labels import METRICS
     from models.iqa.site_run import calibrate_site
     from workers.pipeline.settings import resolve_scorer_dir
@@ -43,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
     result = calibrate_site(
         labels_csv=args.labels,
         series_root=args.series_root,
-        weights=resolve_scorer_dir(override=args.scorer),
+        weights=resolve_scorer_dir(override=args.scorer, settings=Settings()),
         out=args.out,
         steps=args.steps,
         seed=args.seed,

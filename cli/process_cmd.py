@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from cli.progress import ProgressBar
+from core.adapt import AdaptMode
 
 __all__ = ["register", "run", "summary_line"]
 
@@ -45,7 +46,7 @@ def register(subparsers: Any) -> None:
         help="orientations averaged per slice, each one more pass of the network (4 gained 0.2–0.5 dB over 1)",
     )
     parser.add_argument(
-        "--adapt", choices=("auto", "off", "n2n-split", "single"), default="auto", help="per-study adaptation"
+        "--adapt", choices=[mode.value for mode in AdaptMode], default="auto", help="per-study adaptation"
     )
     parser.add_argument("--split-a", type=Path, metavar="DIR", help="half-count reconstruction A (for n2n-split)")
     parser.add_argument("--split-b", type=Path, metavar="DIR", help="half-count reconstruction B (for n2n-split)")
@@ -78,15 +79,17 @@ def summary_line(*, result: dict[str, Any], out: Path) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Run the job described by ``args``; print the summary line."""
+    from core.settings import Settings
     from models.adaptation.settings import AdaptationSettings
     from models.engines import Backend
-    from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
+    from workers.pipeline.job import ProcessRequest, run_process
     from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 
+    settings = Settings()  # read now: PETIQ_DENOISER_WEIGHTS, PETIQ_SCORER_WEIGHTS
     request = ProcessRequest(
         input_dir=args.directory,
         out_dir=args.out,
-        weights_dir=resolve_weights_dir(override=args.weights),
+        weights_dir=resolve_weights_dir(override=args.weights, settings=settings),
         adapt=AdaptMode(args.adapt),
         split_a=args.split_a,
         split_b=args.split_b,
@@ -95,7 +98,7 @@ def run(args: argparse.Namespace) -> int:
             phi=args.phi, steps=args.adapt_steps, max_seconds=args.adapt_seconds, seed=args.adapt_seed
         ),
         score=not args.no_score,
-        scorer_dir=None if args.no_score else resolve_scorer_dir(override=args.scorer),
+        scorer_dir=None if args.no_score else resolve_scorer_dir(override=args.scorer, settings=settings),
         backend=Backend(args.backend),
         ensemble=args.ensemble,
     )

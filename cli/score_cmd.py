@@ -41,12 +41,13 @@ def format_text(*, scores: dict[str, Any]) -> str:
 
 def run(args: argparse.Namespace) -> int:
     """Score the series in ``args.directory``; InputError for unusable input."""
+    from core.settings import Settings
     from imaging.dicom.reader import read_pet_series
     from models.iqa.bundle import load_scorer
     from models.iqa.scoring import score_volume
     from workers.pipeline.settings import resolve_scorer_dir
 
-    scorer = load_scorer(directory=resolve_scorer_dir(override=args.scorer))
+    scorer = load_scorer(directory=resolve_scorer_dir(override=args.scorer, settings=Settings()))
     series = read_pet_series(source=args.directory)
     scores = score_volume(volume=series.volume.voxels, scorer=scorer, seed=args.seed).to_dict()
     if args.json:

@@ -21,6 +21,7 @@ from typing import Annotated, Literal
 from pydantic import Field, SecretStr, field_validator, model_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from core.adapt import AdaptMode
 from core.ae import AllowRule, DimseDestination, check_ae_title, parse_allow_list, parse_destination
 
 __all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "check_forward_url", "get_settings"]
@@ -140,7 +141,7 @@ class Settings(BaseSettings):
     split_description_pattern: str = DEFAULT_SPLIT_PATTERN
     base_url: str | None = None
     broker_url: SecretStr | None = None
-    default_adapt: Literal["auto", "off", "n2n-split", "single"] = "auto"
+    default_adapt: AdaptMode = AdaptMode.AUTO
     default_score: bool = True
     job_soft_time_limit_s: float = Field(default=1680.0, gt=0)
     job_time_limit_s: float = Field(default=1800.0, gt=0)
@@ -191,6 +192,11 @@ class Settings(BaseSettings):
     @classmethod
     def _empty_is_unset(cls, value: str | None) -> str | None:
         return (value.strip() or None) if value is not None else None
+
+    @field_validator("denoiser_weights", "scorer_weights", mode="before")
+    @classmethod
+    def _blank_folder_is_unset(cls, value: object) -> object:  # compose's ${VAR:-}: the shipped weights
+        return None if isinstance(value, str) and not value.strip() else value
 
     @field_validator("broker_url", mode="before")
     @classmethod

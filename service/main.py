@@ -20,7 +20,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator, Callable
 from contextlib import AbstractAsyncContextManager, asynccontextmanager
-from importlib import metadata
 
 from fastapi import Depends, FastAPI
 from starlette.concurrency import run_in_threadpool
@@ -33,6 +32,7 @@ from core.jobs.starter import JobStarter
 from core.jobs.store import JobStore
 from core.logs import install_log_filters
 from core.settings import Settings
+from core.version import software_version
 from service.api.caching import NoStoreMiddleware
 from service.api.deps import require_key
 from service.api.errors import install_error_handlers, problem_responses
@@ -46,13 +46,6 @@ from service.metrics import metrics_registry
 from service.report.build import PictureCache
 
 __all__ = ["create_app"]
-
-
-def _version() -> str:
-    try:
-        return metadata.version("petiq")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 def _lifespan(
@@ -90,7 +83,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     store = JobStore(settings.storage_dir)
     app = FastAPI(
         title="petiq",
-        version=_version(),
+        version=software_version(),
         summary="PET denoising and image-quality scoring over DICOMweb",
         responses=problem_responses(500),
         lifespan=_lifespan(store, queue, settings),

@@ -15,12 +15,12 @@ from __future__ import annotations
 import json
 import tempfile
 from dataclasses import dataclass
-from pathlib import Path
 
 from core.jobs.queue import JobQueue
 from core.logs import safe_error
 from core.settings import Settings
 from core.storage.space import volume_space
+from core.weights import denoiser_weights_dir, scorer_weights_dir
 from service.dimse.server import StorageScp
 
 __all__ = [
@@ -31,13 +31,10 @@ __all__ = [
     "check_scorer",
     "check_storage",
     "check_weights",
-    "default_weights_dir",
 ]
 
 BUNDLE_FILES = ("dncnn.json", "dncnn.onnx", "dncnn.pt")
 """The files of a weight bundle (``models.bundle``'s METADATA_NAME, ONNX_NAME, STATE_NAME)."""
-
-_REPOSITORY = Path(__file__).resolve().parents[1]
 
 
 @dataclass(frozen=True)
@@ -47,11 +44,6 @@ class Check:
     name: str
     ok: bool
     detail: str
-
-
-def default_weights_dir(*, settings: Settings) -> Path:
-    """``denoiser_weights`` (``PETIQ_DENOISER_WEIGHTS``), else the shipped ``models/weights/dncnn``."""
-    return settings.denoiser_weights or _REPOSITORY / "models" / "weights" / "dncnn"
 
 
 def check_broker(*, queue: JobQueue) -> Check:
@@ -87,7 +79,7 @@ def check_storage(*, settings: Settings) -> Check:
 
 def check_weights(*, settings: Settings) -> Check:
     """The denoiser bundle is present (module docstring)."""
-    directory = default_weights_dir(settings=settings)
+    directory = denoiser_weights_dir(settings=settings)
     metadata, *files = (directory / name for name in BUNDLE_FILES)
     try:
         recorded = json.loads(metadata.read_text())["sha256"]
@@ -105,7 +97,7 @@ def check_scorer(*, settings: Settings) -> Check:
     """The quality scorer is present (module docstring); passes without looking when jobs are not scored."""
     if not settings.default_score:
         return Check("scorer", True, "jobs are not scored by default")
-    directory = settings.scorer_weights or _REPOSITORY / "models" / "weights" / "iqa"
+    directory = scorer_weights_dir(settings=settings)
     try:
         recorded = json.loads((directory / "iqa.json").read_text())["sha256"]
         ok = isinstance(recorded, str) and (directory / "iqa.pt").stat().st_size > 0

@@ -23,13 +23,12 @@ task's retries.
 
 from __future__ import annotations
 
-import json
 import logging
 import time
-from typing import Any
 
 from core.errors import InsufficientStorageError
 from core.jobs.models import JobPublic, JobStatus
+from core.jobs.result import ResultDocument
 from core.jobs.stall import workers_died_error
 from core.jobs.store import JobStore, is_job_id
 from core.jobs.transitions import failed, progressed, started, succeeded
@@ -41,7 +40,6 @@ from imaging.errors import InputError, OutputError
 from models.adaptation.settings import AdaptationSettings
 from workers.heartbeat import heartbeating, worker_name
 from workers.job_io import clear_staging, discard_outputs, remove_stored, snapshot_series, store_derived
-from workers.pipeline.adapt import AdaptMode
 from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
@@ -79,14 +77,16 @@ def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessR
     return ProcessRequest(
         input_dir=snapshot[0],
         out_dir=store.output_dir(job.id),
-        weights_dir=resolve_weights_dir(override=settings.denoiser_weights),
-        adapt=AdaptMode(job.options.adapt.value),
+        weights_dir=resolve_weights_dir(override=settings.denoiser_weights, settings=settings),
+        adapt=job.options.adapt,
         split_a=snapshot[1] if job.splits else None,
         split_b=snapshot[2] if job.splits else None,
         adaptation=AdaptationSettings(steps=settings.adapt_max_steps, max_seconds=settings.adapt_max_seconds),
         ensemble=settings.denoise_ensemble,
         score=job.options.score,
-        scorer_dir=resolve_scorer_dir(override=settings.scorer_weights) if job.options.score else None,
+        scorer_dir=resolve_scorer_dir(override=settings.scorer_weights, settings=settings)
+        if job.options.score
+        else None,
     )
 
 
@@ -101,8 +101,8 @@ def _pipeline(*, job: JobPublic, settings: Settings, store: JobStore, worker: st
 
 def _finish(*, job: JobPublic, settings: Settings, store: JobStore) -> JobPublic:
     output = store.output_dir(job.id)
-    result: dict[str, Any] = json.loads((output / RESULT_NAME).read_text())
-    sr_path = output / SR_NAME if result["output"].get("sr_uid") else None  # the result says whether there is one
+    result = ResultDocument.model_validate_json((output / RESULT_NAME).read_bytes())
+    sr_path = output / SR_NAME if result.output.sr_uid else None  # the result says whether there is one
     report = store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid, sr_path=sr_path)
     try:
         clear_staging(job_dir=store.job_dir(job.id))

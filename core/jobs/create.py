@@ -9,11 +9,11 @@ from __future__ import annotations
 import logging
 import uuid
 
+from core.adapt import AdaptMode, check_split_pair
 from core.errors import NotFoundError
 from core.jobs.enqueue import send_pending
 from core.jobs.forwarding import initial_delivery
 from core.jobs.models import (
-    AdaptOption,
     JobBase,
     JobCreate,
     JobOptions,
@@ -63,10 +63,9 @@ def _stored(*, layout: Layout, study_uid: str, series_uid: str, name: str) -> Se
     return index
 
 
-def _splits(*, layout: Layout, request: JobCreate, study_uid: str) -> SplitPair | None:
-    if (request.split_a is None) != (request.split_b is None):
-        raise InputError("Arguments 'split_a' and 'split_b' go together: give both or neither.", check="splits")
-    if request.split_a is None or request.split_b is None:
+def _splits(*, layout: Layout, request: JobCreate, study_uid: str, adapt: AdaptMode) -> SplitPair | None:
+    given = check_split_pair(mode=adapt, split_a=request.split_a, split_b=request.split_b)
+    if not given or request.split_a is None or request.split_b is None:
         return None
     if len({request.series_uid, request.split_a, request.split_b}) != 3:
         raise InputError("Arguments 'series_uid', 'split_a' and 'split_b' should be three series.", check="splits")
@@ -87,14 +86,13 @@ def new_job(*, layout: Layout, request: JobCreate, settings: Settings) -> JobPub
     _stored(
         layout=layout, study_uid=check_uid(value=study_uid, name="study_uid"), series_uid=series_uid, name="series_uid"
     )
-    splits = _splits(layout=layout, request=request, study_uid=study_uid)
+    adapt = request.adapt or settings.default_adapt
+    splits = _splits(layout=layout, request=request, study_uid=study_uid, adapt=adapt)
     options = JobOptions(
-        adapt=request.adapt or AdaptOption(settings.default_adapt),
+        adapt=adapt,
         score=settings.default_score if request.score is None else request.score,
         forward=request.forward.public if request.forward is not None else None,
     )
-    if options.adapt is AdaptOption.N2N_SPLIT and splits is None:
-        raise InputError("Adaptation 'n2n-split' needs arguments 'split_a' and 'split_b'.", check="adapt_splits")
     base = JobBase(study_uid=study_uid, series_uid=series_uid, splits=splits, options=options)
     return JobPublic(
         **base.model_dump(),

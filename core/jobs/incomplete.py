@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from core.jobs.models import AdaptOption, JobOptions, JobPublic, JobStatus, JobTimings
+from core.jobs.models import JobOptions, JobPublic, JobStatus, JobTimings
 from core.jobs.starter import starts_a_job
 from core.jobs.store import JobStore
 from core.settings import Settings
@@ -66,7 +66,7 @@ def record_incomplete(*, store: JobStore, series: SeriesArrival, settings: Setti
     job = JobPublic(
         study_uid=series.study_uid,
         series_uid=series.series_uid,
-        options=JobOptions(adapt=AdaptOption(settings.default_adapt), score=settings.default_score),
+        options=JobOptions(adapt=settings.default_adapt, score=settings.default_score),
         id=job_id,
         status=JobStatus.FAILED,
         timings=JobTimings(created=now, finished=now),

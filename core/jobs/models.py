@@ -1,7 +1,8 @@
 """The job records: the manifest stored in ``jobs/<id>/manifest.json`` and returned by the API, and the request.
 
 The manifest is the source of truth for a job; the broker only carries its id. ``result`` is the job's
-``result.json`` document (DESIGN.md §3) once it succeeded, ``error`` an RFC 9457 problem detail once it failed.
+``result.json`` document (DESIGN.md §3, :class:`core.jobs.result.ResultDocument`) once it succeeded, ``error`` an
+RFC 9457 problem detail once it failed.
 ``delivery`` tracks the forwarding of the result to a DICOMweb destination (STOW-RS) and/or a DICOM storage SCP
 (C-STORE), apart from ``status``: a job whose delivery failed has still succeeded (its result can be pulled by
 WADO-RS). ``delivery.results`` holds one entry per destination; ``delivery``'s own fields sum them up. A
@@ -22,11 +23,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
 
+from core.adapt import AdaptMode
 from core.ae import parse_destination
+from core.jobs.result import ResultDocument
 from core.settings import check_forward_url
 
 __all__ = [
-    "AdaptOption",
     "Delivery",
     "DeliveryStatus",
     "DestinationDelivery",
@@ -62,15 +64,6 @@ class JobStatus(StrEnum):
     def finished(self) -> bool:
         """Whether the job reached a final state."""
         return self in (JobStatus.SUCCEEDED, JobStatus.FAILED)
-
-
-class AdaptOption(StrEnum):
-    """Per-study adaptation mode (the values of ``petiq process --adapt``)."""
-
-    AUTO = "auto"
-    OFF = "off"
-    N2N_SPLIT = "n2n-split"
-    SINGLE = "single"
 
 
 class SplitPair(BaseModel):
@@ -140,7 +133,7 @@ class JobOptions(BaseModel):
 
     model_config = ConfigDict(frozen=True)
 
-    adapt: AdaptOption = AdaptOption.AUTO
+    adapt: AdaptMode = AdaptMode.AUTO
     score: bool = True
     forward: ForwardDestination | None = None
 
@@ -232,7 +225,7 @@ class JobCreate(BaseModel):
     study_uid: str | None = Field(default=None, description="its StudyInstanceUID (looked up when omitted)")
     split_a: str | None = Field(default=None, description="half-count split A (SeriesInstanceUID, same study)")
     split_b: str | None = Field(default=None, description="half-count split B (SeriesInstanceUID, same study)")
-    adapt: AdaptOption | None = Field(default=None, description="adaptation mode (server default when omitted)")
+    adapt: AdaptMode | None = Field(default=None, description="adaptation mode (server default when omitted)")
     score: bool | None = Field(default=None, description="run the quality scorer (server default when omitted)")
     forward: ForwardRequest | None = Field(
         default=None,
@@ -250,7 +243,7 @@ class JobPublic(JobBase):
     progress: float = Field(default=0.0, ge=0.0, le=100.0)
     timings: JobTimings
     attempts: int = 0
-    result: dict[str, Any] | None = None
+    result: ResultDocument | None = None
     error: dict[str, Any] | None = None
     delivery: Delivery = Delivery()
     enqueue_error: str | None = Field(

@@ -18,6 +18,7 @@ from core.jobs.backoff import backoff_s
 from core.jobs.failure_detail import failure_detail
 from core.jobs.models import JobPublic, JobStatus, utc_now
 from core.jobs.progress import percent
+from core.jobs.result import ResultDocument
 from imaging.errors import InputError, PetiqError
 
 __all__ = [
@@ -92,11 +93,10 @@ def marked_stalled(job: JobPublic, *, reason: str) -> JobPublic:
     return job.model_copy(update={"stalled": reason})
 
 
-def succeeded(job: JobPublic, *, result: dict[str, Any]) -> JobPublic:
+def succeeded(job: JobPublic, *, result: ResultDocument) -> JobPublic:
     """Done: ``result`` is the result.json document; stage timings are its ``timings_s``."""
-    timings = job.timings.model_copy(
-        update={"finished": utc_now(), "stages_s": {key: float(value) for key, value in result["timings_s"].items()}}
-    )
+    stages = {key: float(value) for key, value in result.timings_s.model_dump().items()}
+    timings = job.timings.model_copy(update={"finished": utc_now(), "stages_s": stages})
     return job.model_copy(
         update={"status": JobStatus.SUCCEEDED, "stage": None, "progress": 100.0, "result": result, "timings": timings}
     )

@@ -106,7 +106,7 @@ def report_page(
 ) -> str:
     """The report of a succeeded job: header, images (``missing`` says why when ``figures`` is None), scores, QC,
     provenance and timings of its ``result``."""
-    result = job.result or {}
+    result = job.result
     body = join(
         [
             _header(job=job, header=header, generated=generated),

@@ -2,16 +2,17 @@
 
 Scores: GQR, PR and DC of the input and of the output, each ``score ± uncertainty`` with the unrounded value,
 "not scored" when the series' ``scores`` are null, and the calibration note saying they are a model's estimate,
-not a clinician's. QC: the ``qc`` keys of :mod:`workers.pipeline.qc` (unknown keys are listed too). Provenance:
-software, denoiser, device, scorer, adaptation and notes. Timings: seconds per stage and the job's clock.
+not a clinician's. QC: the ``qc`` section (:class:`core.jobs.result.QcSection`; keys it does not know are listed
+too). Provenance: software, denoiser, device, scorer, adaptation and notes. Timings: seconds per stage and the
+job's clock.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from pydantic import BaseModel
 
 from core.jobs.models import JobPublic
+from core.jobs.result import MetricValues, QcSection, ResultDocument, Scores, UniformRegion
 from service.report.markup import Markup, definition_list, join, section, table, tag, text_of
 
 __all__ = ["SCORE_NAMES", "output_series_uid", "provenance_section", "qc_section", "scores_section", "timings_section"]
@@ -23,50 +24,43 @@ SCORE_NAMES = {
 }
 _ADAPTATION_KEYS = ("mode", "phi", "steps", "seconds", "trainable_kernel_fraction", "seed", "approximation")
 _SCALE = "0 unacceptable · 1 poor but usable · 2 acceptable · 3 good/excellent, in steps of 0.5"
-_KNOWN_QC = frozenset(
-    {"units", "suv_factor", "suv_reason", "suvmax_in", "suvmax_out", "max_bqml_in", "max_bqml_out",
-     "suvmean_ratio_body", "activity_factor", "body_voxels", "body_volume_ml", "noise_cov_in", "noise_cov_out",
-     "uniform_region"}
-)  # fmt: skip
 
 
-def _mapping(value: object) -> Mapping[str, Any]:
-    return value if isinstance(value, Mapping) else {}
-
-
-def output_series_uid(*, result: object) -> str | None:
-    """``result.output.series_uid`` of a result.json document, None when it has none."""
-    uid = _mapping(_mapping(result).get("output")).get("series_uid")
-    return uid if isinstance(uid, str) else None
+def output_series_uid(*, result: ResultDocument | None) -> str | None:
+    """``result.output.series_uid`` of a result.json document, None when there is no document."""
+    return result.output.series_uid if result is not None else None
 
 
 def _number(value: object, spec: str) -> str:
     return format(value, spec) if isinstance(value, int | float) and not isinstance(value, bool) else text_of(value)
 
 
-def _score_cell(scores: object, key: str) -> Markup:
-    if not isinstance(scores, Mapping):
+def _metric(values: MetricValues | Scores, key: str) -> float:
+    value: float = getattr(values, key)
+    return value
+
+
+def _score_cell(scores: Scores | None, key: str) -> Markup:
+    if scores is None:
         return tag("span", "not scored", class_="not-scored")
-    text = _number(scores.get(key), ".1f")
-    uncertainty = _mapping(scores.get("uncertainty")).get(key)
-    raw = _mapping(scores.get("raw")).get(key)
-    if uncertainty is not None:
-        text += f" ± {_number(uncertainty, '.2f')}"
+    text = f"{_number(_metric(scores, key), '.1f')} ± {_number(_metric(scores.uncertainty, key), '.2f')}"
+    raw = _metric(scores.raw, key)
     return join([tag("span", text, class_="score"), tag("small", f" (unrounded {_number(raw, '.2f')})")])
 
 
-def _calibrations(result: Mapping[str, Any]) -> list[str]:
-    found = [_mapping(_mapping(result.get(role)).get("scores")).get("calibration") for role in ("input", "output")]
-    found.append(_mapping(_mapping(result.get("provenance")).get("scorer")).get("calibration"))
-    return list(dict.fromkeys(str(label) for label in found if label))
+def _calibrations(result: ResultDocument) -> list[str]:
+    found = [scores.calibration for scores in (result.input.scores, result.output.scores) if scores is not None]
+    if result.provenance.scorer is not None:
+        found.append(result.provenance.scorer.calibration)
+    return list(dict.fromkeys(label for label in found if label))
 
 
-def scores_section(*, result: Mapping[str, Any]) -> Markup:
+def scores_section(*, result: ResultDocument | None) -> Markup:
     """GQR/PR/DC of input and output with uncertainty, and the calibration note (``<section id="scores">``)."""
-    inputs, outputs = (_mapping(result.get(role)).get("scores") for role in ("input", "output"))
+    inputs = result.input.scores if result is not None else None
+    outputs = result.output.scores if result is not None else None
     rows = [(name, _score_cell(inputs, key), _score_cell(outputs, key)) for key, name in SCORE_NAMES.items()]
-    scored = isinstance(inputs, Mapping) or isinstance(outputs, Mapping)
-    if scored:
+    if result is not None and (inputs is not None or outputs is not None):
         calibration = "; ".join(_calibrations(result)) or "not stated"
         note = (
             f"Automated estimate by an image-quality model, not a clinician's score. Calibration: {calibration}. "
@@ -90,41 +84,42 @@ def _ratio(before: object, after: object) -> str:
     return "—"
 
 
-def _percent(value: object) -> object:
-    return value * 100.0 if isinstance(value, int | float) and not isinstance(value, bool) else value
+def _percent(value: float | None) -> float | None:
+    return value * 100.0 if value is not None else None
 
 
-def _qc_rows(qc: Mapping[str, Any]) -> list[tuple[object, ...]]:
+def _qc_rows(qc: QcSection) -> list[tuple[object, ...]]:
     pairs = [
-        ("SUVmax (SUVbw)", qc.get("suvmax_in"), qc.get("suvmax_out")),
-        ("Maximum activity (Bq/ml)", qc.get("max_bqml_in"), qc.get("max_bqml_out")),
-        ("Noise CoV in a uniform region (%)", _percent(qc.get("noise_cov_in")), _percent(qc.get("noise_cov_out"))),
+        ("SUVmax (SUVbw)", qc.suvmax_in, qc.suvmax_out),
+        ("Maximum activity (Bq/ml)", qc.max_bqml_in, qc.max_bqml_out),
+        ("Noise CoV in a uniform region (%)", _percent(qc.noise_cov_in), _percent(qc.noise_cov_out)),
     ]
     rows: list[tuple[object, ...]] = [(name, before, after, _ratio(before, after)) for name, before, after in pairs]
-    body_ratio = qc.get("suvmean_ratio_body")
-    rows.append(("Mean activity in the body", "", "", _number(body_ratio, ".4f")))
-    factor = qc.get("activity_factor")
-    if factor is not None:
-        rows.append(("Activity-preserving factor applied to the network's output", "", "", _number(factor, ".4f")))
+    rows.append(("Mean activity in the body", "", "", _number(qc.suvmean_ratio_body, ".4f")))
+    if qc.activity_factor is not None:
+        factor = _number(qc.activity_factor, ".4f")
+        rows.append(("Activity-preserving factor applied to the network's output", "", "", factor))
     return rows
 
 
-def _region(value: object) -> str:
-    region = _mapping(value)
-    if region.get("centre_voxel") is None:
-        return f"none found: {text_of(region.get('reason'))}"
-    return f"centre voxel (z, y, x) {text_of(region.get('centre_voxel'))}, {text_of(region.get('size_mm'))} mm"
+def _region(region: UniformRegion) -> str:
+    if region.centre_voxel is None:
+        return f"none found: {text_of(region.reason)}"
+    return f"centre voxel (z, y, x) {text_of(region.centre_voxel)}, {text_of(region.size_mm)} mm"
 
 
-def qc_section(*, result: Mapping[str, Any]) -> Markup:
+def qc_section(*, result: ResultDocument | None) -> Markup:
     """Quantitative QC of the output against the input (``<section id="qc">`` with ``<table id="qc-table">``)."""
-    qc = _mapping(result.get("qc"))
+    if result is None:
+        content = tag("p", "No quantitative QC: the job has no result.", class_="note")
+        return section(css_id="qc", title="Quantitative QC", content=content)
+    qc = result.qc
     details: list[tuple[object, object]] = [
-        ("Units", qc.get("units")),
-        ("SUVbw factor (per unit)", qc.get("suv_factor") if qc.get("suv_factor") is not None else qc.get("suv_reason")),
-        ("Body volume (ml)", qc.get("body_volume_ml")),
-        ("Uniform region", _region(qc.get("uniform_region"))),
-        *((key, value) for key, value in sorted(qc.items()) if key not in _KNOWN_QC),
+        ("Units", qc.units),
+        ("SUVbw factor (per unit)", qc.suv_factor if qc.suv_factor is not None else qc.suv_reason),
+        ("Body volume (ml)", qc.body_volume_ml),
+        ("Uniform region", _region(qc.uniform_region)),
+        *sorted((qc.model_extra or {}).items()),
     ]
     headers = ("Quantity", "Input", "Output", "Output / input")
     content = join(
@@ -136,28 +131,32 @@ def qc_section(*, result: Mapping[str, Any]) -> Markup:
     return section(css_id="qc", title="Quantitative QC", content=content)
 
 
-def _described(value: object, *keys: str) -> str:
-    found = _mapping(value)
-    if not found:
+def _described(value: BaseModel | None, *keys: str) -> str:
+    """``key value, ...`` of ``value``'s ``keys`` that are not None; ``none`` when there is no ``value``."""
+    if value is None:
         return "none"
+    found = value.model_dump(mode="json")
     return ", ".join(f"{key} {text_of(found.get(key))}" for key in keys if found.get(key) is not None) or "—"
 
 
-def provenance_section(*, result: Mapping[str, Any]) -> Markup:
+def provenance_section(*, result: ResultDocument | None) -> Markup:
     """Which software, weights, device, scorer and adaptation made the output (``<section id="provenance">``)."""
-    provenance = _mapping(result.get("provenance"))
-    denoiser = _mapping(provenance.get("denoiser"))
+    if result is None:
+        content = tag("p", "No provenance: the job has no result.", class_="note")
+        return section(css_id="provenance", title="Provenance", content=content)
+    provenance = result.provenance
+    denoiser = provenance.denoiser
     items: list[tuple[object, object]] = [
-        ("petiq version", provenance.get("software_version")),
-        ("Denoiser", f"{text_of(denoiser.get('name'))} {text_of(denoiser.get('version'))}"),
-        ("Denoiser weights (sha256)", denoiser.get("sha256")),
-        ("Engine", denoiser.get("engine")),
-        ("Orientations averaged", denoiser.get("ensemble")),
-        ("Device UID", provenance.get("device_uid")),
-        ("Scorer", _described(provenance.get("scorer"), "name", "version", "sha256", "calibration")),
-        ("Adaptation", _described(result.get("adaptation"), *_ADAPTATION_KEYS)),
+        ("petiq version", provenance.software_version),
+        ("Denoiser", f"{denoiser.name} {denoiser.version}"),
+        ("Denoiser weights (sha256)", denoiser.sha256),
+        ("Engine", denoiser.engine),
+        ("Orientations averaged", denoiser.ensemble),
+        ("Device UID", provenance.device_uid),
+        ("Scorer", _described(provenance.scorer, "name", "version", "sha256", "calibration")),
+        ("Adaptation", _described(result.adaptation, *_ADAPTATION_KEYS)),
     ]
-    notes = result.get("notes") or []
+    notes = result.notes
     content = join(
         [
             definition_list(css_id="provenance-list", items=items),
@@ -169,7 +168,7 @@ def provenance_section(*, result: Mapping[str, Any]) -> Markup:
 
 def timings_section(*, job: JobPublic) -> Markup:
     """Seconds per pipeline stage and the job's clock (``<section id="timings">``)."""
-    stages = _mapping(_mapping(job.result).get("timings_s")) or job.timings.stages_s
+    stages = job.result.timings_s.model_dump() if job.result is not None else job.timings.stages_s
     rows = [(stage, _number(seconds, ".3f")) for stage, seconds in stages.items()]
     total = sum(value for value in stages.values() if isinstance(value, int | float))
     rows.append(("total", f"{total:.3f}"))

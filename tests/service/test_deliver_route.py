@@ -15,6 +15,7 @@ from core.jobs.create import job_id
 from core.jobs.forwarding import AUTH_NAME, destination_of, dimse_destination_of, save_auth
 from core.jobs.models import ForwardDestination, ForwardRequest, JobBase, JobOptions, JobPublic
 from core.jobs.recovery import requeue_unfinished
+from core.jobs.result import ResultDocument
 from core.jobs.store import JobStore
 from core.jobs.transitions import started, succeeded
 from core.settings import Settings
@@ -22,6 +23,7 @@ from service.main import create_app
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, pet_datasets
 from tests.service.job_helpers import RecordingQueue, jobs_of, stow
+from tests.service.report_helpers import result_document
 
 SERVER_URL = "http://pacs.example:8042/dicom-web"
 SERVER_DIMSE = "PACS@10.0.0.5:104"
@@ -40,7 +42,9 @@ def _series(client: TestClient, seed: int) -> tuple[str, str]:
 
 def _succeed(store: JobStore, job_id: str) -> JobPublic:
     store.update(job_id, started)
-    return store.update(job_id, lambda job: succeeded(job, result={"timings_s": {"load": 0.1}}))
+    job = store.get(job_id)
+    document = result_document(input_uid=job.series_uid, output_uid="1.2.3.4", scored=False)
+    return store.update(job_id, lambda job: succeeded(job, result=ResultDocument.model_validate(document)))
 
 
 def test_forward_urls_are_validated() -> None:

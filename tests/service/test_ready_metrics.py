@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from prometheus_client.parser import text_string_to_metric_families
 
+from core.jobs.result import ResultDocument
 from core.jobs.store import JobStore
 from core.jobs.transitions import started, succeeded
 from core.settings import Settings
@@ -17,6 +18,7 @@ from service.readiness import BUNDLE_FILES, check_weights
 from tests.service.conftest import TestClient
 from tests.service.helpers import API_KEY, AUTH, pet_datasets
 from tests.service.job_helpers import RecordingQueue, stow
+from tests.service.report_helpers import result_document
 
 
 def _fake_bundle(directory: Path) -> Path:
@@ -109,7 +111,8 @@ def test_metrics_count_jobs_by_state_and_histogram_stage_durations(tmp_path: Pat
         done = next(iter(store.all())).id
         store.update(done, started)
         timings = {"load": 0.3, "adapt": 0.0, "denoise": 7.0, "qc": 0.2, "score": 0.0, "write": 1.0}
-        store.update(done, lambda job: succeeded(job, result={"timings_s": timings}))
+        document = result_document(input_uid="1.2.3", output_uid="1.2.3.4", scored=False) | {"timings_s": timings}
+        store.update(done, lambda job: succeeded(job, result=ResultDocument.model_validate(document)))
         response = client.get("/metrics")
     assert response.status_code == 200 and response.headers["content-type"].startswith("text/plain")
     samples = _samples(response.text)

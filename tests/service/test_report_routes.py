@@ -178,7 +178,8 @@ def test_a_second_view_draws_from_the_cache(
 def test_a_missing_derived_series_leaves_a_page_without_images(report_client: TestClient, settings: Settings) -> None:
     done = _stored_job(report_client, settings, number=111)
     assert done.result is not None
-    result = {**done.result, "output": {**done.result["output"], "series_uid": "1.2.3.4.5.6"}}
+    output = done.result.output.model_copy(update={"series_uid": "1.2.3.4.5.6"})
+    result = done.result.model_copy(update={"output": output})
     JobStore(settings.storage_dir).update(done.id, lambda current: current.model_copy(update={"result": result}))
     page = parse_page(_report(report_client, done.id, headers=AUTH).text)
     assert not page.images and "No such series is stored" in page.text["images"]

@@ -8,8 +8,9 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from core.adapt import AdaptMode
 from core.jobs.create import new_job
-from core.jobs.models import AdaptOption, JobCreate, JobPublic
+from core.jobs.models import JobCreate, JobPublic
 from core.jobs.queue import CeleryJobQueue
 from core.jobs.store import JobStore
 from core.settings import Settings
@@ -58,7 +59,7 @@ def store_folder(*, settings: Settings, folder: Path) -> StoreReport:
     )
 
 
-def queued_job(*, settings: Settings, folder: Path, adapt: AdaptOption = AdaptOption.OFF) -> JobPublic:
+def queued_job(*, settings: Settings, folder: Path, adapt: AdaptMode = AdaptMode.OFF) -> JobPublic:
     """Store the series in ``folder`` and write a queued job for it (not enqueued anywhere)."""
     report = store_folder(settings=settings, folder=folder)
     (key,) = {outcome.series for outcome in report.outcomes}

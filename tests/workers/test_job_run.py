@@ -49,11 +49,11 @@ def test_job_runs_stores_the_derived_series_and_succeeds(
     assert done is not None and done.status is JobStatus.SUCCEEDED
     assert (done.progress, done.attempts, done.error, done.stage) == (100.0, 1, None, None)
     assert done.result is not None and done.timings.started is not None and done.timings.finished is not None
-    assert done.timings.stages_s == done.result["timings_s"]
-    output_uid = done.result["output"]["series_uid"]
+    assert done.timings.stages_s == done.result.timings_s.model_dump()
+    output_uid = done.result.output.series_uid
     indices = series_indices(layout=Layout(settings.storage_dir), study_uid=job.study_uid)
     (report,) = [index for index in indices if index.series.modality == "SR"]
-    assert list(report.instances) == [done.result["output"]["sr_uid"]]
+    assert list(report.instances) == [done.result.output.sr_uid]
     expected_series = [job.series_uid, output_uid, report.series.series_uid]
     assert sorted(index.series.series_uid for index in indices) == sorted(expected_series)
     reference = tmp_path / "reference"
@@ -75,7 +75,7 @@ def test_stored_scores_sr_is_retrieved_by_wado_rs(settings: Settings, small_seri
     job = queued_job(settings=settings, folder=small_series_dir)
     done = run_job(job_id=job.id, settings=settings)
     assert done is not None and done.result is not None
-    sr_uid = done.result["output"]["sr_uid"]
+    sr_uid = done.result.output.sr_uid
     (report,) = [
         index
         for index in series_indices(layout=Layout(settings.storage_dir), study_uid=job.study_uid)
@@ -90,7 +90,7 @@ def test_stored_scores_sr_is_retrieved_by_wado_rs(settings: Settings, small_seri
     received = pydicom.dcmread(io.BytesIO(response.content[start:]))
     assert received.SOPInstanceUID == sr_uid and received.Modality == "SR"
     evidence = received.CurrentRequestedProcedureEvidenceSequence[0].ReferencedSeriesSequence
-    assert {item.SeriesInstanceUID for item in evidence} == {job.series_uid, done.result["output"]["series_uid"]}
+    assert {item.SeriesInstanceUID for item in evidence} == {job.series_uid, done.result.output.series_uid}
 
 
 def test_a_finished_job_is_left_alone(settings: Settings, small_series_dir: Path) -> None:
@@ -119,7 +119,12 @@ def test_output_complete_on_disk_finishes_from_result_json(
     monkeypatch.setattr(job_run, "run_process", _no_pipeline)
     done = run_job(job_id=job.id, settings=settings)
     assert done is not None and done.status is JobStatus.SUCCEEDED
-    assert done.result == result == json.loads((store.output_dir(job.id) / "result.json").read_text())
+    assert done.result is not None
+    assert (
+        done.result.model_dump(mode="json")
+        == result
+        == json.loads((store.output_dir(job.id) / "result.json").read_text())
+    )
     assert done.attempts == 1
 
 

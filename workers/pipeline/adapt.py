@@ -19,34 +19,25 @@ do not load it. ``auto`` without splits and ``off`` never adapt, so they never l
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
 import numpy as np
 
+from core.adapt import AdaptMode, check_split_pair, split_pair_needed
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import InputError
 from imaging.volume import PetVolume
 from models.adaptation.settings import AdaptationSettings
 from models.bundle_info import BundleInfo
 
-__all__ = ["SINGLE_APPROXIMATION", "AdaptMode", "Adapted", "adapt_denoiser", "effective_mode", "load_splits"]
+__all__ = ["SINGLE_APPROXIMATION", "Adapted", "adapt_denoiser", "effective_mode", "load_splits"]
 
 SINGLE_APPROXIMATION = (
     "single-series adaptation (Neighbor2Neighbor sub-sampling) is an approximation: the noise of one "
     "reconstructed image is spatially correlated, so its sub-sampled pairs are not independent"
 )
 _POSITION_TOLERANCE_MM = 0.01
-
-
-class AdaptMode(StrEnum):
-    """Per-study adaptation mode (module docstring)."""
-
-    AUTO = "auto"
-    OFF = "off"
-    N2N_SPLIT = "n2n-split"
-    SINGLE = "single"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -58,14 +49,11 @@ class Adapted:
 
 
 def effective_mode(*, mode: AdaptMode, split_a: Path | None, split_b: Path | None) -> AdaptMode | None:
-    """The adaptation that will run (``N2N_SPLIT``, ``SINGLE``) or None; InputError for half a pair of splits
-    or ``n2n-split`` without splits."""
-    if (split_a is None) != (split_b is None):
-        raise InputError("Arguments 'split-a' and 'split-b' go together: give both or neither.", check="adapt_splits")
-    if mode is AdaptMode.N2N_SPLIT and split_a is None:
-        raise InputError("--adapt n2n-split needs --split-a and --split-b.", check="adapt_splits")
+    """The adaptation that will run (``N2N_SPLIT``, ``SINGLE``) or None; InputError for half a split pair
+    (check ``splits``) or ``n2n-split`` without it (check ``adapt_splits``): :func:`core.adapt.check_split_pair`."""
+    given = check_split_pair(mode=mode, split_a=split_a, split_b=split_b)
     if mode is AdaptMode.AUTO:
-        return AdaptMode.N2N_SPLIT if split_a is not None else None
+        return AdaptMode.N2N_SPLIT if given else None
     return None if mode is AdaptMode.OFF else mode
 
 
@@ -115,7 +103,7 @@ def adapt_denoiser(
     rng = np.random.default_rng(settings.seed)
     if mode is AdaptMode.N2N_SPLIT:
         if splits is None:
-            raise InputError("--adapt n2n-split needs --split-a and --split-b.", check="adapt_splits")
+            raise split_pair_needed()
         a, b = splits
         batches = split_batches(
             a=a.voxels, b=b.voxels, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share

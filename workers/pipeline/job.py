@@ -18,6 +18,8 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from core.adapt import AdaptMode
+from core.settings import Settings
 from imaging.atomic import write_atomic, write_json_atomic
 from imaging.dicom.files import write_series
 from imaging.dicom.reader import PetSeries
@@ -28,7 +30,7 @@ from models.bundle_info import STATE_NAME, BundleInfo, load_bundle_info
 from models.engines import Backend
 from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import Scorer
-from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, adapt_denoiser, effective_mode, load_splits
+from workers.pipeline.adapt import SINGLE_APPROXIMATION, adapt_denoiser, effective_mode, load_splits
 from workers.pipeline.denoise import denoise, open_denoiser
 from workers.pipeline.load import load_series
 from workers.pipeline.model_output import ModelTarget, model_target
@@ -45,7 +47,7 @@ from workers.pipeline.write import (
     staged_output,
 )
 
-__all__ = ["AdaptMode", "ProcessRequest", "Progress", "run_process"]
+__all__ = ["ProcessRequest", "Progress", "run_process"]
 
 Progress = Callable[[str, float], None]
 """``progress(stage, fraction)``: ``stage`` one of :data:`workers.pipeline.result.STAGES`, ``fraction`` 0–1."""
@@ -60,14 +62,14 @@ class ProcessRequest:
         out_dir: output folder: must not exist or be empty; gets ``denoised/``, ``scores-sr.dcm`` and
             ``result.json``.
         weights_dir: the denoiser's weight bundle (``dncnn.json``, ``dncnn.onnx``, ``dncnn.pt``).
-        adapt: per-study adaptation mode (:class:`workers.pipeline.adapt.AdaptMode`).
+        adapt: per-study adaptation mode (:class:`core.adapt.AdaptMode`).
         split_a, split_b: the two half-count reconstructions for ``n2n-split`` (both or neither).
         adaptation: budget and hyper-parameters of the adaptation.
         save_adapted_model: where to write the adapted torch state dict (same keys as the shipped one); inside
             ``out_dir`` it is part of the all-or-nothing output (:mod:`workers.pipeline.model_output`).
         score: run the quality scorer on the input and the output.
-        scorer_dir: the quality scorer's folder (``iqa.json``, ``iqa.pt``); None: ``$PETIQ_SCORER_WEIGHTS``, else
-            the shipped scorer.
+        scorer_dir: the quality scorer's folder (``iqa.json``, ``iqa.pt``); None: the settings' ``scorer_weights``
+            (``PETIQ_SCORER_WEIGHTS``, read when the job starts), else the shipped scorer (:mod:`core.weights`).
         backend: inference runtime.
         ensemble: orientations averaged per slice (:data:`models.inference.ENSEMBLE_SIZES`).
     """
@@ -195,11 +197,11 @@ def _write(
             write_scores_sr(
                 series=series,
                 derived=datasets,
-                result=result_document(record=record),
+                result=result_document(record=record).model_dump(mode="json"),
                 bundle=record.bundle,
                 directory=staging,
             )
-        result = result_document(record=record)
+        result = result_document(record=record).model_dump(mode="json")
         write_json_atomic(path=staging / RESULT_NAME, value=result)
         if record.adaptation is not None and target is not None:
             path = staging / target.inside if target.inside is not None else target.outside
@@ -222,7 +224,7 @@ def _scorer(request: ProcessRequest) -> Scorer | None:
     """The scorer when scoring is asked for (loaded before the series is read: a bad folder fails fast)."""
     if not request.score:
         return None
-    return open_scorer(directory=resolve_scorer_dir(override=request.scorer_dir))
+    return open_scorer(directory=resolve_scorer_dir(override=request.scorer_dir, settings=Settings()))
 
 
 def _save_state(*, bundle: BundleInfo, path: Path) -> None:

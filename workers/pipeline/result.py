@@ -1,4 +1,5 @@
-"""The ``result.json`` document of a job (DESIGN.md §3): the CLI writes it, the job API returns it.
+"""The ``result.json`` document of a job (DESIGN.md §3, typed as :class:`core.jobs.result.ResultDocument`): the
+CLI writes it, the job API returns it.
 
 ::
 
@@ -19,9 +20,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from importlib import metadata
 from typing import Any
 
+from core.jobs.result import ResultDocument
+from core.version import software_version
 from models.bundle_info import BundleInfo
 from models.inference import DEFAULT_ENSEMBLE
 
@@ -29,14 +31,6 @@ __all__ = ["STAGES", "JobRecord", "result_document", "software_version"]
 
 STAGES = ("load", "adapt", "denoise", "qc", "score", "write")
 """The timed stages, in order."""
-
-
-def software_version() -> str:
-    """petiq's installed version, ``"0+unknown"`` when it is not installed as a distribution."""
-    try:
-        return metadata.version("petiq")
-    except metadata.PackageNotFoundError:
-        return "0+unknown"
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -77,10 +71,14 @@ def _copy(section: Mapping[str, Any] | None) -> dict[str, Any] | None:
     return dict(section) if section is not None else None
 
 
-def result_document(*, record: JobRecord) -> dict[str, Any]:
-    """``record`` as the result.json mapping (module docstring), JSON-ready."""
+def result_document(*, record: JobRecord) -> ResultDocument:
+    """``record`` as the result.json document (module docstring); ``model_dump(mode="json")`` is what is written.
+
+    Raises:
+        pydantic.ValidationError: a section does not have the documented shape (a bug of its producer).
+    """
     bundle = record.bundle
-    return {
+    document = {
         "input": {
             "series_uid": record.input_series_uid,
             "n_slices": record.n_slices,
@@ -104,3 +102,4 @@ def result_document(*, record: JobRecord) -> dict[str, Any]:
         "timings_s": {stage: round(float(record.timings_s.get(stage, 0.0)), 3) for stage in STAGES},
         "notes": list(record.notes),
     }
+    return ResultDocument.model_validate(document)

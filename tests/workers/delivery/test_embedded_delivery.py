@@ -14,8 +14,9 @@ from pathlib import Path
 import pydicom
 import pytest
 
+from core.adapt import AdaptMode
 from core.jobs.create import new_job, submit
-from core.jobs.models import AdaptOption, DeliveryStatus, ForwardRequest, JobCreate
+from core.jobs.models import DeliveryStatus, ForwardRequest, JobCreate
 from core.jobs.queue import CeleryJobQueue
 from core.jobs.store import JobStore
 from core.settings import Settings
@@ -35,7 +36,7 @@ TIMEOUT_S = 4.0
 def _submit(settings: Settings, queue: CeleryJobQueue, folder: Path, url: str) -> str:
     store_folder(settings=settings, folder=folder)
     series = pydicom.dcmread(next(folder.glob("*.dcm")), stop_before_pixels=True).SeriesInstanceUID
-    request = JobCreate(series_uid=series, adapt=AdaptOption.OFF, score=False, forward=ForwardRequest(url=url))
+    request = JobCreate(series_uid=series, adapt=AdaptMode.OFF, score=False, forward=ForwardRequest(url=url))
     job = new_job(layout=Layout(settings.storage_dir), request=request, settings=settings)
     submit(store=JobStore(settings.storage_dir), job=job, queue=queue)
     return job.id

@@ -7,12 +7,13 @@ from pathlib import Path
 import pytest
 import torch
 
+from core.adapt import AdaptMode
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import InputError
 from models.adaptation.online import AdaptationSettings
 from models.bundle import BundleInfo, load_torch_model
 from models.tgd.masks import tgd_masks
-from workers.pipeline.adapt import SINGLE_APPROXIMATION, AdaptMode, effective_mode
+from workers.pipeline.adapt import SINGLE_APPROXIMATION, effective_mode
 from workers.pipeline.job import ProcessRequest, run_process
 
 QUICK = AdaptationSettings(steps=4, batch=2, patch=16, phi=0.5, seed=3)

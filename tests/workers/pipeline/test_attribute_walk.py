@@ -18,13 +18,14 @@ import pytest
 from pydicom import Dataset
 from pydicom.tag import BaseTag
 
+from core.adapt import AdaptMode
 from imaging.dicom.modules import PET_IMAGE_TYPE2
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import InputError
 from models.bundle import BundleInfo
 from tests.conftest import SHARED_DATA
 from tests.imaging.dicom.dciodvfy import dciodvfy_errors, requires_dciodvfy
-from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
+from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
 
 pytestmark = pytest.mark.slow

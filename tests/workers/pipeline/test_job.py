@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 from pydicom.sr.codedict import codes
 
+from core.adapt import AdaptMode
 from imaging.dicom.reader import read_pet_series
 from imaging.dicom.sr.codes import INPUT_GROUP, OUTPUT_GROUP, QC_GROUP, QC_MEASURES
 from imaging.errors import InputError, NotDicomError, OutputError
@@ -26,7 +27,7 @@ from tests.imaging.dicom.sr_helpers import (
     uncertainty_values,
 )
 from workers.pipeline import job
-from workers.pipeline.job import AdaptMode, ProcessRequest, run_process
+from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.qc import body_mask
 from workers.pipeline.result import STAGES
 from workers.pipeline.write import DENOISED_DIR, SR_NAME

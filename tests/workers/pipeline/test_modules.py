@@ -7,12 +7,14 @@ from pathlib import Path
 
 import pytest
 
+from core.settings import Settings
+from core.weights import denoiser_weights_dir
 from imaging.errors import InputError, PetiqError
 from models.bundle import BundleInfo
 from tests.fresh_python import fresh_python
 from workers.pipeline import settings
 from workers.pipeline.result import software_version
-from workers.pipeline.settings import WEIGHTS_ENV, default_weights_dir, resolve_weights_dir
+from workers.pipeline.settings import WEIGHTS_ENV, resolve_weights_dir
 from workers.pipeline.write import algorithm_identity, check_output_free, staged_output
 
 MODULES = ("denoise", "job", "load", "qc", "result", "settings", "write")
@@ -35,22 +37,42 @@ def test_pipeline_does_not_import_celery() -> None:
     assert fresh_python(code=code) == "False"
 
 
-def test_default_weights_dir_is_the_shipped_bundle_unless_the_environment_says() -> None:
-    assert default_weights_dir(environ={}) == Path(settings.__file__).resolve().parents[2] / "models/weights/dncnn"
-    assert default_weights_dir(environ={WEIGHTS_ENV: "/srv/w"}) == Path("/srv/w")
-    assert default_weights_dir(environ={WEIGHTS_ENV: " "}).name == "dncnn"
+def _from(environ: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Settings:
+    """The settings read from an environment holding ``environ`` and no other weights variable."""
+    monkeypatch.delenv(WEIGHTS_ENV, raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    return Settings()
 
 
-def test_missing_default_weights_is_a_setup_error(tmp_path: Path) -> None:
+def default_weights_dir(*, environ: dict[str, str], monkeypatch: pytest.MonkeyPatch) -> Path:
+    return denoiser_weights_dir(settings=_from(environ, monkeypatch))
+
+
+def test_default_weights_dir_is_the_shipped_bundle_unless_the_environment_says(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    mp = monkeypatch
+    assert (
+        default_weights_dir(environ={}, monkeypatch=mp)
+        == Path(settings.__file__).resolve().parents[2] / "models/weights/dncnn"
+    )
+    assert default_weights_dir(environ={WEIGHTS_ENV: "/srv/w"}, monkeypatch=mp) == Path("/srv/w")
+    assert default_weights_dir(environ={WEIGHTS_ENV: " "}, monkeypatch=mp).name == "dncnn"
+
+
+def test_missing_default_weights_is_a_setup_error(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     with pytest.raises(PetiqError) as caught:
-        resolve_weights_dir(override=None, environ={WEIGHTS_ENV: str(tmp_path)})
+        resolve_weights_dir(override=None, settings=_from({WEIGHTS_ENV: str(tmp_path)}, monkeypatch))
     assert not isinstance(caught.value, InputError)
     assert f"no denoiser weights in {tmp_path}" in str(caught.value) and WEIGHTS_ENV in str(caught.value)
 
 
-def test_explicit_weights_win(random_bundle_info: BundleInfo, tmp_path: Path) -> None:
-    assert resolve_weights_dir(override=tmp_path, environ={WEIGHTS_ENV: "/x"}) == tmp_path
-    found = resolve_weights_dir(override=None, environ={WEIGHTS_ENV: str(random_bundle_info.directory)})
+def test_explicit_weights_win(random_bundle_info: BundleInfo, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    assert resolve_weights_dir(override=tmp_path, settings=_from({WEIGHTS_ENV: "/x"}, monkeypatch)) == tmp_path
+    found = resolve_weights_dir(
+        override=None, settings=_from({WEIGHTS_ENV: str(random_bundle_info.directory)}, monkeypatch)
+    )
     assert found == random_bundle_info.directory
 
 
