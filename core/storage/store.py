@@ -31,6 +31,7 @@ from core.storage.models import InstanceHeader, SeriesIndex
 from core.storage.outcomes import InstanceOutcome, SeriesKey, StoreReport
 from core.storage.spool import SpooledFile
 from core.storage.status import FailureReason
+from imaging.atomic import fsync_path
 from imaging.errors import OutputError
 
 __all__ = ["store_instances"]
@@ -129,15 +130,9 @@ def _add(index: SeriesIndex, item: _Item, layout: Layout, limit: int) -> tuple[I
 def _fsync_directory(directory: Path) -> None:
     """Make the renames into ``directory`` durable before the index that lists them is written."""
     try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError as error:
-        raise OutputError(f"Cannot open the instances folder: {error}", path=str(directory)) from error
-    try:
-        os.fsync(descriptor)
+        fsync_path(directory)
     except OSError as error:
         raise OutputError(f"Cannot sync the instances folder: {error}", path=str(directory)) from error
-    finally:
-        os.close(descriptor)
 
 
 def _roll_back(*, layout: Layout, added: list[_Item], outcomes: dict[int, InstanceOutcome], error: OutputError) -> None:
