@@ -21,12 +21,11 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.errors import InstanceRejectedError, TooLargeError
-from core.storage.completion import is_complete
 from core.storage.faults import is_storage_fault, os_error_in, storage_fault
 from core.storage.index import read_index, series_lock, write_index
 from core.storage.instances import STOW_SOP_CLASSES, normalise_part10, read_instance
 from core.storage.layout import Layout
-from core.storage.merge import split_pairs_touching
+from core.storage.merge import settled_report
 from core.storage.models import InstanceHeader, SeriesIndex
 from core.storage.outcomes import InstanceOutcome, SeriesKey, StoreReport
 from core.storage.spool import SpooledFile
@@ -231,13 +230,11 @@ def store_instances(
     layout = Layout(root)
     outcomes, groups = _read_all(files, study_uid, sop_classes)
     _check_limits(layout=layout, groups=groups, limit=max_instances_per_series)
-    completed: list[SeriesKey] = []
+    added: list[SeriesKey] = []
     for key, items in groups.items():
         committed, changed = _commit_series(layout=layout, key=key, items=items, limit=max_instances_per_series)
         outcomes.update(committed)
-        index = read_index(path=layout.index(*key)) if changed else None
-        if index is not None and is_complete(index=index):
-            completed.append(key)
-    pairs = split_pairs_touching(layout=layout, series=groups, pattern=split_pattern)
+        if changed:
+            added.append(key)
     ordered = tuple(outcomes[position] for position in range(len(files)))
-    return StoreReport(outcomes=ordered, completed_series=tuple(completed), split_pairs=pairs)
+    return settled_report(layout=layout, outcomes=ordered, added=added, touched=groups, pattern=split_pattern)
