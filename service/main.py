@@ -41,7 +41,7 @@ from service.api.schema import install_openapi
 from service.background import IncompleteSweeper, running_every, sweep_interval_s
 from service.dimse.server import running_scp
 from service.dimse.stats import DimseStats
-from service.hooks import SeriesStoredHook
+from service.hooks import SeriesStoredHooks
 from service.metrics import metrics_registry
 from service.report.build import PictureCache
 
@@ -98,8 +98,7 @@ def create_app(*, settings: Settings | None = None, job_queue: JobQueue | None =
     dimse = app.state.dimse_stats if settings.dimse_port is not None else None
     app.state.metrics_registry = metrics_registry(store=store, queue=queue, dimse=dimse)
     app.state.report_cache = PictureCache()
-    hooks: list[SeriesStoredHook] = [JobStarter(settings=settings, queue=queue)]
-    app.state.on_series_stored = hooks
+    app.state.on_series_stored = SeriesStoredHooks([JobStarter(settings=settings, queue=queue)])
     install_error_handlers(app)
     install_log_filters()
     app.add_middleware(NoStoreMiddleware)

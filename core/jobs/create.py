@@ -33,7 +33,7 @@ from core.storage.layout import Layout, check_uid
 from core.storage.models import SeriesIndex
 from imaging.errors import InputError, SeriesError
 
-__all__ = ["job_id", "new_job", "submit"]
+__all__ = ["job_id", "job_of_indices", "new_job", "submit"]
 
 _NAMESPACE = uuid.UUID("6f1d8f0e-2b7a-5c55-9a39-7e3c1a2b9d10")
 _LOG = logging.getLogger(__name__)
@@ -56,6 +56,11 @@ def _study_of(*, layout: Layout, series_uid: str) -> str:
 
 def _stored(*, layout: Layout, study_uid: str, series_uid: str, name: str) -> SeriesIndex:
     index = read_index(path=layout.index(study_uid, check_uid(value=series_uid, name=name)))
+    return _checked(index=index, series_uid=series_uid, name=name)
+
+
+def _checked(*, index: SeriesIndex | None, series_uid: str, name: str) -> SeriesIndex:
+    """``index`` if it is a stored PT series (argument ``name``); NotFoundError or SeriesError otherwise."""
     if index is None or not index.instances:
         raise NotFoundError(f"Argument '{name}': no such series is stored in this study.", check=name, uid=series_uid)
     if index.series.modality != "PT":
@@ -88,6 +93,46 @@ def new_job(*, layout: Layout, request: JobCreate, settings: Settings) -> JobPub
     )
     adapt = request.adapt or settings.default_adapt
     splits = _splits(layout=layout, request=request, study_uid=study_uid, adapt=adapt)
+    return _job(
+        request=request, study_uid=study_uid, series_uid=series_uid, splits=splits, adapt=adapt, settings=settings
+    )
+
+
+def job_of_indices(
+    *, series: SeriesIndex, splits: tuple[SeriesIndex, SeriesIndex] | None, settings: Settings
+) -> JobPublic:
+    """The queued manifest of a job with the server's defaults for the stored ``series`` and its split pair
+    ``splits`` (A, B), from their indices as read already (the job starter's :class:`StoreReport`): checked as
+    :func:`new_job` checks a request, without reading the storage again. Not written yet.
+
+    Raises:
+        SeriesError: the series or a split is not PT.
+        InputError: ``default_adapt`` is ``n2n-split`` and ``splits`` is None.
+    """
+    uid = series.series.series_uid
+    _checked(index=series, series_uid=uid, name="series_uid")
+    for name, split in zip(("split_a", "split_b"), splits or (), strict=False):
+        _checked(index=split, series_uid=split.series.series_uid, name=name)
+    a, b = (splits[0].series.series_uid, splits[1].series.series_uid) if splits else (None, None)
+    request = JobCreate(series_uid=uid, study_uid=series.study.study_uid, split_a=a, split_b=b)
+    adapt = settings.default_adapt
+    check_split_pair(mode=adapt, split_a=a, split_b=b)
+    pair = SplitPair(a=a, b=b) if a is not None and b is not None else None
+    study_uid = series.study.study_uid
+    return _job(request=request, study_uid=study_uid, series_uid=uid, splits=pair, adapt=adapt, settings=settings)
+
+
+def _job(
+    *,
+    request: JobCreate,
+    study_uid: str,
+    series_uid: str,
+    splits: SplitPair | None,
+    adapt: AdaptMode,
+    settings: Settings,
+) -> JobPublic:
+    """The manifest of ``request`` (``series_uid`` of ``study_uid``, checked, its split pair checked) with the
+    server's defaults filled in."""
     options = JobOptions(
         adapt=adapt,
         score=settings.default_score if request.score is None else request.score,

@@ -19,8 +19,9 @@ import pydicom
 from pydicom.errors import InvalidDicomError
 
 from core.errors import NotFoundError, UnprocessableError
-from core.storage.catalog import instance_files
+from core.storage.catalog import index_files, instance_files
 from core.storage.layout import Layout
+from core.storage.models import SeriesIndex
 from imaging.dicom.radionuclide import radionuclide_info
 
 __all__ = ["radionuclide_refusal"]
@@ -28,10 +29,16 @@ __all__ = ["radionuclide_refusal"]
 _LOG = logging.getLogger(__name__)
 
 
-def radionuclide_refusal(*, layout: Layout, study_uid: str, series_uid: str) -> UnprocessableError | None:
-    """Why the stored series cannot be processed for its radionuclide; None when it can (or cannot be told)."""
+def radionuclide_refusal(
+    *, layout: Layout, study_uid: str, series_uid: str, index: SeriesIndex | None = None
+) -> UnprocessableError | None:
+    """Why the stored series cannot be processed for its radionuclide; None when it can (or cannot be told).
+    ``index``: the series' index when the caller read it already (it is not read again)."""
     try:
-        path, _ = instance_files(layout=layout, study_uid=study_uid, series_uid=series_uid)[0]
+        if index is None:
+            path, _ = instance_files(layout=layout, study_uid=study_uid, series_uid=series_uid)[0]
+        else:
+            path, _ = index_files(layout=layout, index=index)[0]
         dataset = pydicom.dcmread(path, stop_before_pixels=True)
     except (NotFoundError, OSError, InvalidDicomError) as error:
         _LOG.warning("series %s: radionuclide not checked: %s", series_uid, error)

@@ -6,7 +6,8 @@ The order problem â€” splits may be stored before, with or after their parent â€
 - a series whose SeriesDescription matches ``split_description_pattern`` never starts a job from STOW-RS, even
   before its parent arrives (a lone "split A" cannot be told from an early one);
 - when a parent completes, its job takes as pair the two complete splits stored by then (exactly two, ordered
-  by SeriesDescription then UID), or none;
+  by SeriesDescription then UID), or none; the request's :class:`~core.storage.outcomes.StoreReport` holds the
+  indices this is decided on (read once by the store), so the starter reads no series index again;
 - a job is never changed or restarted afterwards: splits stored after their parent's job was created do not
   join it. Send the splits before or with the parent (one STOW-RS request is fine), or ask for the paired job
   with ``POST /v1/jobs`` (split_a, split_b): that is another job, with its own id.
@@ -22,19 +23,16 @@ import logging
 import re
 from dataclasses import dataclass, field
 
-from core.jobs.create import new_job, submit
-from core.jobs.models import JobCreate, SplitPair
+from core.jobs.create import job_of_indices, submit
 from core.jobs.queue import JobQueue
 from core.jobs.radionuclide import radionuclide_refusal
 from core.jobs.store import JobStore
 from core.jobs.transitions import failed
 from core.settings import Settings
-from core.storage.catalog import series_indices
 from core.storage.completion import is_complete
 from core.storage.layout import Layout
 from core.storage.models import SeriesIndex
-from core.storage.outcomes import SeriesKey, StoreReport
-from core.storage.split import split_pairs
+from core.storage.outcomes import StoreReport
 from imaging.dicom.derived import SERIES_DESCRIPTION_SUFFIX
 from imaging.errors import InputError
 
@@ -53,57 +51,46 @@ def starts_a_job(*, index: SeriesIndex, pattern: re.Pattern[str]) -> bool:
     )
 
 
-def stored_split_pair(*, study: list[SeriesIndex], parent_uid: str, pattern: re.Pattern[str]) -> SplitPair | None:
-    """The two complete splits of ``parent_uid`` among ``study``, ordered by description then UID; or None."""
-    by_uid = {index.series.series_uid: index for index in study}
-    children = [
-        by_uid[split] for split, parent in split_pairs(study=study, pattern=pattern).items() if parent == parent_uid
-    ]
+def stored_split_pair(*, report: StoreReport, parent_uid: str) -> tuple[SeriesIndex, SeriesIndex] | None:
+    """The two complete splits of ``parent_uid`` in ``report``, ordered by description then UID; or None."""
     complete = sorted(
-        (index for index in children if is_complete(index=index)),
+        (index for index in report.splits_of(parent_uid) if is_complete(index=index)),
         key=lambda index: (index.series.series_description, index.series.series_uid),
     )
     if len(complete) != 2:
         return None
-    return SplitPair(a=complete[0].series.series_uid, b=complete[1].series.series_uid)
+    return complete[0], complete[1]
 
 
 @dataclass(frozen=True)
 class JobStarter:
-    """``app.state.on_series_stored`` hook: starts the jobs of a STOW-RS request's completed series (the settings
-    stay out of its ``repr``)."""
+    """The first ``on_series_stored`` hook (:class:`service.hooks.SeriesStoredHooks`): starts the jobs of a
+    STOW-RS request's (or DIMSE association's) completed series from its report, reading no series index again
+    (the settings stay out of its ``repr``)."""
 
     settings: Settings = field(repr=False)
     queue: JobQueue
 
     def __call__(self, report: StoreReport) -> None:
-        for key in report.completed_series:
-            if key.series_uid in report.split_pairs:
+        for index in report.completed:
+            if index.series.series_uid in report.split_pairs:
                 continue
             try:
-                self._start(key)
+                self._start(index=index, report=report)
             except InputError as error:  # e.g. default_adapt n2n-split and no split pair stored
-                _LOG.warning("series %s starts no job: %s", key.series_uid, error)
+                _LOG.warning("series %s starts no job: %s", index.series.series_uid, error)
 
-    def _start(self, key: SeriesKey) -> None:
-        layout = Layout(self.settings.storage_dir)
-        study = series_indices(layout=layout, study_uid=key.study_uid)
-        index = next((item for item in study if item.series.series_uid == key.series_uid), None)
-        pattern = self.settings.split_regex
-        if index is None or not starts_a_job(index=index, pattern=pattern):
+    def _start(self, *, index: SeriesIndex, report: StoreReport) -> None:
+        if not starts_a_job(index=index, pattern=self.settings.split_regex):
             return
-        pair = stored_split_pair(study=study, parent_uid=key.series_uid, pattern=pattern)
-        request = JobCreate(
-            series_uid=key.series_uid,
-            study_uid=key.study_uid,
-            split_a=pair.a if pair else None,
-            split_b=pair.b if pair else None,
-        )
-        job = new_job(layout=layout, request=request, settings=self.settings)
-        refusal = radionuclide_refusal(layout=layout, study_uid=key.study_uid, series_uid=key.series_uid)
+        uid = index.series.series_uid
+        pair = stored_split_pair(report=report, parent_uid=uid)
+        job = job_of_indices(series=index, splits=pair, settings=self.settings)
+        layout = Layout(self.settings.storage_dir)
+        refusal = radionuclide_refusal(layout=layout, study_uid=job.study_uid, series_uid=uid, index=index)
         if refusal is not None:
             JobStore(self.settings.storage_dir).create(failed(job, error=refusal))
-            _LOG.warning("series %s: job %s failed, not queued: %s", key.series_uid, job.id, refusal.message)
+            _LOG.warning("series %s: job %s failed, not queued: %s", uid, job.id, refusal.message)
             return
         job, created = submit(store=JobStore(self.settings.storage_dir), job=job, queue=self.queue)
-        _LOG.info("series %s: job %s %s", key.series_uid, job.id, "queued" if created else "exists")
+        _LOG.info("series %s: job %s %s", uid, job.id, "queued" if created else "exists")

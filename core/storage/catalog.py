@@ -9,7 +9,7 @@ from core.storage.index import read_index
 from core.storage.layout import Layout, is_uid
 from core.storage.models import InstanceRecord, SeriesIndex
 
-__all__ = ["instance_files", "series_indices", "study_uids"]
+__all__ = ["index_files", "instance_files", "series_indices", "study_uids"]
 
 
 def study_uids(*, layout: Layout) -> list[str]:
@@ -45,6 +45,16 @@ def instance_files(
     index = read_index(path=layout.index(study_uid, series_uid))
     if index is None or not index.instances:
         raise NotFoundError("No such series is stored.", check="series", uid=series_uid)
+    return index_files(layout=layout, index=index, sop_uid=sop_uid)
+
+
+def index_files(*, layout: Layout, index: SeriesIndex, sop_uid: str | None = None) -> list[tuple[Path, InstanceRecord]]:
+    """:func:`instance_files` of a series whose ``index`` was read already.
+
+    Raises:
+        NotFoundError: ``sop_uid`` is not in the index.
+    """
+    study_uid, series_uid = index.study.study_uid, index.series.series_uid
     items = sorted(index.instances.items(), key=_order)
     if sop_uid is not None:
         items = [item for item in items if item[0] == sop_uid]

@@ -7,9 +7,10 @@ their parent joins the parent's job (:mod:`core.jobs.starter`). The merged repor
 ``store_instances`` computes its own, over the storage as it is at the end:
 
 - ``outcomes``: every call's outcomes, in call order;
-- ``completed_series``: the series the calls added an instance to (stored, not "already stored") that are complete
+- ``completed``: the series the calls added an instance to (stored, not "already stored") that are complete
   now (:func:`~core.storage.completion.is_complete`), in the order of their first added instance;
-- ``split_pairs``: :func:`split_pairs_touching` the series any call's instances belong to.
+- ``split_pairs`` and ``splits``: the split pairs of the studies touched whose split or parent any call's instances
+  belong to (:func:`settled_report`, which ``store_instances`` uses too: each study's indices are read once).
 """
 
 from __future__ import annotations
@@ -20,28 +21,50 @@ from pathlib import Path
 
 from core.storage.catalog import series_indices
 from core.storage.completion import is_complete
-from core.storage.index import read_index
 from core.storage.layout import Layout
-from core.storage.outcomes import SeriesKey, StoreReport
+from core.storage.models import SeriesIndex
+from core.storage.outcomes import InstanceOutcome, SeriesKey, StoreReport
 from core.storage.split import split_pairs
 
-__all__ = ["merge_reports", "split_pairs_touching"]
+__all__ = ["merge_reports", "settled_report"]
 
 
-def split_pairs_touching(*, layout: Layout, series: Iterable[SeriesKey], pattern: re.Pattern[str]) -> dict[str, str]:
-    """``{split series UID: parent series UID}`` of the studies of ``series``, for the pairs whose split or parent
-    is one of ``series`` (:mod:`core.storage.split`).
+def settled_report(
+    *,
+    layout: Layout,
+    outcomes: tuple[InstanceOutcome, ...],
+    added: Iterable[SeriesKey],
+    touched: Iterable[SeriesKey],
+    pattern: re.Pattern[str],
+) -> StoreReport:
+    """The report of ``outcomes``, with the storage read once: the series indices of each study of ``touched``.
+
+    Args:
+        outcomes: the parts' outcomes, in order.
+        added: the series the calls added an instance to, in the order of their first added instance.
+        touched: every series the calls' instances belong to (``added`` among them).
+        pattern: the split pattern, compiled (``Settings.split_regex``).
 
     Raises:
         OutputError: a series index of those studies is corrupt.
     """
-    touched = set(series)
+    touched = set(touched)
+    studies = {
+        study: series_indices(layout=layout, study_uid=study) for study in sorted({k.study_uid for k in touched})
+    }
+    found = {
+        SeriesKey(study, index.series.series_uid): index for study, indices in studies.items() for index in indices
+    }
+    completed = [found[key] for key in dict.fromkeys(added) if key in found and is_complete(index=found[key])]
     pairs: dict[str, str] = {}
-    for study in sorted({key.study_uid for key in touched}):
+    splits: dict[str, SeriesIndex] = {}
+    for study, indices in studies.items():
         uids = {key.series_uid for key in touched if key.study_uid == study}
-        found = split_pairs(study=series_indices(layout=layout, study_uid=study), pattern=pattern)
-        pairs.update({split: parent for split, parent in found.items() if split in uids or parent in uids})
-    return pairs
+        for split, parent in split_pairs(study=indices, pattern=pattern).items():
+            if split in uids or parent in uids:
+                pairs[split] = parent
+                splits[split] = found[SeriesKey(study, split)]
+    return StoreReport(outcomes=outcomes, completed=tuple(completed), split_pairs=pairs, splits=splits)
 
 
 def merge_reports(*, root: Path, reports: Sequence[StoreReport], split_pattern: re.Pattern[str]) -> StoreReport:
@@ -50,16 +73,7 @@ def merge_reports(*, root: Path, reports: Sequence[StoreReport], split_pattern: 
     Raises:
         OutputError: a series index of the studies concerned is corrupt.
     """
-    layout = Layout(root)
     outcomes = tuple(outcome for report in reports for outcome in report.outcomes)
-    added = dict.fromkeys(
-        outcome.series for outcome in outcomes if outcome.stored and not outcome.already_stored and outcome.series
-    )
-    completed = []
-    for key in added:
-        index = read_index(path=layout.index(*key))
-        if index is not None and is_complete(index=index):
-            completed.append(key)
+    added = [outcome.series for outcome in outcomes if outcome.stored and not outcome.already_stored and outcome.series]
     touched = [outcome.series for outcome in outcomes if outcome.series is not None]
-    pairs = split_pairs_touching(layout=layout, series=touched, pattern=split_pattern)
-    return StoreReport(outcomes=outcomes, completed_series=tuple(completed), split_pairs=pairs)
+    return settled_report(layout=Layout(root), outcomes=outcomes, added=added, touched=touched, pattern=split_pattern)

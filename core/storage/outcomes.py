@@ -1,10 +1,12 @@
-"""What a store call reports: one outcome per received part, the series it completed, the split pairs."""
+"""What a store call reports: one outcome per received part, the series it completed and the split pairs, with the
+series indices they were decided on (read once, so that the job layer need not read them again)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from typing import NamedTuple
 
+from core.storage.models import SeriesIndex
 from core.storage.status import FailureReason
 
 __all__ = ["InstanceOutcome", "SeriesKey", "StoreReport"]
@@ -40,18 +42,33 @@ class InstanceOutcome:
 
 @dataclass(frozen=True, kw_only=True)
 class StoreReport:
-    """The result of storing one request.
+    """The result of storing one request (or one DIMSE association, :mod:`core.storage.merge`).
 
     Attributes:
         outcomes: one per part, in request order.
-        completed_series: PT series this request added instances to and that are now complete (the job layer
-            starts a job for each that is not a split); re-sent identical instances complete nothing.
-        split_pairs: ``{split series UID: parent series UID}`` among the studies the request touched.
+        completed: the indices of the series this request added instances to and that are now complete, in the
+            order of their first added instance (the job layer starts a job for each PT one that is not a
+            split); re-sent identical instances complete nothing.
+        split_pairs: ``{split series UID: parent series UID}`` among the studies the request touched, for the
+            pairs whose split or parent the request touched.
+        splits: the index of each split series of ``split_pairs`` (by its UID).
+
+    The indices are the storage's as it was when the request's last series was committed.
     """
 
     outcomes: tuple[InstanceOutcome, ...]
-    completed_series: tuple[SeriesKey, ...] = ()
+    completed: tuple[SeriesIndex, ...] = ()
     split_pairs: dict[str, str] = field(default_factory=dict)
+    splits: dict[str, SeriesIndex] = field(default_factory=dict)
+
+    @property
+    def completed_series(self) -> tuple[SeriesKey, ...]:
+        """The keys of :attr:`completed`."""
+        return tuple(SeriesKey(index.study.study_uid, index.series.series_uid) for index in self.completed)
+
+    def splits_of(self, parent_uid: str) -> tuple[SeriesIndex, ...]:
+        """The indices of the split series paired with the series ``parent_uid``, in :attr:`split_pairs` order."""
+        return tuple(self.splits[split] for split, parent in self.split_pairs.items() if parent == parent_uid)
 
     @property
     def n_stored(self) -> int:

@@ -21,16 +21,16 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from core.errors import InstanceRejectedError, TooLargeError
-from core.storage.completion import is_complete
 from core.storage.faults import is_storage_fault, os_error_in, storage_fault
 from core.storage.index import read_index, series_lock, write_index
 from core.storage.instances import STOW_SOP_CLASSES, normalise_part10, read_instance
 from core.storage.layout import Layout
-from core.storage.merge import split_pairs_touching
+from core.storage.merge import settled_report
 from core.storage.models import InstanceHeader, SeriesIndex
 from core.storage.outcomes import InstanceOutcome, SeriesKey, StoreReport
 from core.storage.spool import SpooledFile
 from core.storage.status import FailureReason
+from imaging.atomic import fsync_path
 from imaging.errors import OutputError
 
 __all__ = ["store_instances"]
@@ -129,15 +129,9 @@ def _add(index: SeriesIndex, item: _Item, layout: Layout, limit: int) -> tuple[I
 def _fsync_directory(directory: Path) -> None:
     """Make the renames into ``directory`` durable before the index that lists them is written."""
     try:
-        descriptor = os.open(directory, os.O_RDONLY)
-    except OSError as error:
-        raise OutputError(f"Cannot open the instances folder: {error}", path=str(directory)) from error
-    try:
-        os.fsync(descriptor)
+        fsync_path(directory)
     except OSError as error:
         raise OutputError(f"Cannot sync the instances folder: {error}", path=str(directory)) from error
-    finally:
-        os.close(descriptor)
 
 
 def _roll_back(*, layout: Layout, added: list[_Item], outcomes: dict[int, InstanceOutcome], error: OutputError) -> None:
@@ -236,13 +230,11 @@ def store_instances(
     layout = Layout(root)
     outcomes, groups = _read_all(files, study_uid, sop_classes)
     _check_limits(layout=layout, groups=groups, limit=max_instances_per_series)
-    completed: list[SeriesKey] = []
+    added: list[SeriesKey] = []
     for key, items in groups.items():
         committed, changed = _commit_series(layout=layout, key=key, items=items, limit=max_instances_per_series)
         outcomes.update(committed)
-        index = read_index(path=layout.index(*key)) if changed else None
-        if index is not None and is_complete(index=index):
-            completed.append(key)
-    pairs = split_pairs_touching(layout=layout, series=groups, pattern=split_pattern)
+        if changed:
+            added.append(key)
     ordered = tuple(outcomes[position] for position in range(len(files)))
-    return StoreReport(outcomes=ordered, completed_series=tuple(completed), split_pairs=pairs)
+    return settled_report(layout=layout, outcomes=ordered, added=added, touched=groups, pattern=split_pattern)

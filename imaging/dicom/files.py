@@ -1,8 +1,9 @@
 """Atomic DICOM file output: a whole series appears at once, or nothing does.
 
-A series is written into a hidden temporary sibling of the target directory: every file is written (each dataset
-encoded once, by ``dcmwrite``), then all of them are fsynced in one pass (by a few threads at once: the storage
-flushes them together rather than one after another), then the directory is fsynced and renamed onto the target.
+A series is written into a hidden temporary sibling of the target directory (:func:`imaging.atomic.staged_directory`):
+every file is written (each dataset encoded once, by ``dcmwrite``), then all of them are fsynced in one pass (by a
+few threads at once: the storage flushes them together rather than one after another), then the directory is
+fsynced and renamed onto the target.
 A single file goes through a temporary file in the same directory and ``os.replace``. On any failure the
 temporaries are removed and :class:`OutputError` raised.
 """
@@ -10,7 +11,6 @@ temporaries are removed and :class:`OutputError` raised.
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -19,6 +19,7 @@ from typing import BinaryIO
 
 from pydicom import Dataset, dcmwrite
 
+from imaging.atomic import folder_is_free, fsync_path, staged_directory
 from imaging.errors import OutputError
 
 __all__ = ["series_file_name", "write_dataset", "write_series"]
@@ -33,22 +34,13 @@ def series_file_name(dataset: Dataset) -> str:
     return f"{int(dataset.InstanceNumber):04d}.dcm"
 
 
-def _fsync(path: Path) -> None:
-    """fsync the file or directory ``path`` (its data and metadata reach the storage)."""
-    descriptor = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
-
-
 def _write_files(*, datasets: Sequence[Dataset], paths: Sequence[Path]) -> None:
     """Write each dataset as a new DICOM file (preamble, file meta), then fsync them all (data and metadata)."""
     for dataset, path in zip(datasets, paths, strict=True):
         with path.open("xb") as handle:
             dcmwrite(handle, dataset, enforce_file_format=True)
     with ThreadPoolExecutor(max_workers=min(_SYNC_THREADS, len(paths))) as pool:
-        for _ in pool.map(_fsync, paths):  # raises the first failure, once every fsync has ended
+        for _ in pool.map(fsync_path, paths):  # raises the first failure, once every fsync has ended
             pass
 
 
@@ -85,23 +77,18 @@ def write_series(*, datasets: Sequence[Dataset], directory: Path) -> list[Path]:
     """
     names = _file_names(datasets)
     directory = Path(directory)
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    if not folder_is_free(directory):
         raise OutputError(
             "Output directory exists and is not empty; choose a new one.", check="output_empty", path=str(directory)
         )
+    created = False
     try:
-        directory.parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
-    except OSError as error:
-        raise OutputError(f"Cannot create the output directory: {error}", path=str(directory)) from error
-    try:
-        _write_files(datasets=datasets, paths=[staging / name for name in names])
-        _fsync(staging)
-        os.rename(staging, directory)  # atomic; replaces an empty directory on POSIX
-        _fsync(directory.parent)
+        with staged_directory(target=directory, durable=True) as staging:
+            created = True
+            _write_files(datasets=datasets, paths=[staging / name for name in names])
     except Exception as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise OutputError(f"Writing the series failed: {error}", path=str(directory)) from error
+        what = "Writing the series failed" if created else "Cannot create the output directory"
+        raise OutputError(f"{what}: {error}", path=str(directory)) from error
     return [directory / name for name in names]
 
 
@@ -122,7 +109,7 @@ def write_dataset(*, dataset: Dataset, path: Path) -> Path:
         with os.fdopen(descriptor, "wb") as handle:
             _write_synced(dataset=dataset, handle=handle)
         os.replace(staging, path)
-        _fsync(path.parent)
+        fsync_path(path.parent)
     except Exception as error:
         staging.unlink(missing_ok=True)
         raise OutputError(f"Writing the file failed: {error}", path=str(path)) from error

@@ -14,9 +14,6 @@ Layout::
 from __future__ import annotations
 
 import json
-import os
-import shutil
-import tempfile
 from dataclasses import asdict
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -24,6 +21,7 @@ from typing import Any
 
 import numpy as np
 
+from imaging.atomic import folder_is_free, staged_directory
 from imaging.dicom.files import write_series
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.errors import OutputError
@@ -133,16 +131,11 @@ def write_study(*, study: SimulatedStudy, directory: Path) -> Path:
         OutputError: ``directory`` is not empty, or writing failed (then nothing is left behind).
     """
     directory = Path(directory)
-    if directory.exists() and (not directory.is_dir() or any(directory.iterdir())):
+    if not folder_is_free(directory):
         raise OutputError("Output directory exists and is not empty.", check="output_empty", path=str(directory))
-    directory.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{directory.name}.", suffix=".tmp", dir=directory.parent))
     try:
-        _stage(study=study, staging=staging)
-        os.rename(staging, directory)
-    except BaseException as error:
-        shutil.rmtree(staging, ignore_errors=True)
-        if isinstance(error, OutputError | OSError):
-            raise OutputError(f"Writing the study failed: {error}", path=str(directory)) from error
-        raise
+        with staged_directory(target=directory) as staging:
+            _stage(study=study, staging=staging)
+    except (OutputError, OSError) as error:
+        raise OutputError(f"Writing the study failed: {error}", path=str(directory)) from error
     return directory

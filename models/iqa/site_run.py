@@ -8,12 +8,11 @@ and ``MODEL_CARD.md`` holds the leave-one-patient-out figures before and after t
 from __future__ import annotations
 
 import math
-import shutil
-import tempfile
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
+from imaging.atomic import folder_is_free, staged_directory
 from imaging.errors import InputError
 from models.iqa.bundle import ScorerInfo, load_scorer, save_scorer
 from models.iqa.labels import METRICS
@@ -34,7 +33,7 @@ class SiteCalibration:
 
 
 def _check_out(out: Path) -> None:
-    if out.exists() and (not out.is_dir() or any(out.iterdir())):
+    if not folder_is_free(out):
         raise InputError(
             f"Argument 'out' should be a new or empty folder; {out} exists and is not empty.",
             check="output_exists",
@@ -91,9 +90,7 @@ def calibrate_site(
     fit = fit_site(scorer=scorer, samples=samples, steps=steps, seed=seed, log=log)
     date = datetime.now(UTC).date().isoformat()
     label = f"site:{Path(labels_csv).stem} ({len(series)} series, {fit.patients} patients, {date})"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
-    try:
+    with staged_directory(target=out, mode=0o755) as staging:
         save_scorer(
             net=fit.net,
             directory=staging,
@@ -113,9 +110,4 @@ def calibrate_site(
             },
         )
         (staging / "MODEL_CARD.md").write_text(card_text(label=label, base=scorer.info, fit=fit, series=len(series)))
-        staging.chmod(0o755)
-        staging.rename(out)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
     return SiteCalibration(info=load_scorer(directory=out).info, fit=fit, series=len(series))

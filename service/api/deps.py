@@ -12,7 +12,7 @@ from pydantic import SecretStr
 from core.errors import UnauthorizedError
 from core.settings import Settings
 from core.storage.layout import Layout
-from service.hooks import SeriesStoredHook
+from service.hooks import SeriesStoredHook, SeriesStoredHooks
 
 __all__ = ["BaseUrlDep", "BearerDep", "HooksDep", "LayoutDep", "SeriesStoredHook", "SettingsDep", "require_key"]
 
@@ -44,12 +44,12 @@ def _base_url(request: Request, settings: SettingsDep) -> str:
 BaseUrlDep = Annotated[str, Depends(_base_url)]
 
 
-def _hooks(request: Request) -> list[SeriesStoredHook]:
-    hooks: list[SeriesStoredHook] = request.app.state.on_series_stored
+def _hooks(request: Request) -> SeriesStoredHooks:
+    hooks: SeriesStoredHooks = request.app.state.on_series_stored
     return hooks
 
 
-HooksDep = Annotated[list[SeriesStoredHook], Depends(_hooks)]
+HooksDep = Annotated[SeriesStoredHooks, Depends(_hooks)]
 
 
 def _key_matches(supplied: str, keys: frozenset[SecretStr]) -> bool:

@@ -14,10 +14,10 @@ from __future__ import annotations
 from python_multipart.multipart import parse_options_header
 
 from core.errors import MalformedRequestError, NotAcceptableError, UnsupportedMediaError
+from core.multipart import DICOM, RELATED
 
 __all__ = ["DICOM", "EXPLICIT_VR_LE", "IMPLICIT_VR_LE", "boundary_of", "wado_transfer_syntax"]
 
-DICOM = "application/dicom"
 EXPLICIT_VR_LE = "1.2.840.10008.1.2.1"
 IMPLICIT_VR_LE = "1.2.840.10008.1.2"
 _RETRIEVABLE = (EXPLICIT_VR_LE, IMPLICIT_VR_LE)
@@ -32,7 +32,7 @@ def boundary_of(*, content_type: str | None) -> bytes:
     """
     media, parameters = parse_options_header(content_type or "")
     kind = parameters.get(b"type", DICOM.encode()).decode("latin-1").strip().lower()
-    if media != b"multipart/related" or kind != DICOM:
+    if media != RELATED.encode() or kind != DICOM:
         raise UnsupportedMediaError(
             f'Content-Type should be multipart/related; type="application/dicom", got {content_type!r}.',
             check="content_type",
@@ -50,7 +50,7 @@ def _syntax_for(media: bytes, parameters: dict[bytes, bytes]) -> str | None:
     if media in (b"*/*", b"multipart/*"):
         return EXPLICIT_VR_LE
     kind = parameters.get(b"type", DICOM.encode()).decode("latin-1").strip().lower()
-    if media != b"multipart/related" or kind != DICOM:
+    if media != RELATED.encode() or kind != DICOM:
         return ""
     syntax = parameters.get(b"transfer-syntax", EXPLICIT_VR_LE.encode()).decode("latin-1").strip()
     if syntax == "*":

@@ -14,9 +14,9 @@ from pathlib import Path
 from pydicom import dcmwrite
 from pydicom.uid import UID
 
+from core.multipart import DICOM, multipart_chunks
 from core.storage.models import InstanceRecord
 from imaging.dicom.bounded import read_bounded
-from service.dicomweb.media import DICOM
 
 __all__ = ["multipart_instances", "transcode"]
 
@@ -40,22 +40,33 @@ def _file_chunks(path: Path) -> Iterator[bytes]:
             yield chunk
 
 
+def _payload(*, path: Path, stored_syntax: str, syntax: str) -> Iterator[bytes]:
+    if syntax == stored_syntax:
+        yield from _file_chunks(path)
+    else:
+        yield transcode(path=path, transfer_syntax=syntax)
+
+
 def multipart_instances(
     *, files: Sequence[tuple[Path, InstanceRecord]], transfer_syntax: str | None, boundary: str
 ) -> Iterator[bytes]:
-    """The multipart body for ``files``; ``transfer_syntax`` None sends each file as stored.
+    """The multipart body for ``files`` (:func:`core.multipart.multipart_chunks`); ``transfer_syntax`` None sends
+    each file as stored. A file is read or re-encoded only when its part is reached.
 
     Args:
         files: stored paths with their index records (the record names the stored transfer syntax).
         transfer_syntax: the syntax to send, or None for "as stored" (``transfer-syntax=*``).
         boundary: the multipart boundary of the response's Content-Type.
     """
-    for path, record in files:
-        syntax = transfer_syntax or record.transfer_syntax_uid
-        yield f"--{boundary}\r\nContent-Type: {DICOM}; transfer-syntax={syntax}\r\n\r\n".encode("ascii")
-        if syntax == record.transfer_syntax_uid:
-            yield from _file_chunks(path)
-        else:
-            yield transcode(path=path, transfer_syntax=syntax)
-        yield b"\r\n"
-    yield f"--{boundary}--\r\n".encode("ascii")
+    parts = (
+        (
+            f"{DICOM}; transfer-syntax={transfer_syntax or record.transfer_syntax_uid}",
+            _payload(
+                path=path,
+                stored_syntax=record.transfer_syntax_uid,
+                syntax=transfer_syntax or record.transfer_syntax_uid,
+            ),
+        )
+        for path, record in files
+    )
+    return multipart_chunks(parts=parts, boundary=boundary)

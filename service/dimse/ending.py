@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Literal
@@ -26,7 +25,7 @@ from core.settings import Settings
 from core.storage.merge import merge_reports
 from service.dimse.session import AssociationSession
 from service.dimse.stats import AssociationResult, DimseStats
-from service.hooks import SeriesStoredHook, notify_series_stored
+from service.hooks import SeriesStoredHooks
 
 __all__ = ["AssociationEnder", "Ended"]
 
@@ -41,7 +40,7 @@ class AssociationEnder:
     """Reports ended associations (module docstring); ``hooks`` is read at each end (the app's live list)."""
 
     settings: Settings = field(repr=False)
-    hooks: Sequence[SeriesStoredHook]
+    hooks: SeriesStoredHooks
     stats: DimseStats
     _executor: ThreadPoolExecutor = field(
         default_factory=lambda: ThreadPoolExecutor(max_workers=1, thread_name_prefix="petiq-dimse-end"), repr=False
@@ -81,7 +80,7 @@ class AssociationEnder:
                 merged = merge_reports(
                     root=settings.storage_dir, reports=session.reports, split_pattern=settings.split_regex
                 )
-                notify_series_stored(hooks=list(self.hooks), report=merged)
+                self.hooks.notify(merged)
         except Exception as error:  # logged: the instances are stored, the sweep still sees incomplete series
             message = "the end of the DIMSE association from AE %r could not be reported: %s"
             _LOG.error(message, session.calling_ae, safe_error(error))

@@ -15,7 +15,7 @@ their patient attributes.
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Sequence
+from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 
@@ -30,7 +30,7 @@ from service.dimse.ending import AssociationEnder
 from service.dimse.handlers import Scp
 from service.dimse.session import Sessions
 from service.dimse.stats import DimseStats
-from service.hooks import SeriesStoredHook
+from service.hooks import SeriesStoredHooks
 
 __all__ = ["PYNETDICOM_LOGGER", "StorageScp", "running_scp"]
 
@@ -53,7 +53,7 @@ class StorageScp:
     """The storage SCP of ``settings`` (module docstring); its ends go to ``hooks``, its counts to ``stats``."""
 
     settings: Settings = field(repr=False)
-    hooks: Sequence[SeriesStoredHook]
+    hooks: SeriesStoredHooks
     stats: DimseStats
     _ae: AE | None = field(default=None, repr=False)
     _server: ThreadedAssociationServer | None = field(default=None, repr=False)
@@ -110,7 +110,7 @@ class StorageScp:
 
 @asynccontextmanager
 async def running_scp(
-    *, settings: Settings, hooks: Sequence[SeriesStoredHook], stats: DimseStats
+    *, settings: Settings, hooks: SeriesStoredHooks, stats: DimseStats
 ) -> AsyncIterator[StorageScp | None]:
     """The storage SCP running while the block runs (None, and nothing started, when ``dimse_port`` is unset)."""
     if settings.dimse_port is None:

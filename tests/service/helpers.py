@@ -11,13 +11,14 @@ from pydicom.dataset import Dataset
 from pydicom.encaps import encapsulate
 from pydicom.uid import CTImageStorage, JPEGBaseline8Bit
 
+from core.multipart import multipart_body, related_content_type
 from core.storage.spool import SpooledFile, SpoolWriter
 from tests.imaging.dicom.factories import make_pet_series, to_bytes, uid
 
 API_KEY = "test-key-1"
 AUTH = {"Authorization": f"Bearer {API_KEY}"}
 BOUNDARY = "petiq-test-boundary"
-RELATED = f'multipart/related; type="application/dicom"; boundary="{BOUNDARY}"'
+RELATED = related_content_type(boundary=BOUNDARY, quote=True)
 
 
 def pet_datasets(*, seed: int, n_slices: int = 4, size: int = 8) -> list[Dataset]:
@@ -61,11 +62,7 @@ def as_jpeg(dataset: Dataset) -> Dataset:
 
 def related_body(parts: Sequence[bytes], *, boundary: str = BOUNDARY, leading_crlf: bool = False) -> bytes:
     """A ``multipart/related`` body with one ``application/dicom`` part per item of ``parts``."""
-    delimiter = f"--{boundary}".encode()
-    body = b"\r\n" if leading_crlf else b""
-    for part in parts:
-        body += delimiter + b"\r\nContent-Type: application/dicom\r\n\r\n" + part + b"\r\n"
-    return body + delimiter + b"--\r\n"
+    return (b"\r\n" if leading_crlf else b"") + multipart_body(parts=parts, boundary=boundary)
 
 
 def spooled(data: bytes, directory: Path) -> SpooledFile:

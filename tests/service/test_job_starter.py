@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from pydicom.dataset import Dataset
 
+from core.jobs import create
+from core.jobs.starter import JobStarter
+from core.jobs.store import JobStore
 from core.settings import Settings
+from core.storage import catalog, store
+from core.storage.index import read_index
+from core.storage.models import SeriesIndex
 from service.main import create_app
+from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
-from tests.service.helpers import pet_datasets, sibling_series
+from tests.service.helpers import pet_datasets, sibling_series, spooled
 from tests.service.job_helpers import RecordingQueue, jobs_of, stow
 
 
@@ -108,3 +117,39 @@ def test_n2n_default_without_splits_starts_nothing(tmp_path_factory: pytest.Temp
         stow(client, sibling_series(other, tag="b", description="x split B"))
         assert jobs_of(client, other[0].StudyInstanceUID) == []  # the parent completed before its pair
         assert queue.enqueued == []
+
+
+def test_the_starter_takes_everything_from_the_report_and_the_store_reads_each_index_thrice(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings = Settings(storage_dir=tmp_path, allow_anonymous=True)
+    full, split_a, split_b = _study(seed=89)
+    files = [spooled(to_bytes(ds), tmp_path / "tmp") for ds in split_b + full + split_a]
+    reads: list[Path] = []
+
+    def counted(*, path: Path) -> SeriesIndex | None:
+        reads.append(path)
+        return read_index(path=path)
+
+    for module in (store, catalog):
+        monkeypatch.setattr(module, "read_index", counted)
+    report = store.store_instances(
+        root=tmp_path, files=files, study_uid=None, max_instances_per_series=100, split_pattern=settings.split_regex
+    )
+    assert len(reads) == 9 and len(set(reads)) == 3  # limits, commit (under the lock), the report: once each
+    assert {index.series.series_uid for index in report.splits_of(full[0].SeriesInstanceUID)} == {
+        split_a[0].SeriesInstanceUID,
+        split_b[0].SeriesInstanceUID,
+    }
+
+    def refused(*, path: Path) -> SeriesIndex | None:
+        raise AssertionError(f"the job starter read {path}")
+
+    for module in (catalog, create):
+        monkeypatch.setattr(module, "read_index", refused)
+    queue = RecordingQueue()
+    JobStarter(settings=settings, queue=queue)(report)
+    (job,) = JobStore(tmp_path).all()
+    assert queue.enqueued == [job.id] and job.series_uid == full[0].SeriesInstanceUID
+    assert job.splits is not None
+    assert (job.splits.a, job.splits.b) == (split_a[0].SeriesInstanceUID, split_b[0].SeriesInstanceUID)

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import io
-from email.parser import BytesParser
-from email.policy import HTTP
 from typing import Any
 
 import numpy as np
@@ -13,6 +11,7 @@ import pytest
 from pydicom.dataset import Dataset
 from pydicom.uid import ExplicitVRLittleEndian, ImplicitVRLittleEndian
 
+from core.multipart import split_parts
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, RELATED, pet_datasets, related_body
@@ -25,12 +24,8 @@ def _store(client: TestClient, datasets: list[Dataset]) -> None:
 
 def _parts(response: Any) -> list[tuple[str, bytes]]:
     """(Content-Type, payload) of each part of a multipart response."""
-    head = f"Content-Type: {response.headers['content-type']}\r\n\r\n".encode()
-    message = BytesParser(policy=HTTP).parsebytes(head + response.content)
-    return [
-        (part.get_content_type() + str(part["Content-Type"]), part.get_payload(decode=True))
-        for part in message.iter_parts()
-    ]
+    parts = split_parts(content_type=response.headers["content-type"], body=response.content)
+    return [(part.content_type, part.payload) for part in parts]
 
 
 def _implicit(datasets: list[Dataset]) -> list[Dataset]:

@@ -4,13 +4,12 @@ STOW-RS from outside still refuses it (0x0122)."""
 from __future__ import annotations
 
 import io
-from email.parser import BytesParser
-from email.policy import HTTP
 
 import highdicom as hd
 import pydicom
 from pydicom.dataset import Dataset
 
+from core.multipart import split_parts
 from core.settings import Settings
 from core.storage.instances import JOB_OUTPUT_SOP_CLASSES, STOW_SOP_CLASSES
 from core.storage.layout import Layout
@@ -54,9 +53,8 @@ def _store(settings: Settings, datasets: list[Dataset], sop_classes: frozenset[s
 
 
 def _parts(response: object) -> list[bytes]:
-    head = f"Content-Type: {response.headers['content-type']}\r\n\r\n".encode()  # type: ignore[attr-defined]
-    message = BytesParser(policy=HTTP).parsebytes(head + response.content)  # type: ignore[attr-defined]
-    return [part.get_payload(decode=True) for part in message.iter_parts()]
+    content_type = response.headers["content-type"]  # type: ignore[attr-defined]
+    return [part.payload for part in split_parts(content_type=content_type, body=response.content)]  # type: ignore[attr-defined]
 
 
 def test_stow_from_outside_refuses_the_sr_with_0x0122(client: TestClient) -> None:

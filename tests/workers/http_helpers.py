@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from email.parser import BytesParser
-from email.policy import HTTP
 from pathlib import Path
 from typing import Any
+
+from core.multipart import multipart_body, related_content_type, split_parts
 
 __all__ = ["AUTH", "multipart_parts", "poll_job", "stow_body"]
 
@@ -16,12 +16,8 @@ AUTH = {"Authorization": "Bearer worker-test-key"}
 
 def stow_body(folder: Path, *, boundary: str = "b0undary") -> tuple[bytes, dict[str, str]]:
     """A STOW-RS body with every ``*.dcm`` of ``folder`` and its headers (with ``AUTH``)."""
-    body = b"".join(
-        f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode() + path.read_bytes() + b"\r\n"
-        for path in sorted(folder.glob("*.dcm"))
-    )
-    content_type = f'multipart/related; type="application/dicom"; boundary={boundary}'
-    return body + f"--{boundary}--\r\n".encode(), {**AUTH, "Content-Type": content_type}
+    body = multipart_body(parts=[path.read_bytes() for path in sorted(folder.glob("*.dcm"))], boundary=boundary)
+    return body, {**AUTH, "Content-Type": related_content_type(boundary=boundary)}
 
 
 def poll_job(get: Callable[[], dict[str, Any]], *, timeout_s: float = 120.0) -> dict[str, Any]:
@@ -37,5 +33,4 @@ def poll_job(get: Callable[[], dict[str, Any]], *, timeout_s: float = 120.0) -> 
 
 def multipart_parts(*, content_type: str, body: bytes) -> list[bytes]:
     """The payloads of a ``multipart/related`` response body."""
-    message = BytesParser(policy=HTTP).parsebytes(f"Content-Type: {content_type}\r\n\r\n".encode() + body)
-    return [part.get_payload(decode=True) for part in message.iter_parts()]
+    return [part.payload for part in split_parts(content_type=content_type, body=body)]

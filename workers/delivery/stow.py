@@ -15,7 +15,6 @@ credentials after the scheme) is replaced there by ``REDACTED``, should the dest
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
@@ -23,9 +22,16 @@ from typing import Any
 import httpx
 
 from core.logs import REDACTED
+from core.multipart import multipart_body, new_boundary, related_content_type
 from workers.delivery.errors import DeliveryError, DestinationUnavailableError
 
-__all__ = ["batches", "multipart_body", "read_answer", "stow_files", "without_authorization"]
+__all__ = [
+    "batches",
+    "multipart_body",
+    "read_answer",
+    "stow_files",
+    "without_authorization",
+]  # multipart_body: core.multipart's
 
 _FAILED_SOP_SEQUENCE = "00081198"
 _FAILURE_REASON = "00081197"
@@ -48,14 +54,6 @@ def batches(*, sizes: Sequence[int], max_bytes: int) -> list[list[int]]:
             groups.append([index])
             total = size
     return groups
-
-
-def multipart_body(*, parts: Sequence[bytes], boundary: str) -> bytes:
-    """A ``multipart/related`` body of ``parts``, each ``application/dicom``, delimited by ``boundary``."""
-    if any(boundary.encode() in part for part in parts):
-        raise ValueError(f"Argument 'boundary' should not occur in the parts: {boundary!r} does.")
-    head = f"--{boundary}\r\nContent-Type: application/dicom\r\n\r\n".encode()
-    return b"".join(head + part + b"\r\n" for part in parts) + f"--{boundary}--\r\n".encode()
 
 
 def _excerpt(response: httpx.Response) -> str:
@@ -114,8 +112,8 @@ def read_answer(*, response: httpx.Response, sent: int) -> int:
 
 
 def _post(*, client: httpx.Client, url: str, headers: dict[str, str], parts: list[bytes]) -> httpx.Response:
-    boundary = uuid.uuid4().hex
-    content_type = f'multipart/related; type="application/dicom"; boundary={boundary}'
+    boundary = new_boundary()
+    content_type = related_content_type(boundary=boundary)
     body = multipart_body(parts=parts, boundary=boundary)
     try:
         return client.post(url, content=body, headers={**headers, "Content-Type": content_type})

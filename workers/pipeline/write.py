@@ -10,14 +10,12 @@ or not at all. ``OUT`` may exist beforehand only as an empty folder.
 from __future__ import annotations
 
 import contextlib
-import os
-import shutil
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from pydicom import Dataset
 
+from imaging.atomic import folder_is_free, staged_directory
 from imaging.dicom.derived import AlgorithmIdentity, derive_series
 from imaging.dicom.reader import PetSeries
 from imaging.errors import InputError, OutputError
@@ -63,7 +61,7 @@ def derived_datasets(*, series: PetSeries, denoised: PetVolume, bundle: BundleIn
 def check_output_free(*, out_dir: Path) -> None:
     """Raise :class:`InputError` (check ``output_exists``) unless ``out_dir`` is absent or an empty folder."""
     out_dir = Path(out_dir)
-    if out_dir.exists() and (not out_dir.is_dir() or any(out_dir.iterdir())):
+    if not folder_is_free(out_dir):
         raise InputError(
             f"Argument 'out_dir' should be a new or empty folder; {out_dir} exists and is not empty.",
             check="output_exists",
@@ -71,24 +69,10 @@ def check_output_free(*, out_dir: Path) -> None:
         )
 
 
-def _make_parents(path: Path) -> list[Path]:
-    """Create the missing parents of ``path``; returns those created, innermost first."""
-    missing = [parent for parent in path.parents if not parent.exists()]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    return missing
-
-
-def _remove(*, staging: Path | None, parents: list[Path]) -> None:
-    if staging is not None:
-        shutil.rmtree(staging, ignore_errors=True)
-    for parent in parents:
-        with contextlib.suppress(OSError):
-            parent.rmdir()
-
-
 @contextlib.contextmanager
 def staged_output(*, out_dir: Path) -> Iterator[Path]:
-    """Yield a hidden staging folder next to ``out_dir``; rename it to ``out_dir`` when the block succeeds.
+    """Yield a hidden staging folder next to ``out_dir``; rename it to ``out_dir`` when the block succeeds
+    (:func:`imaging.atomic.staged_directory`; the folders get ordinary permissions, 0755).
 
     Raises:
         InputError: ``out_dir`` is not absent or empty (check ``output_exists``).
@@ -96,19 +80,8 @@ def staged_output(*, out_dir: Path) -> Iterator[Path]:
     """
     out_dir = Path(out_dir).absolute()
     check_output_free(out_dir=out_dir)
-    parents: list[Path] = []
-    staging: Path | None = None
     try:
-        parents = _make_parents(out_dir)
-        staging = Path(tempfile.mkdtemp(prefix=f".{out_dir.name}.", suffix=".tmp", dir=out_dir.parent))
-        os.chmod(staging, _FOLDER_MODE)  # mkdtemp makes it private; the result is an ordinary folder
-        yield staging
-        for folder in (path for path in staging.iterdir() if path.is_dir()):
-            os.chmod(folder, _FOLDER_MODE)
-        os.rename(staging, out_dir)  # atomic; replaces an empty folder on POSIX
+        with staged_directory(target=out_dir, mode=_FOLDER_MODE) as staging:
+            yield staging
     except OSError as error:
-        _remove(staging=staging, parents=parents)
         raise OutputError(f"Could not write the output folder: {error}.", path=str(out_dir)) from error
-    except BaseException:
-        _remove(staging=staging, parents=parents)
-        raise

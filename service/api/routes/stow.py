@@ -31,7 +31,7 @@ from service.dicomweb.dicom_json import store_response
 from service.dicomweb.media import boundary_of
 from service.dicomweb.multipart import MultipartSpooler
 from service.dicomweb.stow import stow_status, warning_values
-from service.hooks import SeriesStoredHook, notify_series_stored
+from service.hooks import SeriesStoredHooks
 
 __all__ = ["DICOM_JSON", "router"]
 
@@ -91,12 +91,12 @@ async def _stow(
     settings: Settings,
     layout: Layout,
     base_url: str,
-    hooks: list[SeriesStoredHook],
+    hooks: SeriesStoredHooks,
     study_uid: str | None,
 ) -> JSONResponse:
     report = await _receive(request=request, settings=settings, layout=layout, study_uid=study_uid)
     if report.n_stored:
-        await run_in_threadpool(lambda: notify_series_stored(hooks=hooks, report=report))
+        await run_in_threadpool(hooks.notify, report)
     body = store_response(report=report, base_url=base_url, study_uid=study_uid)
     response = JSONResponse(body, status_code=stow_status(report), media_type=DICOM_JSON)
     for value in warning_values(report=report):

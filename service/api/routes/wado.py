@@ -7,25 +7,25 @@ for what is not stored.
 
 from __future__ import annotations
 
-import uuid
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header
 from fastapi.responses import StreamingResponse
 
+from core.multipart import DICOM, RELATED, new_boundary, related_content_type
 from core.storage.catalog import instance_files
 from core.storage.layout import Layout, check_uid
 from service.api.deps import LayoutDep
 from service.api.errors import problem_responses
 from service.api.params import uid_path
-from service.dicomweb.media import DICOM, wado_transfer_syntax
+from service.dicomweb.media import wado_transfer_syntax
 from service.dicomweb.wado import multipart_instances
 
 __all__ = ["router"]
 
 router = APIRouter(tags=["dicomweb"])
 
-_MULTIPART = f'multipart/related; type="{DICOM}"'
+_MULTIPART = f'{RELATED}; type="{DICOM}"'
 _RESPONSES: dict[int | str, dict[str, Any]] = {
     200: {"description": "The instances, one per part", "content": {_MULTIPART: {}}},
     **problem_responses(400, 401, 404, 406),
@@ -43,9 +43,9 @@ def _retrieve(*, layout: Layout, accept: str | None, study: str, series: str, so
         series_uid=check_uid(value=series, name="series"),
         sop_uid=None if sop is None else check_uid(value=sop, name="instance"),
     )
-    boundary = uuid.uuid4().hex
+    boundary = new_boundary()
     body = multipart_instances(files=files, transfer_syntax=transfer_syntax, boundary=boundary)
-    return StreamingResponse(body, media_type=f"{_MULTIPART}; boundary={boundary}")
+    return StreamingResponse(body, media_type=related_content_type(boundary=boundary))
 
 
 @router.get(
