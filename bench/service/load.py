@@ -52,6 +52,8 @@ import pydicom
 
 from bench.service.procs import API_KEY, REDIS_SERVER, REPO, gateway, gateway_env, redis_server
 from bench.service.recovery import FAULTS, FaultSettings, Recovery, format_recovery, measure_fault
+from core.multipart import multipart_body
+from core.multipart import related_content_type as shared_content_type
 from core.settings import Settings
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.volume import Geometry, PetVolume, SeriesUids, SuvFactor, Units
@@ -85,14 +87,12 @@ def multipart_related(*, parts: Sequence[bytes], boundary: str = BOUNDARY) -> by
     """A ``multipart/related`` body with one ``application/dicom`` part per item of ``parts`` (PS3.18 8.6.1)."""
     if not parts:
         raise ValueError("Argument 'parts' should hold at least one DICOM part.")
-    delimiter = f"--{boundary}".encode("ascii")
-    chunks = [delimiter + b"\r\nContent-Type: application/dicom\r\n\r\n" + part + b"\r\n" for part in parts]
-    return b"".join(chunks) + delimiter + b"--\r\n"
+    return multipart_body(parts=parts, boundary=boundary)
 
 
 def related_content_type(*, boundary: str = BOUNDARY) -> str:
-    """The Content-Type header of :func:`multipart_related` bodies."""
-    return f'multipart/related; type="application/dicom"; boundary="{boundary}"'
+    """The Content-Type header of :func:`multipart_related` bodies (the boundary quoted)."""
+    return shared_content_type(boundary=boundary, quote=True)
 
 
 def _template_volume(*, slices: int, size: int, rng: np.random.Generator) -> PetVolume:
