@@ -27,7 +27,7 @@ from core.version import software_version
 from models.bundle_info import BundleInfo
 from models.inference import DEFAULT_ENSEMBLE
 
-__all__ = ["STAGES", "JobRecord", "result_document", "software_version"]
+__all__ = ["STAGES", "JobRecord", "result_document"]
 
 STAGES = ("load", "adapt", "denoise", "qc", "score", "write")
 """The timed stages, in order."""

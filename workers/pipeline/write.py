@@ -15,13 +15,13 @@ from pathlib import Path
 
 from pydicom import Dataset
 
+from core.version import software_version
 from imaging.atomic import folder_is_free, staged_directory
 from imaging.dicom.derived import AlgorithmIdentity, derive_series
 from imaging.dicom.reader import PetSeries
 from imaging.errors import InputError, OutputError
 from imaging.volume import PetVolume
 from models.bundle_info import BundleInfo
-from workers.pipeline.result import software_version
 
 __all__ = [
     "ALGORITHM_NAME",

@@ -8,12 +8,12 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from core.version import software_version
 from core.weights import denoiser_weights_dir
 from imaging.errors import InputError, PetiqError
 from models.bundle import BundleInfo
 from tests.fresh_python import fresh_python
 from workers.pipeline import settings
-from workers.pipeline.result import software_version
 from workers.pipeline.settings import WEIGHTS_ENV, resolve_weights_dir
 from workers.pipeline.write import algorithm_identity, check_output_free, staged_output
 
