@@ -12,6 +12,9 @@ One shard holds the samples of one study. Sample ``j`` is a ``P × P`` patch who
 - ``level (n,) float32``: the input's count level (fraction of the full count);
 - ``scale (n,) float32`` Bq/ml: :func:`imaging.intensity.activity_scale` of the whole noisy input volume, the
   same scale the denoiser computes at inference, so a trainer feeds ``inputs / scale`` and maps back with ``* scale``;
+- ``lesion (n, P, P) uint8``: slice ``z`` of the phantom's lesion labels (0 outside every lesion, ``k`` inside
+  the ``k``-th ``lesion:<name>`` mask in name order), so a trainer can measure each lesion's regional mean and
+  peak; all zeros for a phantom without lesions (shards written before this array existed lack it);
 - ``centre (n, 3) int32``: the patch centre ``(z, y, x)`` in voxels; the patch spans ``y - P//2 … y - P//2 + P``;
   the first ``round(lesion_fraction · K)`` centres of each level lie in the lesion zone (see :func:`lesion_zone`)
   when the phantom has lesions, the others anywhere in the body;
@@ -45,6 +48,7 @@ __all__ = [
     "TRAINING_VARIANTS",
     "ShardConfig",
     "StudyPlan",
+    "lesion_labels",
     "lesion_zone",
     "patch_rng",
     "plan_studies",
@@ -262,14 +266,30 @@ def _crop(*, image: FloatArray, centre: IntArray, patch: int) -> FloatArray:
     return image[..., y0 : y0 + patch, x0 : x0 + patch]
 
 
+def lesion_labels(*, masks: Mapping[str, BoolArray], shape: tuple[int, ...]) -> npt.NDArray[np.uint8]:
+    """``(z, y, x) uint8`` labels of the ``lesion:<name>`` masks, numbered 1… in name order (0: no lesion)."""
+    labels = np.zeros(shape, dtype=np.uint8)
+    names = sorted(name for name in masks if name.startswith("lesion:"))
+    for number, name in enumerate(names[:255], start=1):
+        labels[masks[name]] = number
+    return labels
+
+
 def _level_samples(
-    *, noisy: FloatArray, study: SimulatedStudy, target: FloatArray, centres: IntArray, patch: int
-) -> dict[str, FloatArray]:
+    *,
+    noisy: FloatArray,
+    study: SimulatedStudy,
+    target: FloatArray,
+    labels: npt.NDArray[np.uint8],
+    centres: IntArray,
+    patch: int,
+) -> dict[str, npt.NDArray[Any]]:
     inputs = [_crop(image=slice_triplet(volume=noisy, z=int(c[0])), centre=c, patch=patch) for c in centres]
     return {
         "inputs": np.stack(inputs).astype(np.float32),
         "target": np.stack([_crop(image=target[int(c[0])], centre=c, patch=patch) for c in centres]),
         "clean": np.stack([_crop(image=study.reference[int(c[0])], centre=c, patch=patch) for c in centres]),
+        "lesion": np.stack([_crop(image=labels[int(c[0])], centre=c, patch=patch) for c in centres]),
     }
 
 
@@ -283,12 +303,18 @@ def sample_study(*, study: SimulatedStudy, plan: StudyPlan, config: ShardConfig)
     zone = lesion_zone(masks=study.phantom.masks, body=body, patch=config.patch) if config.lesion_fraction else None
     near = round(config.lesion_fraction * config.patches_per_level)
     rng = patch_rng(study_seed=plan.seed)
-    parts: list[dict[str, FloatArray]] = []
+    labels = lesion_labels(masks=study.phantom.masks, shape=body.shape)
+    parts: list[dict[str, npt.NDArray[Any]]] = []
     scales: list[float] = []
     for level in config.levels:
         centres = _centres(body=body, zone=zone, patch=config.patch, n=config.patches_per_level, near=near, rng=rng)
         part = _level_samples(
-            noisy=by_level[level], study=study, target=by_level[1.0], centres=centres, patch=config.patch
+            noisy=by_level[level],
+            study=study,
+            target=by_level[1.0],
+            labels=labels,
+            centres=centres,
+            patch=config.patch,
         )
         part["centre"] = centres.astype(np.int32)
         parts.append(part)
