@@ -3,7 +3,9 @@
 ::
 
     petiq train denoiser --shards DIR [DIR ...] --out OUT [--width 48] [--depth 8] [--steps 6000] [--batch 32]
-        [--lr 1e-3] [--seed 0] [--target clean|full] [--eval-every 250] [--detach]
+        [--lr 1e-3] [--seed 0] [--target clean|full] [--eval-every 250] [--warmup 200] [--weight-decay 0]
+        [--sparsity λ --sparsity-target 0.5 --sparsity-ramp N] [--lesion-oversample K] [--lesion-weight μ]
+        [--detach]
 
 Rerun the same command to resume from ``OUT/checkpoint.pt``. ``--detach`` starts it in a new session with the
 log in ``OUT/train.log`` and returns at once. The finished run leaves a weight bundle (``dncnn.pt``,
@@ -60,6 +62,23 @@ def register(subparsers: Any) -> None:
     denoiser.add_argument(
         "--noise-map", action="store_true", help="give the network its input's noise-level map (one more channel)"
     )
+    denoiser.add_argument("--warmup", type=int, default=200, help="learning-rate warm-up steps")
+    denoiser.add_argument("--weight-decay", type=float, default=0.0, help="Adam L2 penalty on every weight")
+    denoiser.add_argument(
+        "--sparsity", type=float, default=0.0, metavar="λ", help="proximal channel-group penalty (0: off)"
+    )
+    denoiser.add_argument(
+        "--sparsity-target", type=float, default=0.5, metavar="F", help="idle share of hidden channels to reach"
+    )
+    denoiser.add_argument(
+        "--sparsity-ramp", type=int, default=0, metavar="N", help="steps for λ to grow to --sparsity (0: half)"
+    )
+    denoiser.add_argument(
+        "--lesion-oversample", type=float, default=1.0, metavar="K", help="draw lesion patches K times as often"
+    )
+    denoiser.add_argument(
+        "--lesion-weight", type=float, default=0.0, metavar="μ", help="lesion mean/peak/max consistency term"
+    )
     denoiser.add_argument("--eval-every", type=int, default=250, help="steps between validation and checkpoint")
     denoiser.add_argument("--detach", action="store_true", help="run in the background; progress in OUT/train.log")
     denoiser.set_defaults(func=run)
@@ -83,7 +102,7 @@ def _register_scorer(targets: Any) -> None:
 
 def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str]:
     argv = ["train", "denoiser", "--shards", *shards, "--out", str(out)]
-    for name in ("width", "depth", "steps", "batch", "lr", "seed", "target", "contrast_weight", "eval_every"):
+    for name in _DENOISER_OPTIONS:
         argv += [f"--{name.replace('_', '-')}", str(getattr(args, name))]
     argv += ["--level-balance", str(args.level_balance)] if args.level_balance else []
     argv += ["--init", str(Path(args.init).resolve())] if args.init else []
@@ -94,6 +113,24 @@ def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str
     return argv + [flag for flag, on in flags if on]
 
 
+_DENOISER_OPTIONS = (
+    "width",
+    "depth",
+    "steps",
+    "batch",
+    "lr",
+    "seed",
+    "target",
+    "contrast_weight",
+    "eval_every",
+    "warmup",
+    "weight_decay",
+    "sparsity",
+    "sparsity_target",
+    "sparsity_ramp",
+    "lesion_oversample",
+    "lesion_weight",
+)
 _SCORER_OPTIONS = ("torso", "brain", "first_seed", "per_plane", "pretext_steps", "score_steps", "batch", "seed")
 
 
@@ -148,6 +185,13 @@ def run(args: argparse.Namespace) -> int:
         noise_map=args.noise_map,
         init=str(Path(args.init).resolve()) if args.init else None,
         eval_every=args.eval_every,
+        warmup=args.warmup,
+        weight_decay=args.weight_decay,
+        sparsity=args.sparsity,
+        sparsity_target=args.sparsity_target,
+        sparsity_ramp=args.sparsity_ramp,
+        lesion_oversample=args.lesion_oversample,
+        lesion_weight=args.lesion_weight,
     )
     prepare_run(config=config, out=out)
     if args.detach:

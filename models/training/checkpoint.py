@@ -28,6 +28,8 @@ class Checkpoint:
     numpy_rng: Mapping[str, Any]
     torch_rng: torch.Tensor
     history: list[dict[str, float]] = field(default_factory=list)
+    sparsity: dict[str, Any] = field(default_factory=dict)
+    """:meth:`models.training.sparsity.SparsityState.to_json` (empty: nothing pinned, or no sparsity)"""
 
 
 def save_checkpoint(*, directory: Path, checkpoint: Checkpoint) -> None:

@@ -46,6 +46,17 @@ class TrainConfig:
         noise_map: condition the network on its input's noise-level map (:mod:`models.noise_map`).
         init: a weight bundle folder (``petiq train``'s or the shipped one) the run starts from instead of random
             weights (a fine-tune); its architecture must be this run's. None: random weights from ``seed``.
+        weight_decay: Adam's L2 penalty on every weight (0: none).
+        sparsity: λ of the proximal channel-group penalty at step ``sparsity_ramp`` (0: off;
+            :mod:`models.training.sparsity`), per unit of √(group size) and of learning rate.
+        sparsity_target: fraction of all hidden channels that must be exactly 0 before the penalty stops and
+            those channels are pinned at 0 for the rest of the run.
+        sparsity_ramp: steps over which λ grows linearly from 0 to ``sparsity`` (it keeps growing after, until the
+            target is reached); 0: half the run.
+        lesion_oversample: a training patch holding a lesion is drawn this many times as often as one without
+            (1: uniform); needs shards with lesion labels.
+        lesion_weight: μ of the lesion consistency term (:func:`models.training.loss.lesion_consistency`): the
+            squared relative error of each lesion's mean, peak (3×3 mean) and maximum; 0: off.
         gain_range: each training patch (input and target) is multiplied by a gain drawn log-uniformly in
             ``[1/g, g]``, so the network does not depend on the normalisation landing exactly on 1.
     """
@@ -71,6 +82,12 @@ class TrainConfig:
     contrast_relative: bool = False
     noise_map: bool = False
     init: str | None = None
+    weight_decay: float = 0.0
+    sparsity: float = 0.0
+    sparsity_target: float = 0.5
+    sparsity_ramp: int = 0
+    lesion_oversample: float = 1.0
+    lesion_weight: float = 0.0
 
     def __post_init__(self) -> None:
         positive = ("width", "depth", "steps", "batch", "val_every_nth_study", "val_patches", "eval_every")
@@ -83,6 +100,17 @@ class TrainConfig:
             raise InputError(
                 f"Arguments need 0 < lr_min ≤ lr, gain_range ≥ 1 and seed ≥ 0, got lr_min={self.lr_min}, "
                 f"lr={self.lr}, gain_range={self.gain_range}, seed={self.seed}.",
+                check="train_config",
+            )
+        if (
+            min(self.weight_decay, self.sparsity, self.sparsity_ramp, self.lesion_weight) < 0
+            or not 0.0 < self.sparsity_target < 1.0
+            or self.lesion_oversample < 1.0
+        ):
+            raise InputError(
+                "Arguments need weight_decay, sparsity, sparsity_ramp, lesion_weight ≥ 0, 0 < sparsity_target < 1 "
+                f"and lesion_oversample ≥ 1, got {self.weight_decay}, {self.sparsity}, {self.sparsity_ramp}, "
+                f"{self.lesion_weight}, {self.sparsity_target} and {self.lesion_oversample}.",
                 check="train_config",
             )
         if not 0.0 <= self.level_balance <= 1.0:
@@ -111,6 +139,16 @@ class TrainConfig:
         if "level_balance" in converted:
             converted["level_balance"] = float(converted["level_balance"])  # older runs wrote a bool
         return cls(**converted)
+
+    @property
+    def uses_lesions(self) -> bool:
+        """Whether the run reads the shards' lesion labels."""
+        return self.lesion_oversample > 1.0 or self.lesion_weight > 0
+
+    def sparsity_at(self, *, step: int) -> float:
+        """λ of 0-based ``step``: linear growth, ``sparsity`` at ``sparsity_ramp`` (0: half the run), on after."""
+        ramp = self.sparsity_ramp or max(1, self.steps // 2)
+        return self.sparsity * (step + 1) / ramp
 
     def lr_at(self, *, step: int) -> float:
         """The learning rate of 0-based ``step``: linear warm-up, then cosine decay to ``lr_min``."""

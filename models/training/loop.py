@@ -26,8 +26,9 @@ from models.device import torch_device
 from models.dncnn import DnCNN, DnCNNConfig
 from models.training.checkpoint import Checkpoint, load_checkpoint, restore_generator, save_checkpoint
 from models.training.config import TrainConfig
-from models.training.data import PatchSet, load_patch_sets, sample_batch
-from models.training.loss import weighted_mse
+from models.training.data import Batch, PatchSet, lesion_draw_weights, load_patch_sets, sample_batch
+from models.training.loss import lesion_consistency, weighted_mse
+from models.training.sparsity import SparsityState, idle_channels, proximal_step, zero_channels
 
 __all__ = [
     "CONFIG_NAME",
@@ -117,7 +118,7 @@ def _start(
         model = DnCNN(config=_architecture(config)).to(device)
     else:
         model = load_torch_model(info=init, device=device).train()
-    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=0.0)
+    optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     found = load_checkpoint(directory=out)
     if found is None:
         rng = np.random.default_rng(config.seed)
@@ -134,11 +135,13 @@ def _start(
     return model, optimizer, found
 
 
-def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torch.Tensor, config: TrainConfig) -> float:
+def _step(*, model: DnCNN, optimizer: torch.optim.Adam, batch: Batch, config: TrainConfig) -> float:
     optimizer.zero_grad(set_to_none=True)
+    x, y = batch.x, batch.y
     noisy = x[:, 1:2] if config.level_balance > 0 else None
+    prediction = model(x)
     loss = weighted_mse(
-        prediction=model(x),
+        prediction=prediction,
         target=y,
         strength=config.contrast_weight,
         sigma=config.contrast_sigma,
@@ -146,10 +149,32 @@ def _step(*, model: DnCNN, optimizer: torch.optim.Adam, x: torch.Tensor, y: torc
         relative=config.contrast_relative,
         balance=config.level_balance,
     )
+    if config.lesion_weight > 0 and batch.lesion is not None:
+        loss = loss + config.lesion_weight * lesion_consistency(prediction=prediction, target=y, labels=batch.lesion)
     loss.backward()  # type: ignore[no-untyped-call]
     torch.nn.utils.clip_grad_norm_(model.parameters(), config.clip_norm)
     optimizer.step()
     return float(loss.detach())
+
+
+def _sparsify(*, model: DnCNN, config: TrainConfig, step: int, state: SparsityState) -> None:
+    """The proximal step of :mod:`models.training.sparsity` after optimiser step ``step`` (0-based): shrink until
+    the target share of hidden channels is idle, then pin those at 0."""
+    if config.sparsity <= 0:
+        return
+    if state.pinned is not None:
+        zero_channels(model=model, channels=state.pinned)
+        return
+    proximal_step(model=model, threshold=config.lr_at(step=step) * config.sparsity_at(step=step))
+    idle = idle_channels(model=model)
+    share = float(torch.cat(idle).float().mean())
+    if share >= config.sparsity_target:
+        state.pinned, state.pinned_at = [mask.cpu() for mask in idle], step + 1
+
+
+def idle_share(*, model: DnCNN) -> float:
+    """Fraction of all hidden channels whose group is exactly 0 (:mod:`models.training.sparsity`)."""
+    return float(torch.cat(idle_channels(model=model)).float().mean())
 
 
 def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]) -> TrainResult:
@@ -161,19 +186,25 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
     train, val = load_patch_sets(config=config)
     model, optimizer, state = _start(config=config, init=init, out=out, device=device)
     rng = restore_generator(state=state.numpy_rng)
+    sparse = SparsityState.from_json(state.sparsity)
+    draw = lesion_draw_weights(patches=train, oversample=config.lesion_oversample)
     log(f"{len(train)} training / {len(val)} validation patches; {device}; resuming at step {state.step}")
     started, losses, first_step = time.perf_counter(), [], state.step
     model.train()
     for step in range(state.step, config.steps):
         for group in optimizer.param_groups:
             group["lr"] = config.lr_at(step=step)
-        batch = sample_batch(patches=train, batch=config.batch, gain_range=config.gain_range, rng=rng)
-        losses.append(
-            _step(model=model, optimizer=optimizer, x=batch.x.to(device), y=batch.y.to(device), config=config)
+        batch = sample_batch(patches=train, batch=config.batch, gain_range=config.gain_range, rng=rng, draw=draw)
+        batch = Batch(
+            x=batch.x.to(device), y=batch.y.to(device), lesion=None if batch.lesion is None else batch.lesion.to(device)
         )
+        losses.append(_step(model=model, optimizer=optimizer, batch=batch, config=config))
+        _sparsify(model=model, config=config, step=step, state=sparse)
         done = step + 1
         if done % config.eval_every == 0 or done == config.steps:
             entry = {"step": float(done), "train_loss": float(np.mean(losses)), "lr": config.lr_at(step=step)}
+            if config.sparsity > 0:
+                entry |= {"idle_share": idle_share(model=model), "sparsity": config.sparsity_at(step=step)}
             entry |= evaluate_loss(model=model, patches=val, limit=config.val_patches, device=device)
             state = Checkpoint(
                 step=done,
@@ -182,6 +213,7 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
                 numpy_rng=rng.bit_generator.state,
                 torch_rng=torch.get_rng_state(),
                 history=[*state.history, entry],
+                sparsity=sparse.to_json(),
             )
             save_checkpoint(directory=out, checkpoint=state)
             log(_progress_line(entry=entry, config=config, started=started, first=first_step))
@@ -193,6 +225,7 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
         name=DENOISER_NAME,
         version=f"w{config.width}{'-nm' if config.noise_map else ''}-s{config.seed}{'-ft' if config.init else ''}",
         extra={"training": config.to_json(), "history": state.history}
+        | ({"sparsity": sparse.to_json()} if config.sparsity > 0 else {})
         | ({} if init is None else {"init_sha256": init.onnx_sha256}),
     )
     return TrainResult(bundle=bundle, history=state.history, seconds=time.perf_counter() - started)
@@ -203,8 +236,9 @@ def _progress_line(*, entry: dict[str, float], config: TrainConfig, started: flo
     elapsed = max(time.perf_counter() - started, 1e-9)
     rate = (step - first) / elapsed
     eta = (config.steps - step) / rate if rate > 0 else 0.0
+    sparse = f" idle {entry['idle_share']:.1%} λ {entry['sparsity']:.3g}" if "idle_share" in entry else ""
     return (
         f"step {step}/{config.steps} train {entry['train_loss']:.5f} val {entry['val_loss']:.5f} "
-        f"(noisy input {entry['val_identity_loss']:.5f}) lr {entry['lr']:.2e} "
+        f"(noisy input {entry['val_identity_loss']:.5f}) lr {entry['lr']:.2e}{sparse} "
         f"{rate * config.batch:.1f} patches/s, eta {eta / 60:.0f} min"
     )

@@ -86,3 +86,31 @@ def test_half_balance_divides_each_patch_by_the_root_of_its_input_error() -> Non
     input_error = torch.mean(noise**2, dim=(1, 2, 3))
     expected = torch.mean(0.25 * input_error / input_error**0.5)  # each keeps 1/4 of its error, over √error
     torch.testing.assert_close(loss, expected)
+
+
+def test_lesion_consistency_is_zero_for_a_faithful_output_and_prices_a_flattened_lesion() -> None:
+    from models.training.loss import lesion_consistency
+
+    target = torch.ones((2, 1, 16, 16))
+    labels = torch.zeros((2, 1, 16, 16), dtype=torch.uint8)
+    target[0, 0, 4:8, 4:8] = 4.0
+    labels[0, 0, 4:8, 4:8] = 1
+    labels[1, 0, 0, 0] = 2  # a single voxel: below min_voxels, not counted
+    assert float(lesion_consistency(prediction=target.clone(), target=target, labels=labels)) == 0.0
+    flattened = target.clone()
+    flattened[0, 0, 4:8, 4:8] = 3.0  # −25 % mean, peak and max
+    value = float(lesion_consistency(prediction=flattened, target=target, labels=labels))
+    assert abs(value - 3 * 0.25**2) < 1e-6
+    prediction = flattened.clone().requires_grad_(True)
+    lesion_consistency(prediction=prediction, target=target, labels=labels).backward()
+    assert prediction.grad is not None and float(prediction.grad[0, 0, 4:8, 4:8].sum()) < 0  # pushes the lesion up
+    assert torch.isfinite(prediction.grad).all()
+
+
+def test_lesion_consistency_without_lesions_is_zero_with_a_gradient_path() -> None:
+    from models.training.loss import lesion_consistency
+
+    prediction = torch.rand((1, 1, 8, 8), requires_grad=True)
+    value = lesion_consistency(prediction=prediction, target=torch.ones((1, 1, 8, 8)), labels=torch.zeros((1, 1, 8, 8)))
+    value.backward()
+    assert float(value.detach()) == 0.0

@@ -1,0 +1,143 @@
+"""Channel sparsity for the denoiser: a group penalty over each hidden channel's coupled parameters, applied as a
+proximal step so that channels reach exactly zero (free capacity for TGD, and channels a pruned network drops).
+
+Hidden channel ``c`` of layer ``i`` (``0 ≤ i < depth − 1``) owns one group of coupled parameters:
+
+- its producer: the output kernel ``convs[i].weight[c]`` (and ``convs[i].bias[c]`` on the first conv);
+- the BatchNorm that follows it (layers ``1 … depth − 2``): ``γ = norms[i].weight[c]``, ``β = norms[i].bias[c]``;
+- its consumer: the input column ``convs[i + 1].weight[:, c]``.
+
+When the whole group is 0 the channel's output is exactly 0 for any input (``0·x̂ + 0`` after the BatchNorm, then
+the ReLU) and nothing reads it: the network equals one without that channel (:mod:`models.pruning`).
+
+**Proximal group lasso.** After each optimiser step every group is shrunk towards 0 by a group soft threshold,
+
+    g ← g · max(0, 1 − τ √k_g / ‖g‖₂),       τ = learning rate × λ_t,
+
+``k_g`` the group's element count (the usual group-lasso weighting, so wide and narrow layers are alike). A
+group whose norm is below the threshold lands exactly on 0, which a penalty added to the loss never does under
+Adam (Adam moves every weight by about the learning rate per step whatever the gradient's size; measured: BN γ
+of unused deep channels did not empty in 1500 steps). Elements in two groups (the weight of conv ``i + 1``
+joining channel ``c`` of layer ``i`` to channel ``d`` of layer ``i + 1``) take both factors.
+
+**Schedule.** λ grows linearly, ``λ_t = λ · t / ramp`` (a growing penalty, Wang et al., ICLR 2021), and keeps
+growing past ``ramp`` until ``target`` of all hidden channels are exactly 0. From then on those channels are
+*pinned* (held at 0) and the penalty stops: the remaining steps let the live channels recover what the shrink
+cost. No layer is emptied past ``max_layer_idle`` of its channels (its groups leave the penalty there).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import torch
+
+from models.dncnn import DnCNN
+
+__all__ = ["SparsityState", "channel_group_norms", "idle_channels", "proximal_step", "zero_channels"]
+
+
+@dataclass(kw_only=True)
+class SparsityState:
+    """Where the schedule stands: ``pinned`` holds one bool ``(width_i,)`` per hidden layer once the target was
+    reached (None before), and ``pinned_at`` the step it was reached."""
+
+    pinned: list[torch.Tensor] | None = None
+    pinned_at: int | None = None
+    history: list[dict[str, float]] = field(default_factory=list)
+
+    def to_json(self) -> dict[str, object]:
+        """JSON-ready (checkpoint and bundle metadata)."""
+        return {
+            "pinned": None if self.pinned is None else [mask.tolist() for mask in self.pinned],
+            "pinned_at": self.pinned_at,
+        }
+
+    @classmethod
+    def from_json(cls, values: dict[str, object] | None) -> SparsityState:
+        """The inverse of :meth:`to_json` (a missing record: nothing pinned yet)."""
+        if not values or values.get("pinned") is None:
+            return cls()
+        pinned = [torch.tensor(mask, dtype=torch.bool) for mask in values["pinned"]]  # type: ignore[attr-defined]
+        at = values.get("pinned_at")
+        return cls(pinned=pinned, pinned_at=int(at) if isinstance(at, int) else None)
+
+
+def _hidden_layers(model: DnCNN) -> range:
+    return range(len(model.convs) - 1)
+
+
+def _group_parts(model: DnCNN, layer: int) -> list[tuple[torch.Tensor, int]]:
+    """``(tensor, axis)`` pairs of layer ``layer``'s groups: channel ``c`` owns ``tensor.select(axis, c)``."""
+    conv, following = model.convs[layer], model.convs[layer + 1]
+    parts: list[tuple[torch.Tensor, int]] = [(conv.weight, 0), (following.weight, 1)]
+    if conv.bias is not None:
+        parts.append((conv.bias, 0))
+    norm = model.norms[layer]
+    if isinstance(norm, torch.nn.BatchNorm2d):
+        parts += [(norm.weight, 0), (norm.bias, 0)]
+    return parts
+
+
+def _squares_per_channel(tensor: torch.Tensor, axis: int) -> torch.Tensor:
+    dims = [d for d in range(tensor.ndim) if d != axis]
+    return (tensor.detach() ** 2).sum(dim=dims) if dims else tensor.detach() ** 2
+
+
+@torch.no_grad()
+def channel_group_norms(*, model: DnCNN) -> list[torch.Tensor]:
+    """The group norm ``‖g‖₂`` of every hidden channel (module docstring): one ``(width_i,)`` tensor per hidden
+    layer, in the parameters' units (dimensionless weights)."""
+    norms = []
+    for layer in _hidden_layers(model):
+        total = sum(_squares_per_channel(tensor, axis) for tensor, axis in _group_parts(model, layer))
+        norms.append(torch.sqrt(torch.as_tensor(total)))
+    return norms
+
+
+def _group_sizes(model: DnCNN, layer: int) -> int:
+    return sum(tensor.numel() // tensor.shape[axis] for tensor, axis in _group_parts(model, layer))
+
+
+@torch.no_grad()
+def idle_channels(*, model: DnCNN) -> list[torch.Tensor]:
+    """One bool ``(width_i,)`` per hidden layer: True where the channel's whole group is exactly 0."""
+    return [norm == 0 for norm in channel_group_norms(model=model)]
+
+
+@torch.no_grad()
+def _scale_channels(model: DnCNN, layer: int, factor: torch.Tensor) -> None:
+    for tensor, axis in _group_parts(model, layer):
+        shape = [1] * tensor.ndim
+        shape[axis] = -1
+        tensor.mul_(factor.view(shape).to(tensor.dtype))
+
+
+@torch.no_grad()
+def zero_channels(*, model: DnCNN, channels: list[torch.Tensor]) -> None:
+    """Set the groups of the channels marked True in ``channels`` (one bool per hidden layer) exactly to 0."""
+    for layer, mask in zip(_hidden_layers(model), channels, strict=True):
+        _scale_channels(model, layer, (~mask).to(torch.float32))
+
+
+@torch.no_grad()
+def proximal_step(*, model: DnCNN, threshold: float, max_layer_idle: float = 0.75) -> None:
+    """One group soft threshold (module docstring) with ``threshold`` = τ (learning rate × λ) per unit of
+    ``√k_g``; a layer already at ``max_layer_idle`` idle channels is left alone, and of the channels that would
+    reach 0 in one step only the weakest up to that cap do (the others are left as they are this step)."""
+    if threshold <= 0:
+        return
+    norms = channel_group_norms(model=model)
+    for layer, norm in zip(_hidden_layers(model), norms, strict=True):
+        idle = norm == 0
+        if float(idle.float().mean()) >= max_layer_idle:
+            continue
+        cut = threshold * _group_sizes(model, layer) ** 0.5
+        factor = torch.clamp(1.0 - cut / torch.clamp(norm, min=1e-30), min=0.0)
+        budget = int(max_layer_idle * norm.numel()) - int(idle.sum())
+        dying = (factor == 0) & ~idle
+        if int(dying.sum()) > budget:  # only the weakest up to the layer's cap reach 0
+            order = torch.argsort(torch.where(dying, norm, torch.full_like(norm, torch.inf)))
+            spared = order[budget : int(dying.sum())]
+            factor[spared] = 1.0
+        _scale_channels(model, layer, factor)
