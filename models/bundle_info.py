@@ -27,6 +27,7 @@ __all__ = [
     "NORMALISATION",
     "ONNX_NAME",
     "OUTPUT_NAME",
+    "SPARSE_NAME",
     "STATE_NAME",
     "BundleInfo",
     "device_uid",
@@ -35,6 +36,9 @@ __all__ = [
 ]
 
 STATE_NAME = "dncnn.pt"
+SPARSE_NAME = "dncnn-sparse.pt"
+"""Optional: the full-width sparse network a pruned bundle was cut from (its idle channels exactly 0), which
+targeted gradient descent adapts (it needs the idle channels to put the study's features in)."""
 ONNX_NAME = "dncnn.onnx"
 METADATA_NAME = "dncnn.json"
 NORMALISATION = "activity_scale/1"
@@ -56,6 +60,13 @@ class BundleInfo:
     onnx_sha256: str
     state_sha256: str
     metadata: dict[str, Any]
+    sparse_sha256: str | None = None
+    """sha256 of :data:`SPARSE_NAME` when the bundle ships one (a pruned bundle), else None"""
+
+    @property
+    def sparse_path(self) -> Path | None:
+        """The full sparse network's state dict (:data:`SPARSE_NAME`), or None when the bundle has none."""
+        return self.directory / SPARSE_NAME if self.sparse_sha256 is not None else None
 
     @property
     def device_uid(self) -> str:
@@ -91,6 +102,21 @@ def load_bundle_info(*, directory: Path) -> BundleInfo:
             check="weights_sha256",
             path=str(directory),
         )
+    sparse_sha = None
+    if SPARSE_NAME in recorded:
+        try:
+            sparse_sha = file_sha256((directory / SPARSE_NAME).read_bytes())
+        except OSError as error:
+            raise InputError(
+                f"Denoiser weights in {directory} name {SPARSE_NAME}, which is unreadable: {error}.",
+                path=str(directory),
+            ) from error
+        if sparse_sha != recorded[SPARSE_NAME]:
+            raise InputError(
+                f"Denoiser weights in {directory} do not match the sha256 in {METADATA_NAME}.",
+                check="weights_sha256",
+                path=str(directory),
+            )
     if metadata.get("normalisation") != NORMALISATION:
         raise InputError(
             f"Denoiser weights in {directory} use normalisation {metadata.get('normalisation')!r}, "
@@ -106,4 +132,5 @@ def load_bundle_info(*, directory: Path) -> BundleInfo:
         onnx_sha256=onnx_sha,
         state_sha256=state_sha,
         metadata=metadata,
+        sparse_sha256=sparse_sha,
     )

@@ -3,7 +3,7 @@
 Layout (``depth`` = 8 conv 3×3 layers by default, zero padding keeps the size)::
 
     [x, noise_level_map(centre)]             only with ``noise_map``: one more input channel
-    conv[0] (3 (+1) → w) + ReLU
+    conv[0] (3 (+1) → w) + ReLU             a pruned network (config.widths) has its own w per layer
     conv[1..depth-2] (w → w, no bias) + BN + ReLU
     conv[depth-1] (w → 1)                    predicted noise n
     output = centre slice − n
@@ -38,13 +38,15 @@ class DnCNN(nn.Module):
     def __init__(self, *, config: DnCNNConfig) -> None:
         super().__init__()
         self.config = config
-        width, depth = config.width, config.depth
-        channels = [config.slices + int(config.noise_map)] + [width] * (depth - 1) + [1]
+        depth = config.depth
+        channels = [config.slices + int(config.noise_map), *config.hidden_widths, 1]
         self.convs = nn.ModuleList(
             nn.Conv2d(channels[i], channels[i + 1], kernel_size=3, padding=1, bias=i in (0, depth - 1))
             for i in range(depth)
         )
-        self.norms = nn.ModuleList(nn.BatchNorm2d(width) if 0 < i < depth - 1 else nn.Identity() for i in range(depth))
+        self.norms = nn.ModuleList(
+            nn.BatchNorm2d(channels[i + 1]) if 0 < i < depth - 1 else nn.Identity() for i in range(depth)
+        )
 
     def noise(self, x: torch.Tensor) -> torch.Tensor:
         """The predicted noise of the centre slice, ``(n, 1, h, w)``."""

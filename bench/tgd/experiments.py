@@ -49,7 +49,7 @@ from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.phantoms.torso import DEFAULT_SHAPE
 from imaging.simulation.shards import DEFAULT_SHARD_LEVELS
 from models.adaptation.online import AdaptationSettings
-from models.bundle import BundleInfo, load_bundle_info, load_torch_model
+from models.bundle import BundleInfo, load_adaptable_model, load_bundle_info
 from models.device import torch_device
 from models.dncnn import DnCNN
 
@@ -244,7 +244,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if args.threads is not None:
         torch.set_num_threads(args.threads)
     info = load_bundle_info(directory=args.base)
-    base = load_torch_model(info=info, device=device)
+    base = load_adaptable_model(info=info, device=device)  # a pruned bundle: the full sparse network TGD adapts
     config = parse_config(argv, base=base)
     print(
         f"TGD experiments: base {info.name} {info.version} ({config.base}); sections {', '.join(config.sections)}; "

@@ -52,7 +52,7 @@ from bench.tgd.sections import denoise_all, series_stack
 from imaging.simulation.study import SimulatedStudy
 from models.adaptation.online import AdaptationSettings, adapt_network
 from models.adaptation.pairs import split_batches
-from models.bundle import load_bundle_info, load_torch_model
+from models.bundle import load_adaptable_model, load_bundle_info
 from models.dncnn import DnCNN
 from models.tgd.layer_masks import layer_masks
 
@@ -180,7 +180,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         torch.set_num_threads(args.threads)
     device = torch.device("cpu")
     info = load_bundle_info(directory=args.base)
-    base = load_torch_model(info=info, device=device)
+    base = load_adaptable_model(info=info, device=device)
     print(f"TGD-N2N variants; base {info.name} {info.version} (sha256 {info.onnx_sha256[:12]}); 10 % counts")
     lines: list[str] = []
     for index in range(len(online_cases())):

@@ -24,6 +24,7 @@ from imaging.errors import InputError
 from models.bundle import BundleInfo, load_bundle_info, load_torch_model, save_bundle
 from models.device import torch_device
 from models.dncnn import DnCNN, DnCNNConfig
+from models.pruning import prune_idle
 from models.training.checkpoint import Checkpoint, load_checkpoint, restore_generator, save_checkpoint
 from models.training.config import TrainConfig
 from models.training.data import Batch, PatchSet, lesion_draw_weights, load_patch_sets, sample_batch
@@ -218,14 +219,19 @@ def train_denoiser(*, config: TrainConfig, out: Path, log: Callable[[str], None]
             save_checkpoint(directory=out, checkpoint=state)
             log(_progress_line(entry=entry, config=config, started=started, first=first_step))
             losses = []
-    model.eval()
-    bundle = save_bundle(
-        model=model.cpu(),
+    model = model.cpu().eval()
+    version = (
+        f"w{config.width}{'-nm' if config.noise_map else ''}{'-sp' if config.sparsity > 0 else ''}"
+        f"-s{config.seed}{'-ft' if config.init else ''}"
+    )
+    bundle = save_bundle(  # a sparse run ships pruned, with its full sparse network beside it for TGD
+        model=prune_idle(model=model) if config.sparsity > 0 else model,
+        sparse=model if config.sparsity > 0 else None,
         directory=out,
         name=DENOISER_NAME,
-        version=f"w{config.width}{'-nm' if config.noise_map else ''}-s{config.seed}{'-ft' if config.init else ''}",
+        version=version,
         extra={"training": config.to_json(), "history": state.history}
-        | ({"sparsity": sparse.to_json()} if config.sparsity > 0 else {})
+        | ({"sparsity": sparse.to_json() | {"idle_share": idle_share(model=model)}} if config.sparsity > 0 else {})
         | ({} if init is None else {"init_sha256": init.onnx_sha256}),
     )
     return TrainResult(bundle=bundle, history=state.history, seconds=time.perf_counter() - started)

@@ -162,3 +162,65 @@ def test_an_init_bundle_of_another_architecture_is_refused_before_anything_is_wr
     with pytest.raises(InputError, match="another architecture"):
         train_denoiser(config=wider, out=tmp_path / "tuned", log=lambda line: None)
     assert not (tmp_path / "tuned").exists()
+
+
+def test_a_sparse_run_idles_its_target_share_pins_it_and_ships_pruned(shard_dir: Path, tmp_path: Path) -> None:
+    from models.bundle import load_adaptable_model, load_torch_model
+
+    config = _config(shard_dir, steps=40, sparsity=50.0, sparsity_ramp=20, sparsity_target=0.3, eval_every=10)
+    result = train_denoiser(config=config, out=tmp_path, log=lambda line: None)
+    history = result.history
+    assert [entry["idle_share"] >= 0.3 for entry in history][-1]
+    sparsity = result.bundle.metadata["sparsity"]
+    assert sparsity["pinned_at"] is not None and sparsity["idle_share"] >= 0.3
+    widths = result.bundle.config.widths
+    assert widths is not None and sum(widths) <= 0.7 * 7 * 8 and "-sp-" in result.bundle.version
+    pruned = load_torch_model(info=result.bundle, device=torch.device("cpu"))
+    full = load_adaptable_model(info=result.bundle, device=torch.device("cpu"))
+    x = torch.rand((1, 3, 16, 16)) + 0.5
+    assert full.config.widths is None and torch.allclose(pruned(x), full(x), atol=1e-5)
+
+
+def test_lesion_training_reads_the_labels_and_oversamples_lesion_patches(tmp_path: Path) -> None:
+    from imaging.simulation.phantom import PhantomKind
+    from models.training.data import lesion_draw_weights
+
+    shards = tmp_path / "shards"
+    lesion_config = ShardConfig(
+        studies=3,
+        seed=20,
+        kinds=(PhantomKind.TORSO,),
+        protocols=("v1",),
+        levels=(0.1, 0.5),
+        patch=16,
+        patches_per_level=6,
+        shape=(16, 96, 96),
+        spacing_mm=(4.0, 5.0, 5.0),
+        lesion_fraction=0.5,
+        lesions=(4, 6),
+        lesion_diameter_mm=(25.0, 30.0),
+    )
+    run_shards(out=shards, config=lesion_config, log=lambda line: None)
+    config = _config(shards, steps=10, lesion_oversample=4.0, lesion_weight=1.0, eval_every=10)
+    train, _ = load_patch_sets(config=config)
+    assert train.lesion is not None and train.lesion.shape == (len(train), 1, 16, 16)
+    draw = lesion_draw_weights(patches=train, oversample=4.0)
+    present = (train.lesion.flatten(1).amax(dim=1) > 0).numpy()
+    assert draw is not None and present.any() and (~present).any()
+    assert np.isclose(draw[present][0] / draw[~present][0], 4.0)
+    result = train_denoiser(config=config, out=tmp_path / "run", log=lambda line: None)
+    assert np.isfinite(result.history[-1]["train_loss"])
+
+
+def test_lesion_training_refuses_shards_without_labels(shard_dir: Path, tmp_path: Path) -> None:
+    import shutil
+
+    copy = tmp_path / "old"
+    shutil.copytree(shard_dir, copy)
+    for path in copy.glob("shard-*.npz"):
+        with np.load(path) as arrays:
+            kept = {key: arrays[key] for key in arrays.files if key != "lesion"}
+        np.savez(path, **kept)
+    load_patch_sets(config=_config(copy))  # without lesion options: still readable
+    with pytest.raises(InputError, match="lesion labels"):
+        load_patch_sets(config=_config(copy, lesion_weight=1.0))

@@ -97,7 +97,7 @@ def adapt_denoiser(
     """Adapt ``bundle``'s network to this study (``mode`` N2N_SPLIT with ``splits``, or SINGLE on ``volume``)."""
     from models.adaptation.online import adapt_network
     from models.adaptation.pairs import split_batches, subsample_batches
-    from models.bundle import load_torch_model, save_bundle
+    from models.bundle import load_adaptable_model, save_bundle
     from models.device import torch_device
 
     rng = np.random.default_rng(settings.seed)
@@ -110,7 +110,7 @@ def adapt_denoiser(
         )
     else:
         batches = subsample_batches(volume=volume.voxels, patch=settings.patch // 2, batch=settings.batch, rng=rng)
-    base = load_torch_model(info=bundle, device=torch_device())
+    base = load_adaptable_model(info=bundle, device=torch_device())
     model, report = adapt_network(base=base, batches=batches, settings=settings)
     approximation = SINGLE_APPROXIMATION if mode is AdaptMode.SINGLE else None
     section = report.to_json(mode=str(mode), approximation=approximation)
