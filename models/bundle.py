@@ -7,13 +7,14 @@ The bundle format (``dncnn.pt``, ``dncnn.onnx``, ``dncnn.json``) and reading its
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from imaging.atomic import write_atomic, write_json_atomic
-from imaging.errors import OutputError
+from imaging.errors import InputError, OutputError
 from models.bundle_info import (
     METADATA_NAME,
     NORMALISATION,
@@ -26,6 +27,7 @@ from models.bundle_info import (
 )
 from models.dncnn import DnCNN
 from models.onnx_export import EXPORT_TOLERANCE, dncnn_to_onnx, export_max_abs_diff
+from models.strength import parse_strengths
 
 __all__ = [
     "METADATA_NAME",
@@ -41,12 +43,29 @@ __all__ = [
 ]
 
 
-def save_bundle(*, model: DnCNN, directory: Path, name: str, version: str, extra: dict[str, Any]) -> BundleInfo:
+def save_bundle(
+    *,
+    model: DnCNN,
+    directory: Path,
+    name: str,
+    version: str,
+    extra: dict[str, Any],
+    strengths: Mapping[str, float] | None = None,
+) -> BundleInfo:
     """Write the three files of ``model`` into ``directory`` (each atomically; metadata last) and return its info.
 
+    ``strengths``: the blend weight α of each strength level calibrated for this network (``{"low": a, "medium":
+    b, "high": c}``, :func:`models.strength.parse_strengths`), written as the metadata's ``strengths``; None keeps
+    the one ``extra`` holds, if any (a bundle without it uses :data:`models.strength.DEFAULT_BLEND`).
+
     The ONNX export is first run against torch (:func:`~models.onnx_export.export_max_abs_diff`); OutputError and
-    nothing written when it is off by more than :data:`~models.onnx_export.EXPORT_TOLERANCE`.
+    nothing written when it is off by more than :data:`~models.onnx_export.EXPORT_TOLERANCE`. InputError (check
+    ``strengths``) and nothing written when the strengths are malformed.
     """
+    try:
+        levels = parse_strengths(value=strengths if strengths is not None else extra.get("strengths"))
+    except ValueError as error:
+        raise InputError(f"Nothing was written: {error}", check="strengths", path=str(directory)) from error
     buffer = io.BytesIO()
     torch.save({key: value.detach().cpu() for key, value in model.state_dict().items()}, buffer)
     state, onnx_bytes = buffer.getvalue(), dncnn_to_onnx(model=model)
@@ -63,6 +82,7 @@ def save_bundle(*, model: DnCNN, directory: Path, name: str, version: str, extra
     write_atomic(path=directory / ONNX_NAME, write=lambda handle: handle.write(onnx_bytes))
     metadata = {
         **extra,  # first: what save_bundle writes itself always wins over a stale copy in extra
+        **({"strengths": levels} if levels is not None else {}),
         "name": name,
         "version": version,
         "config": model.config.to_json(),
