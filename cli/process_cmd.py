@@ -4,7 +4,7 @@
 
     petiq process DIR -o OUT [--weights DIR] [--backend auto|onnxruntime|torch] [--no-score] [--scorer DIR]
         [--adapt auto|off|n2n-split|single] [--split-a DIR --split-b DIR] [--save-adapted-model PATH]
-        [--phi 0.3] [--adapt-steps 300] [--adapt-seconds 90] [--adapt-seed 0]
+        [--phi 0.3] [--adapt-steps 300] [--adapt-seconds 90] [--adapt-seed 0] [--strength low|medium|high]
 
 Writes ``OUT/denoised/*.dcm`` (the DERIVED series) and ``OUT/result.json``, all at once; prints one summary line.
 The weights are ``--weights``, else ``$PETIQ_DENOISER_WEIGHTS``, else the shipped bundle; the quality scorer
@@ -14,6 +14,10 @@ on stderr when it is a terminal. Bad input: one line on stderr, exit code 2, not
 Per-study adaptation (TGD-N2N, :mod:`workers.pipeline.adapt`): ``--split-a``/``--split-b`` are the scanner's two
 half-count reconstructions; ``auto`` (default) adapts when they are given; ``single`` adapts on the series alone
 (an approximation, said so in result.json). The adapted network is a new device (new DeviceUID).
+
+Strength (:mod:`core.strength`): ``--strength low|medium|high``, else ``$PETIQ_DEFAULT_STRENGTH``, else
+``medium``; the output is ``input + α · (network output − input)`` with the level's α from the weight bundle
+(:mod:`models.strength`), recorded in result.json, the SR and the derived series' DerivationDescription.
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 from cli.progress import ProgressBar
 from core.adapt import AdaptMode
+from core.strength import Strength
 
 __all__ = ["register", "run", "summary_line"]
 
@@ -44,6 +49,12 @@ def register(subparsers: Any) -> None:
         choices=(1, 2, 4, 8),
         default=2,
         help="orientations averaged per slice, each one more pass of the network (4 gained 0.2–0.5 dB over 1)",
+    )
+    parser.add_argument(
+        "--strength",
+        choices=[level.value for level in Strength],
+        help="denoising strength: a blend of the input and the network's output, more of the network's from low "
+        "to high (default: $PETIQ_DEFAULT_STRENGTH, else medium)",
     )
     parser.add_argument(
         "--adapt", choices=[mode.value for mode in AdaptMode], default="auto", help="per-study adaptation"
@@ -85,7 +96,7 @@ def run(args: argparse.Namespace) -> int:
     from workers.pipeline.job import ProcessRequest, run_process
     from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
 
-    settings = Settings()  # read now: PETIQ_DENOISER_WEIGHTS, PETIQ_SCORER_WEIGHTS
+    settings = Settings()  # read now: PETIQ_DENOISER_WEIGHTS, PETIQ_SCORER_WEIGHTS, PETIQ_DEFAULT_STRENGTH
     request = ProcessRequest(
         input_dir=args.directory,
         out_dir=args.out,
@@ -101,6 +112,7 @@ def run(args: argparse.Namespace) -> int:
         scorer_dir=None if args.no_score else resolve_scorer_dir(override=args.scorer, settings=settings),
         backend=Backend(args.backend),
         ensemble=args.ensemble,
+        strength=Strength(args.strength) if args.strength is not None else settings.default_strength,
     )
     bar = ProgressBar(stream=sys.stderr)
     try:

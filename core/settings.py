@@ -23,6 +23,7 @@ from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from core.adapt import AdaptMode
 from core.ae import AllowRule, DimseDestination, check_ae_title, parse_allow_list, parse_destination
+from core.strength import DEFAULT_STRENGTH, Strength
 
 __all__ = ["DEFAULT_SPLIT_PATTERN", "Settings", "check_forward_url", "get_settings"]
 
@@ -70,6 +71,9 @@ class Settings(BaseSettings):
             ``petiq worker`` the workers. Unset: embedded mode, one process, in-process ``memory://``.
         default_adapt: adaptation mode of the jobs STOW-RS starts (``auto``, ``off``, ``n2n-split``, ``single``).
         default_score: whether the jobs STOW-RS starts run the quality scorer.
+        default_strength: denoising strength level (``low``, ``medium``, ``high``; :mod:`core.strength`) of the
+            jobs STOW-RS starts, of a ``POST /v1/jobs`` without ``strength`` and of ``petiq process`` without
+            ``--strength``; default ``medium``.
         job_soft_time_limit_s, job_time_limit_s: a job's soft limit (it fails cleanly) and hard limit (its
             worker process is killed), seconds; enforced by ``petiq worker`` (prefork), not in embedded mode.
             Default 28 and 30 min: a whole-body study takes about a minute on a GPU and a few on a CPU, so these
@@ -143,6 +147,7 @@ class Settings(BaseSettings):
     broker_url: SecretStr | None = None
     default_adapt: AdaptMode = AdaptMode.AUTO
     default_score: bool = True
+    default_strength: Strength = DEFAULT_STRENGTH
     job_soft_time_limit_s: float = Field(default=1680.0, gt=0)
     job_time_limit_s: float = Field(default=1800.0, gt=0)
     job_max_retries: int = Field(default=3, ge=0)

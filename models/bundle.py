@@ -7,13 +7,14 @@ The bundle format (``dncnn.pt``, ``dncnn.onnx``, ``dncnn.json``) and reading its
 from __future__ import annotations
 
 import io
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 import torch
 
 from imaging.atomic import write_atomic, write_json_atomic
-from imaging.errors import OutputError
+from imaging.errors import InputError, OutputError
 from models.bundle_info import (
     METADATA_NAME,
     NORMALISATION,
@@ -27,6 +28,7 @@ from models.bundle_info import (
 )
 from models.dncnn import DnCNN, DnCNNConfig
 from models.onnx_export import EXPORT_TOLERANCE, dncnn_to_onnx, export_max_abs_diff
+from models.strength import parse_strengths
 
 __all__ = [
     "METADATA_NAME",
@@ -50,15 +52,31 @@ def _state_bytes(model: DnCNN) -> bytes:
 
 
 def save_bundle(
-    *, model: DnCNN, directory: Path, name: str, version: str, extra: dict[str, Any], sparse: DnCNN | None = None
+    *,
+    model: DnCNN,
+    directory: Path,
+    name: str,
+    version: str,
+    extra: dict[str, Any],
+    strengths: Mapping[str, float] | None = None,
+    sparse: DnCNN | None = None,
 ) -> BundleInfo:
     """Write the three files of ``model`` into ``directory`` (each atomically; metadata last) and return its info.
     With ``sparse`` (the full-width network a pruned ``model`` was cut from) also :data:`SPARSE_NAME`, whose
     config is recorded as ``sparse_config``.
 
+    ``strengths``: the blend weight α of each strength level calibrated for this network (``{"low": a, "medium":
+    b, "high": c}``, :func:`models.strength.parse_strengths`), written as the metadata's ``strengths``; None keeps
+    the one ``extra`` holds, if any (a bundle without it uses :data:`models.strength.DEFAULT_BLEND`).
+
     The ONNX export is first run against torch (:func:`~models.onnx_export.export_max_abs_diff`); OutputError and
-    nothing written when it is off by more than :data:`~models.onnx_export.EXPORT_TOLERANCE`.
+    nothing written when it is off by more than :data:`~models.onnx_export.EXPORT_TOLERANCE`. InputError (check
+    ``strengths``) and nothing written when the strengths are malformed.
     """
+    try:
+        levels = parse_strengths(value=strengths if strengths is not None else extra.get("strengths"))
+    except ValueError as error:
+        raise InputError(f"Nothing was written: {error}", check="strengths", path=str(directory)) from error
     state, onnx_bytes = _state_bytes(model), dncnn_to_onnx(model=model)
     sparse_state = None if sparse is None else _state_bytes(sparse)
     difference = export_max_abs_diff(model=model, onnx_bytes=onnx_bytes)
@@ -82,6 +100,7 @@ def save_bundle(
         (directory / SPARSE_NAME).unlink(missing_ok=True)
     metadata = {
         **extra,  # first: what save_bundle writes itself always wins over a stale copy in extra
+        **({"strengths": levels} if levels is not None else {}),
         "name": name,
         "version": version,
         "config": model.config.to_json(),

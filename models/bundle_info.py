@@ -2,9 +2,11 @@
 
 A bundle is a folder with ``dncnn.pt`` (torch state dict), ``dncnn.onnx`` and ``dncnn.json`` (metadata).
 ``dncnn.json`` holds ``name``, ``version``, the architecture (``config``), the normalisation, the training
-settings and figures given by whoever saved it, and the sha256 of both weight files. The DeviceUID of the
-network (DICOM ContributingEquipment) is derived from the ONNX file's sha256, so it changes exactly when the
-weights do. The ONNX graph maps ``slices`` :data:`INPUT_NAME` to :data:`OUTPUT_NAME`.
+settings and figures given by whoever saved it, optionally the blend weight of each strength level
+(``"strengths": {"low": a, "medium": b, "high": c}``, :mod:`models.strength`; without it the defaults apply),
+and the sha256 of both weight files. The DeviceUID of the network (DICOM ContributingEquipment) is derived from
+the ONNX file's sha256, so it changes exactly when the weights do. The ONNX graph maps ``slices``
+:data:`INPUT_NAME` to :data:`OUTPUT_NAME`.
 
 Reading a bundle is all the onnxruntime path needs, so this module never imports torch; writing one and loading
 its torch network are in :mod:`models.bundle`.
@@ -14,12 +16,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from imaging.errors import InputError
 from models.dncnn_config import DnCNNConfig
+from models.strength import parse_strengths
 
 __all__ = [
     "INPUT_NAME",
@@ -60,6 +64,9 @@ class BundleInfo:
     onnx_sha256: str
     state_sha256: str
     metadata: dict[str, Any]
+    strengths: Mapping[str, float] | None = None
+    """blend weight α of each strength level (:func:`models.strength.parse_strengths`); None when the bundle has
+    none and :data:`models.strength.DEFAULT_BLEND` applies"""
     sparse_sha256: str | None = None
     """sha256 of :data:`SPARSE_NAME` when the bundle ships one (a pruned bundle), else None"""
 
@@ -124,6 +131,10 @@ def load_bundle_info(*, directory: Path) -> BundleInfo:
             check="normalisation",
             path=str(path),
         )
+    try:
+        strengths = parse_strengths(value=metadata.get("strengths"))
+    except ValueError as error:
+        raise InputError(f"Denoiser weights in {directory}: {error}", check="strengths", path=str(path)) from error
     return BundleInfo(
         directory=directory,
         name=str(metadata["name"]),
@@ -132,5 +143,6 @@ def load_bundle_info(*, directory: Path) -> BundleInfo:
         onnx_sha256=onnx_sha,
         state_sha256=state_sha,
         metadata=metadata,
+        strengths=strengths,
         sparse_sha256=sparse_sha,
     )

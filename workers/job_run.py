@@ -83,6 +83,7 @@ def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessR
         split_b=snapshot[2] if job.splits else None,
         adaptation=AdaptationSettings(steps=settings.adapt_max_steps, max_seconds=settings.adapt_max_seconds),
         ensemble=settings.denoise_ensemble,
+        strength=job.options.strength,
         score=job.options.score,
         scorer_dir=resolve_scorer_dir(override=settings.scorer_weights, settings=settings)
         if job.options.score

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from typing import Any
 
 from core.adapt import AdaptMode, check_split_pair
 from core.errors import NotFoundError
@@ -31,6 +32,7 @@ from core.storage.catalog import study_uids
 from core.storage.index import read_index
 from core.storage.layout import Layout, check_uid
 from core.storage.models import SeriesIndex
+from core.strength import LEGACY_STRENGTH
 from imaging.errors import InputError, SeriesError
 
 __all__ = ["job_id", "job_of_indices", "new_job", "submit"]
@@ -41,9 +43,15 @@ _LOG = logging.getLogger(__name__)
 
 def job_id(*, base: JobBase) -> str:
     """The deterministic id of the job ``base`` describes (a lower-case UUID). A destination without a C-STORE
-    part is described as before ``dimse`` existed, so that such a job keeps its id."""
+    part is described as before ``dimse`` existed, and the strength ``high`` (the network's full output, what
+    every job ran before levels existed) as before ``strength`` existed, so that such jobs keep their ids."""
+    options: dict[str, Any] = {}
     forward = base.options.forward
-    unset = {"options": {"forward": {"dimse"}}} if forward is not None and forward.dimse is None else None
+    if forward is not None and forward.dimse is None:
+        options["forward"] = {"dimse"}
+    if base.options.strength is LEGACY_STRENGTH:
+        options["strength"] = True
+    unset = {"options": options} if options else None
     return str(uuid.uuid5(_NAMESPACE, base.model_dump_json(exclude=unset)))
 
 
@@ -136,6 +144,7 @@ def _job(
     options = JobOptions(
         adapt=adapt,
         score=settings.default_score if request.score is None else request.score,
+        strength=request.strength or settings.default_strength,
         forward=request.forward.public if request.forward is not None else None,
     )
     base = JobBase(study_uid=study_uid, series_uid=series_uid, splits=splits, options=options)

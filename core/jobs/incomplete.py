@@ -66,7 +66,9 @@ def record_incomplete(*, store: JobStore, series: SeriesArrival, settings: Setti
     job = JobPublic(
         study_uid=series.study_uid,
         series_uid=series.series_uid,
-        options=JobOptions(adapt=settings.default_adapt, score=settings.default_score),
+        options=JobOptions(
+            adapt=settings.default_adapt, score=settings.default_score, strength=settings.default_strength
+        ),
         id=job_id,
         status=JobStatus.FAILED,
         timings=JobTimings(created=now, finished=now),

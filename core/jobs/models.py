@@ -27,6 +27,7 @@ from core.adapt import AdaptMode
 from core.ae import parse_destination
 from core.jobs.result import ResultDocument
 from core.settings import check_forward_url
+from core.strength import LEGACY_STRENGTH, Strength
 
 __all__ = [
     "Delivery",
@@ -129,12 +130,19 @@ class ForwardRequest(ForwardDestination):
 
 class JobOptions(BaseModel):
     """How the job runs; ``forward`` is the job's own destination (null: the server's, ``PETIQ_FORWARD_URL``
-    and/or ``PETIQ_FORWARD_DIMSE``)."""
+    and/or ``PETIQ_FORWARD_DIMSE``). A new job always has every option filled in (the request's, else the
+    server's defaults); a field's default here is what a manifest written before that option existed meant:
+    ``strength`` ``high``, the network's full output (:data:`core.strength.LEGACY_STRENGTH`)."""
 
     model_config = ConfigDict(frozen=True)
 
     adapt: AdaptMode = AdaptMode.AUTO
     score: bool = True
+    strength: Strength = Field(
+        default=LEGACY_STRENGTH,
+        description="denoising strength level the job runs at (low, medium, high); a new job has the request's or "
+        "the server's default (PETIQ_DEFAULT_STRENGTH), a manifest from before levels existed reads as high",
+    )
     forward: ForwardDestination | None = None
 
 
@@ -227,6 +235,11 @@ class JobCreate(BaseModel):
     split_b: str | None = Field(default=None, description="half-count split B (SeriesInstanceUID, same study)")
     adapt: AdaptMode | None = Field(default=None, description="adaptation mode (server default when omitted)")
     score: bool | None = Field(default=None, description="run the quality scorer (server default when omitted)")
+    strength: Strength | None = Field(
+        default=None,
+        description="denoising strength: low, medium or high, a blend of the input and the network's output "
+        "(server default PETIQ_DEFAULT_STRENGTH when omitted)",
+    )
     forward: ForwardRequest | None = Field(
         default=None,
         description="where to forward the result, STOW-RS and/or C-STORE (when omitted: PETIQ_FORWARD_URL and "

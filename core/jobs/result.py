@@ -6,7 +6,8 @@
      "output": {series_uid, sr_uid, scores},
      "qc": {units, suv_factor, ..., uniform_region, activity_factor},
      "adaptation": {mode, phi, steps, seconds, trainable_kernel_fraction, seed, ...} | null,
-     "provenance": {software_version, denoiser: {name, version, sha256, engine, ensemble}, scorer, device_uid},
+     "provenance": {software_version, denoiser: {name, version, sha256, engine, ensemble, strength, blend},
+                    scorer, device_uid},
      "timings_s": {load, adapt, denoise, qc, score, write},
      "notes": [str, ...]}
 
@@ -14,8 +15,8 @@ Built by the pipeline (:mod:`workers.pipeline.result`) and written as ``model_du
 their order are the ones the pipeline wrote before this model existed. Reading is tolerant: a key this model
 does not know (a newer producer, e.g. a new QC measure) is kept, not lost (``extra="allow"``), and shown as it
 is (the report lists unknown QC keys); keys that older documents lack (``activity_factor``, ``seed`` of the
-scores, ``reason`` of a found uniform region, ``base`` of an adaptation) default to None and are left out of
-the dump while None, so an old document dumps as it was read.
+scores, ``reason`` of a found uniform region, ``base`` of an adaptation, ``strength`` and ``blend`` of the
+denoiser) default to None and are left out of the dump while None, so an old document dumps as it was read.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field
 
 from core.adapt import AdaptMode
+from core.strength import Strength
 
 __all__ = [
     "AdaptationBase",
@@ -164,13 +166,18 @@ class AdaptationSection(_Section):
 
 
 class DenoiserProvenance(_Section):
-    """The denoiser that ran: its weights (``sha256`` of the ONNX file) and the engine."""
+    """The denoiser that ran: its weights (``sha256`` of the ONNX file), the engine, and the strength level with
+    its blend weight (both absent from a document written before levels existed: the network's full output)."""
 
     name: str
     version: str
     sha256: str
     engine: str = Field(description="e.g. onnxruntime/CPUExecutionProvider")
     ensemble: int = Field(description="orientations averaged per slice")
+    strength: Strength | None = _optional("denoising strength level: low, medium or high")
+    blend: float | None = _optional(
+        "blend weight α of the strength level: output = input + α · (network output − input), 0 < α ≤ 1"
+    )
 
 
 class ScorerProvenance(_Section):

@@ -3,7 +3,8 @@
 Each derived slice starts from its source slice's header, without private attributes and without those that no
 longer hold (pixel statistics, padding, icon, overlays, signatures), then gets: a new series (Series Instance
 UID, Series Number, Series Description + ``" [petiq denoised]"``) and new SOP Instance UIDs, ImageType
-``DERIVED\\PRIMARY``, new creation and content date/time, the derivation (description naming the model, code
+``DERIVED\\PRIMARY``, new creation and content date/time, the derivation (description naming the model and the
+processing parameters, e.g. the strength level, code
 DCM 113087 "Smoothing" from CID 7203), a Source Image Sequence item for the source slice (purpose DCM 121322
 "Source image for image processing operation", CID 7202), a Contributing Equipment item for the algorithm
 (purpose DCM 109102 "Processing Equipment", CID 7005: the standard's term for "processing algorithm") and the
@@ -63,6 +64,7 @@ from imaging.dicom.shared_elements import seal
 from imaging.volume import PetVolume, Units
 
 __all__ = [
+    "MAX_PARAMETERS",
     "SERIES_DESCRIPTION_SUFFIX",
     "SERIES_NUMBER_OFFSET",
     "AlgorithmIdentity",
@@ -77,6 +79,8 @@ _LO_MAX = 64
 _ST_MAX = 1024
 _IS_MAX = 2**31 - 1
 _DS_MAX = 16
+MAX_PARAMETERS = 8
+"""Most processing parameters an :class:`AlgorithmIdentity` names (with the 64 characters each: room in an ST)."""
 
 _NO_LONGER_HOLD = frozenset(
     Tag(keyword)
@@ -113,6 +117,10 @@ class AlgorithmIdentity:
         device_uid: Device UID; a new one whenever the weights change (an adapted network is a new device).
         description: one sentence for Derivation Description and Contribution Description.
         manufacturer: Manufacturer of the contributing equipment.
+        parameters: the processing parameters that shaped the pixels, ``(name, value)`` pairs such as
+            ``("strength", "medium")``, written ``name=value`` after the description and as Algorithm Parameters of
+            the scores SR; at most :data:`MAX_PARAMETERS`, each ``name=value`` ASCII, without a backslash, at most
+            64 characters, so that they always fit the Derivation Description (ST, 1024 characters) whole.
     """
 
     name: str
@@ -121,6 +129,7 @@ class AlgorithmIdentity:
     device_uid: str
     description: str
     manufacturer: str = "petiq"
+    parameters: tuple[tuple[str, str], ...] = ()
 
     def __post_init__(self) -> None:
         for label in ("name", "version", "software_version", "manufacturer"):
@@ -131,11 +140,33 @@ class AlgorithmIdentity:
             raise ValueError("Argument 'device_uid' should be a UID.")
         if not self.description.isascii():  # written into the source's character set, which may not be UTF-8
             raise ValueError("Argument 'description' should be ASCII text.")
+        if len(self.parameters) > MAX_PARAMETERS or not all(_is_parameter(item) for item in self.parameters):
+            raise ValueError(
+                f"Argument 'parameters' should be at most {MAX_PARAMETERS} (name, value) pairs, each 'name=value' "
+                f"1-{_LO_MAX} ASCII characters without a backslash."
+            )
+
+    @property
+    def parameter_texts(self) -> tuple[str, ...]:
+        """The ``parameters`` as ``name=value`` texts, in order."""
+        return tuple(f"{name}={value}" for name, value in self.parameters)
 
     @property
     def derivation_description(self) -> str:
-        """Derivation Description (ST): names the model and its version."""
-        return f"Denoised by {self.name} {self.version} ({self.manufacturer}): {self.description}"[:_ST_MAX]
+        """Derivation Description (ST, at most 1024 characters): names the model and its version, then the
+        ``parameters`` (kept whole: only the description is cut when the whole is too long)."""
+        head = f"Denoised by {self.name} {self.version} ({self.manufacturer}): "
+        tail = "".join(f"; {text}" for text in self.parameter_texts)
+        return head + self.description[: max(0, _ST_MAX - len(head) - len(tail))] + tail
+
+
+def _is_parameter(item: object) -> bool:
+    """Whether ``item`` is a ``(name, value)`` pair of strings whose ``name=value`` is a valid parameter text."""
+    if not isinstance(item, tuple) or len(item) != 2 or not all(isinstance(part, str) for part in item):
+        return False
+    name, value = item
+    text = f"{name}={value}"
+    return bool(name) and bool(value) and len(text) <= _LO_MAX and text.isascii() and "\\" not in text
 
 
 def derived_series_description(*, original: str) -> str:

@@ -12,7 +12,7 @@ from __future__ import annotations
 from pydantic import BaseModel
 
 from core.jobs.models import JobPublic
-from core.jobs.result import MetricValues, QcSection, ResultDocument, Scores, UniformRegion
+from core.jobs.result import DenoiserProvenance, MetricValues, QcSection, ResultDocument, Scores, UniformRegion
 from service.report.markup import Markup, definition_list, join, section, table, tag, text_of
 
 __all__ = ["SCORE_NAMES", "output_series_uid", "provenance_section", "qc_section", "scores_section", "timings_section"]
@@ -139,6 +139,15 @@ def _described(value: BaseModel | None, *keys: str) -> str:
     return ", ".join(f"{key} {text_of(found.get(key))}" for key in keys if found.get(key) is not None) or "—"
 
 
+def _strength(denoiser: DenoiserProvenance) -> str:
+    """``medium (blend α = 0.75: input + α · (network output − input))``; for a document from before levels
+    existed, the network's full output."""
+    if denoiser.strength is None:
+        return "not recorded (before strength levels: the network's full output)"
+    blend = "" if denoiser.blend is None else f" (blend α = {denoiser.blend:g}: input + α · (network output − input))"
+    return f"{denoiser.strength}{blend}"
+
+
 def provenance_section(*, result: ResultDocument | None) -> Markup:
     """Which software, weights, device, scorer and adaptation made the output (``<section id="provenance">``)."""
     if result is None:
@@ -152,6 +161,7 @@ def provenance_section(*, result: ResultDocument | None) -> Markup:
         ("Denoiser weights (sha256)", denoiser.sha256),
         ("Engine", denoiser.engine),
         ("Orientations averaged", denoiser.ensemble),
+        ("Strength", _strength(denoiser)),
         ("Device UID", provenance.device_uid),
         ("Scorer", _described(provenance.scorer, "name", "version", "sha256", "calibration")),
         ("Adaptation", _described(result.adaptation, *_ADAPTATION_KEYS)),

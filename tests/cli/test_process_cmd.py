@@ -87,6 +87,21 @@ def test_process_with_random_network_no_score_and_env_weights(
     assert derived.volume.geometry == read_pet_series(source=series_dir).volume.geometry
 
 
+def test_process_strength_from_the_option_else_the_setting(
+    series_dir: Path, bundles: dict[str, BundleInfo], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("PETIQ_DEFAULT_STRENGTH", "high")
+    weights, quick = bundles["random"].directory, ("--no-score", "--adapt", "off")
+    assert _process(series_dir, tmp_path / "low", weights, *quick, "--strength", "low") == 0
+    assert _process(series_dir, tmp_path / "default", weights, *quick) == 0
+    for name, level, blend in (("low", "low", 0.5), ("default", "high", 1.0)):
+        result = json.loads((tmp_path / name / "result.json").read_text())
+        denoiser = result["provenance"]["denoiser"]
+        assert (denoiser["strength"], denoiser["blend"]) == (level, blend)
+        derived = read_pet_series(source=tmp_path / name / "denoised").datasets[0]
+        assert derived.DerivationDescription.endswith(f"; strength={level}; blend={blend:g}")
+
+
 def _not_dicom(root: Path) -> Path:
     (root / "in").mkdir()
     (root / "in" / "x.dcm").write_bytes(b"\0" * 300)

@@ -33,6 +33,8 @@ def test_a_manifest_written_before_the_typed_result_loads_and_dumps_the_same_res
     assert loaded.result.adaptation is not None and loaded.result.adaptation.mode == "single"
     assert loaded.result.input.scores is not None and loaded.result.input.scores.seed == 0
     assert loaded.result.unknown_keys() == []
+    denoiser = loaded.result.provenance.denoiser
+    assert (denoiser.strength, denoiser.blend) == (None, None)  # before levels: absent, and dumped absent
     assert json.loads(loaded.model_dump_json())["result"] == _before()
     assert loaded.model_dump(mode="json")["result"] == _before()
 

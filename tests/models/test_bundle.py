@@ -20,6 +20,7 @@ from models.bundle import (
     reexport_bundle,
     save_bundle,
 )
+from models.strength import LEVELS, blend_weight
 from tests.models.factories import random_dncnn, write_bundle
 
 
@@ -96,3 +97,33 @@ def test_a_reexported_bundle_keeps_weights_and_record_and_gets_this_exporters_gr
     again = reexport_bundle(directory=tmp_path)
     assert again.onnx_sha256 == first.onnx_sha256 and again.state_sha256 == first.state_sha256
     assert again.metadata["training"] == {"a": 1} and (again.name, again.version) == ("test-dncnn", "t1")
+
+
+def test_a_bundle_without_strengths_uses_the_default_blend_weights(tmp_path: Path) -> None:
+    info = write_bundle(model=random_dncnn(), directory=tmp_path)
+    assert "strengths" not in json.loads((tmp_path / METADATA_NAME).read_text()) and info.strengths is None
+    assert [blend_weight(strengths=info.strengths, strength=level) for level in LEVELS] == [0.5, 0.75, 1.0]
+
+
+def test_calibrated_strengths_are_written_read_and_kept_by_a_reexport(tmp_path: Path) -> None:
+    levels = {"low": 0.4, "medium": 0.7, "high": 0.95}
+    info = save_bundle(model=random_dncnn(), directory=tmp_path, name="n", version="v", extra={}, strengths=levels)
+    assert json.loads((tmp_path / METADATA_NAME).read_text())["strengths"] == levels
+    assert info.strengths == levels and load_bundle_info(directory=tmp_path).strengths == levels
+    assert blend_weight(strengths=info.strengths, strength="low") == 0.4
+    assert reexport_bundle(directory=tmp_path).strengths == levels
+
+
+def test_malformed_strengths_are_refused_when_read_and_never_written(tmp_path: Path) -> None:
+    write_bundle(model=random_dncnn(), directory=tmp_path / "read")
+    metadata = json.loads((tmp_path / "read" / METADATA_NAME).read_text())
+    metadata["strengths"] = {"low": 0.5, "medium": 0.4, "high": 1.0}
+    (tmp_path / "read" / METADATA_NAME).write_text(json.dumps(metadata))
+    with pytest.raises(InputError, match="grow from low to high") as caught:
+        load_bundle_info(directory=tmp_path / "read")
+    assert caught.value.check == "strengths"
+    with pytest.raises(InputError, match="Nothing was written: 'strengths' should map exactly") as written:
+        save_bundle(
+            model=random_dncnn(), directory=tmp_path / "new", name="n", version="v", extra={}, strengths={"low": 0.5}
+        )
+    assert written.value.check == "strengths" and not (tmp_path / "new").exists()

@@ -160,3 +160,20 @@ def test_the_cli_and_the_service_offer_the_ensemble_sizes_and_default_of_the_run
         parser.parse_args([*base, "--ensemble", "3"])
     field = Settings.model_fields["denoise_ensemble"]
     assert typing.get_args(field.annotation) == ENSEMBLE_SIZES and field.default == DEFAULT_ENSEMBLE
+
+
+def test_the_cli_offers_the_strength_levels_and_leaves_the_default_to_the_settings() -> None:
+    """``petiq process --strength``: the levels of :class:`core.strength.Strength`; unset, the run takes
+    ``PETIQ_DEFAULT_STRENGTH`` (:mod:`cli.process_cmd`)."""
+    import argparse
+
+    from cli.process_cmd import register
+    from core.strength import Strength
+
+    parser = argparse.ArgumentParser()
+    register(parser.add_subparsers())
+    base = ["process", "in", "-o", "out"]
+    assert parser.parse_args(base).strength is None
+    assert [parser.parse_args([*base, "--strength", level]).strength for level in Strength] == list(Strength)
+    with pytest.raises(SystemExit):
+        parser.parse_args([*base, "--strength", "extreme"])

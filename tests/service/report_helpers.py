@@ -71,6 +71,8 @@ def result_document(*, input_uid: str, output_uid: str, scored: bool) -> dict[st
                 "sha256": "cd" * 32,
                 "engine": "onnxruntime/CPU",
                 "ensemble": 4,
+                "strength": "medium",
+                "blend": 0.75,
             },
             "scorer": scorer if scored else None,
             "device_uid": "2.25.1234",

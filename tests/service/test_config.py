@@ -10,6 +10,7 @@ from pydantic import ValidationError
 
 import core.settings as config_module
 from core.settings import DEFAULT_SPLIT_PATTERN, Settings
+from core.strength import Strength
 
 
 def test_defaults_work_on_one_machine(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -111,6 +112,16 @@ def test_ensemble_and_liveness_settings_from_the_environment(monkeypatch: pytest
     assert (settings.denoise_ensemble, settings.job_heartbeat_s, settings.job_stall_after_s) == (4, 0.5, 3.0)
     monkeypatch.setenv("PETIQ_DENOISE_ENSEMBLE", "3")
     with pytest.raises(ValidationError, match="denoise_ensemble"):
+        Settings()
+
+
+def test_default_strength_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("PETIQ_DEFAULT_STRENGTH", raising=False)
+    assert Settings().default_strength is Strength.MEDIUM
+    monkeypatch.setenv("PETIQ_DEFAULT_STRENGTH", "low")
+    assert Settings().default_strength is Strength.LOW
+    monkeypatch.setenv("PETIQ_DEFAULT_STRENGTH", "extreme")
+    with pytest.raises(ValidationError, match="default_strength"):
         Settings()
 
 

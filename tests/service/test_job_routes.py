@@ -6,10 +6,13 @@ from typing import Any
 
 import pytest
 
-from core.jobs.models import JobStatus
+from core.adapt import AdaptMode
+from core.jobs.create import job_id
+from core.jobs.models import JobBase, JobOptions, JobStatus
 from core.jobs.store import JobStore
 from core.jobs.transitions import failed, started
 from core.settings import Settings
+from core.strength import LEGACY_STRENGTH, Strength
 from tests.service.conftest import TestClient
 from tests.service.helpers import AUTH, as_ct, pet_datasets
 from tests.service.job_helpers import RecordingQueue, stow
@@ -35,7 +38,7 @@ def test_post_queues_a_job_with_location(jobs_client: TestClient, queue: Recordi
     job = response.json()
     assert response.headers["location"] == f"/v1/jobs/{job['id']}"
     assert (job["study_uid"], job["series_uid"], job["status"], job["progress"]) == (study, series, "queued", 0.0)
-    assert job["options"] == {"adapt": "off", "score": False, "forward": None}
+    assert job["options"] == {"adapt": "off", "score": False, "strength": settings.default_strength, "forward": None}
     assert queue.enqueued == [job["id"]]
     stored = JobStore(settings.storage_dir).get(job["id"])
     assert stored.model_dump(mode="json") == job
@@ -51,6 +54,38 @@ def test_same_request_is_the_same_job(jobs_client: TestClient, queue: RecordingQ
     assert again.headers["location"] == first.headers["location"]
     other = _post(jobs_client, {"series_uid": series, "adapt": "off"})
     assert other.status_code == 202 and other.json()["id"] != first.json()["id"]
+
+
+def test_each_strength_level_is_its_own_job(jobs_client: TestClient, queue: RecordingQueue, settings: Settings) -> None:
+    _, series = _stored_series(jobs_client, seed=79)
+    jobs = {level: _post(jobs_client, {"series_uid": series, "adapt": "off", "strength": level}) for level in Strength}
+    assert all(response.status_code == 202 for response in jobs.values())
+    assert [response.json()["options"]["strength"] for response in jobs.values()] == list(Strength)
+    assert len({response.json()["id"] for response in jobs.values()}) == 3
+    default = _post(jobs_client, {"series_uid": series, "adapt": "off"})  # the server default's job, again
+    assert default.status_code == 200 and default.json()["options"]["strength"] == settings.default_strength
+    assert default.json()["id"] == jobs[settings.default_strength].json()["id"]
+
+
+def test_a_bad_strength_is_a_400_problem_naming_it(jobs_client: TestClient) -> None:
+    _, series = _stored_series(jobs_client, seed=69)
+    for bad in ("extreme", "HIGH", 2, None):
+        body = {"series_uid": series, "strength": bad}
+        if bad is None:
+            assert _post(jobs_client, body).status_code in (200, 202)  # null: the server default
+            continue
+        problem = _problem(_post(jobs_client, body), 400)
+        assert problem["title"] == "Invalid parameter" and "strength" in problem["detail"], problem
+
+
+def test_a_job_at_high_keeps_the_id_of_a_manifest_from_before_levels() -> None:
+    """Every job ran the network's full output before levels existed: ``high`` by the default blend weights."""
+    old = JobBase.model_validate({"study_uid": "1.2", "series_uid": "1.3", "options": {"adapt": "off", "score": True}})
+    assert old.options.strength is LEGACY_STRENGTH is Strength.HIGH
+    assert job_id(base=old) == "fa22e323-97c3-5be7-87ff-3bf0a6d50b02"  # its id before strength existed
+    levels = [JobOptions(adapt=AdaptMode.OFF, strength=level) for level in Strength]
+    others = {job_id(base=old.model_copy(update={"options": options})) for options in levels}
+    assert len(others) == 3 and job_id(base=old) in others
 
 
 def test_stow_defaults_equal_an_explicit_post_with_the_defaults(jobs_client: TestClient, settings: Settings) -> None:
@@ -114,6 +149,7 @@ def test_post_for_a_series_not_stored_is_404(jobs_client: TestClient, queue: Rec
     [
         {},
         {"series_uid": "1.2.3", "adapt": "sometimes"},
+        {"series_uid": "1.2.3", "strength": "extreme"},
         {"series_uid": "1.2.3", "colour": "blue"},
         {"series_uid": 12},
         {"series_uid": "not a uid"},

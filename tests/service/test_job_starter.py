@@ -14,6 +14,7 @@ from core.settings import Settings
 from core.storage import catalog, store
 from core.storage.index import read_index
 from core.storage.models import SeriesIndex
+from core.strength import Strength
 from service.main import create_app
 from tests.imaging.dicom.factories import to_bytes
 from tests.service.conftest import TestClient
@@ -39,7 +40,12 @@ def test_each_completed_series_starts_one_job_with_server_defaults(
     assert stow(jobs_client, full[2:]).status_code == 200
     (job,) = jobs_of(jobs_client, full[0].StudyInstanceUID)
     assert (job["series_uid"], job["splits"], job["status"]) == (full[0].SeriesInstanceUID, None, "queued")
-    assert job["options"] == {"adapt": settings.default_adapt, "score": settings.default_score, "forward": None}
+    assert job["options"] == {
+        "adapt": settings.default_adapt,
+        "score": settings.default_score,
+        "strength": settings.default_strength,
+        "forward": None,
+    }
     assert queue.enqueued == [job["id"]]
     assert stow(jobs_client, full).status_code == 200  # identical re-send: no new job, not enqueued again
     assert len(jobs_of(jobs_client, full[0].StudyInstanceUID)) == 1
@@ -52,12 +58,13 @@ def test_server_defaults_come_from_settings(tmp_path_factory: pytest.TempPathFac
         allow_anonymous=True,
         default_adapt="single",
         default_score=False,
+        default_strength=Strength.LOW,
     )
     with TestClient(create_app(settings=settings, job_queue=RecordingQueue())) as client:
         full = pet_datasets(seed=81, n_slices=2)
         stow(client, full)
         (job,) = jobs_of(client, full[0].StudyInstanceUID)
-    assert job["options"] == {"adapt": "single", "score": False, "forward": None}
+    assert job["options"] == {"adapt": "single", "score": False, "strength": "low", "forward": None}
 
 
 def test_splits_sent_with_the_parent_are_its_pair(jobs_client: TestClient, queue: RecordingQueue) -> None:

@@ -26,7 +26,7 @@ HEADER = StudyHeader(
 )
 
 
-def _page(*, scored: bool, header: StudyHeader = HEADER) -> str:
+def _page(*, scored: bool, header: StudyHeader = HEADER, before_levels: bool = False) -> str:
     rng = np.random.default_rng(5)
     before = rng.uniform(0.0, 1000.0, size=(6, 10, 12)).astype(np.float32)
     figures = report_figures(
@@ -34,6 +34,8 @@ def _page(*, scored: bool, header: StudyHeader = HEADER) -> str:
         after=volume(voxels=before * 0.9, spacing=SPACING, factor=0.001),
     )
     result = result_document(input_uid="1.2.3", output_uid="1.2.4", scored=scored)
+    if before_levels:  # a document written before strength levels existed
+        del result["provenance"]["denoiser"]["strength"], result["provenance"]["denoiser"]["blend"]
     done = job(number=1, status=JobStatus.SUCCEEDED, study_uid="1.2", series_uid="1.2.3", result=result)
     return report_page(job=done, header=header, figures=figures, missing=None, generated=CREATED)
 
@@ -97,6 +99,13 @@ def test_provenance_and_timings() -> None:
     timings = {row[0]: row[1] for row in page.tables["timings-table"][1:]}
     assert timings["denoise"] == "1.250" and timings["total"] == "2.250"
     assert "Run time (s)" in page.text["job-clock"]
+
+
+def test_provenance_shows_the_strength_level_and_its_blend_weight() -> None:
+    listing = parse_page(_page(scored=True)).text["provenance-list"]
+    assert "Strengthmedium (blend α = 0.75: input + α · (network output − input))" in listing
+    older = parse_page(_page(scored=True, before_levels=True)).text["provenance-list"]
+    assert "Strengthnot recorded (before strength levels: the network's full output)" in older
 
 
 def test_header_text_is_escaped_never_markup() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 
 import torch
@@ -19,12 +20,17 @@ SMALL_SHAPE = (12, 48, 48)
 SMALL_SPACING_MM = (4.0, 10.0, 10.0)
 
 
-def random_bundle(*, directory: Path, seed: int = 0, width: int = 8) -> BundleInfo:
-    """An untrained width-``width`` DnCNN (weights drawn from ``seed``) saved as a bundle in ``directory``."""
+def random_bundle(
+    *, directory: Path, seed: int = 0, width: int = 8, strengths: Mapping[str, float] | None = None
+) -> BundleInfo:
+    """An untrained width-``width`` DnCNN (weights drawn from ``seed``) saved as a bundle in ``directory``, with
+    the blend weights ``strengths`` of its strength levels (None: the defaults)."""
     with torch.random.fork_rng():
         torch.manual_seed(seed)
         model = DnCNN(config=DnCNNConfig(width=width)).eval()
-    return save_bundle(model=model, directory=directory, name="test-random", version="0.0.1", extra={})
+    return save_bundle(
+        model=model, directory=directory, name="test-random", version="0.0.1", extra={}, strengths=strengths
+    )
 
 
 def identity_bundle(*, directory: Path) -> BundleInfo:

@@ -18,6 +18,7 @@ from core.storage.layout import Layout
 from core.storage.outcomes import StoreReport
 from core.storage.spool import SpoolWriter
 from core.storage.store import store_instances
+from core.strength import Strength
 from service.main import create_app
 from workers.celery_app import make_celery
 from workers.embedded import EmbeddedWorker
@@ -59,12 +60,15 @@ def store_folder(*, settings: Settings, folder: Path) -> StoreReport:
     )
 
 
-def queued_job(*, settings: Settings, folder: Path, adapt: AdaptMode = AdaptMode.OFF) -> JobPublic:
-    """Store the series in ``folder`` and write a queued job for it (not enqueued anywhere)."""
+def queued_job(
+    *, settings: Settings, folder: Path, adapt: AdaptMode = AdaptMode.OFF, strength: Strength | None = None
+) -> JobPublic:
+    """Store the series in ``folder`` and write a queued job for it (not enqueued anywhere); ``strength`` None is
+    the server's default."""
     report = store_folder(settings=settings, folder=folder)
     (key,) = {outcome.series for outcome in report.outcomes}
     assert key is not None
-    request = JobCreate(series_uid=key.series_uid, study_uid=key.study_uid, adapt=adapt)
+    request = JobCreate(series_uid=key.series_uid, study_uid=key.study_uid, adapt=adapt, strength=strength)
     job = new_job(layout=Layout(settings.storage_dir), request=request, settings=settings)
     stored, created = JobStore(settings.storage_dir).create(job)
     assert created

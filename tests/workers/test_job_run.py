@@ -20,6 +20,7 @@ from core.jobs.transitions import started
 from core.settings import Settings
 from core.storage.catalog import instance_files, series_indices
 from core.storage.layout import Layout
+from core.strength import Strength
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import SeriesError
 from models.bundle import BundleInfo
@@ -69,6 +70,27 @@ def test_job_runs_stores_the_derived_series_and_succeeds(
         "manifest.json",
         "output",
     ]
+
+
+def test_the_jobs_strength_option_reaches_the_pipeline(
+    settings: Settings, small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    job = queued_job(settings=settings, folder=small_series_dir, strength=Strength.LOW)
+    done = run_job(job_id=job.id, settings=settings)
+    assert done is not None and done.status is JobStatus.SUCCEEDED and done.result is not None
+    denoiser = done.result.provenance.denoiser
+    assert (done.options.strength, denoiser.strength, denoiser.blend) == (Strength.LOW, Strength.LOW, 0.5)
+    reference = tmp_path / "reference"
+    request = ProcessRequest(
+        input_dir=small_series_dir,
+        out_dir=reference,
+        weights_dir=random_bundle_info.directory,
+        score=False,
+        strength=Strength.LOW,
+    )
+    run_process(request=request)
+    expected = read_pet_series(source=reference / "denoised").volume.voxels
+    assert np.array_equal(_derived_volume(settings, job.study_uid, done.result.output.series_uid), expected)
 
 
 def test_stored_scores_sr_is_retrieved_by_wado_rs(settings: Settings, small_series_dir: Path) -> None:

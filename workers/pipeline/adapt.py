@@ -9,8 +9,9 @@ Modes (``--adapt``):
 - ``auto``: ``n2n-split`` when both splits are given, otherwise no adaptation; ``off``: no adaptation.
 
 The splits must lie on the input's grid (shape, spacing, orientation, slice positions within 0.01 mm). The
-adapted network is written as a new weight bundle (its own sha256, hence a new DeviceUID) in a working folder;
-the rest of the job uses it like any bundle.
+adapted network is written as a new weight bundle (its own sha256, hence a new DeviceUID) in a working folder,
+with the base bundle's strength levels (its output is blended with the input by the same weights); the rest of
+the job uses it like any bundle.
 
 torch is imported only when an adaptation runs (:func:`adapt_denoiser`); choosing the mode and reading the splits
 do not load it. ``auto`` without splits and ``off`` never adapt, so they never load torch here.
@@ -126,5 +127,6 @@ def adapt_denoiser(
         name=bundle.name,
         version=f"{bundle.version}+tgd-{mode}",
         extra={"adapted_from": base_identity, "adaptation": section},
+        strengths=bundle.strengths,
     )
     return Adapted(bundle=adapted, section=section | {"base": base_identity})

@@ -49,10 +49,13 @@ def denoise(
     denoiser: Denoiser,
     batch: int = 8,
     ensemble: int = DEFAULT_ENSEMBLE,
+    blend: float = 1.0,
     progress: Callable[[float], None] | None = None,
 ) -> Denoised:
     """``volume`` with denoised voxels (``(z, y, x) float32`` in its units; geometry, UIDs and SUV kept), see
-    :class:`Denoised`; ``ensemble`` orientations averaged per slice (:func:`models.inference.denoise_volume`).
+    :class:`Denoised`; ``ensemble`` orientations averaged per slice, and the fraction ``blend`` (0 < blend ≤ 1,
+    the strength level's weight, :mod:`models.strength`) of the network's change kept
+    (:func:`models.inference.denoise_volume`).
 
     ``progress(fraction)`` is called after each batch of ``batch`` slices with the fraction done, 0–1.
     """
@@ -62,7 +65,7 @@ def denoise(
             progress(done / total)
 
     result = denoise_volume(
-        voxels=volume.voxels, engine=denoiser.engine, batch=batch, ensemble=ensemble, progress=report
+        voxels=volume.voxels, engine=denoiser.engine, batch=batch, ensemble=ensemble, blend=blend, progress=report
     )
     return Denoised(
         volume=dataclasses.replace(volume, voxels=result.voxels),

@@ -20,6 +20,7 @@ from typing import Any
 
 from core.adapt import AdaptMode
 from core.settings import Settings
+from core.strength import DEFAULT_STRENGTH, Strength
 from imaging.atomic import write_atomic, write_json_atomic
 from imaging.dicom.files import write_series
 from imaging.dicom.reader import PetSeries
@@ -30,6 +31,7 @@ from models.bundle_info import STATE_NAME, BundleInfo, load_bundle_info
 from models.engines import Backend
 from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import Scorer
+from models.strength import blend_weight
 from workers.pipeline.adapt import SINGLE_APPROXIMATION, adapt_denoiser, effective_mode, load_splits
 from workers.pipeline.denoise import denoise, open_denoiser
 from workers.pipeline.load import load_series
@@ -42,6 +44,7 @@ from workers.pipeline.settings import resolve_scorer_dir
 from workers.pipeline.write import (
     DENOISED_DIR,
     RESULT_NAME,
+    algorithm_identity,
     check_output_free,
     derived_datasets,
     staged_output,
@@ -72,6 +75,8 @@ class ProcessRequest:
             (``PETIQ_SCORER_WEIGHTS``, read when the job starts), else the shipped scorer (:mod:`core.weights`).
         backend: inference runtime.
         ensemble: orientations averaged per slice (:data:`models.inference.ENSEMBLE_SIZES`).
+        strength: denoising strength level; its blend weight α is the base bundle's (:mod:`models.strength`),
+            applied to the adapted network's output too.
     """
 
     input_dir: Path
@@ -86,6 +91,7 @@ class ProcessRequest:
     scorer_dir: Path | None = None
     backend: Backend = Backend.AUTO
     ensemble: int = DEFAULT_ENSEMBLE
+    strength: Strength = DEFAULT_STRENGTH
 
 
 class _Clock:
@@ -124,6 +130,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
         adapts=mode is not None,
     )
     bundle = load_bundle_info(directory=request.weights_dir)
+    blend = blend_weight(strengths=bundle.strengths, strength=request.strength)
     scorer = _scorer(request)
     clock = _Clock(progress)
     with clock.stage("load"):
@@ -150,6 +157,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
                 volume=series.volume,
                 denoiser=denoiser,
                 ensemble=request.ensemble,
+                blend=blend,
                 progress=lambda f: clock.report("denoise", f),
             )
             denoised, scale = output.volume, output.scale
@@ -167,6 +175,8 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             bundle=bundle,
             engine=denoiser.engine.name,
             ensemble=request.ensemble,
+            strength=request.strength,
+            blend=blend,
             qc=qc,
             timings_s=clock.timings,  # read when the document is made: final after the write stage
             notes=_notes(mode=mode, series=series, scores=scores),
@@ -191,14 +201,15 @@ def _write(
     """Stage ``write``: the derived series, the scores SR and result.json, staged and renamed into place."""
     with staged_output(out_dir=request.out_dir) as staging:
         with clock.stage("write"):
-            datasets = derived_datasets(series=series, denoised=denoised, bundle=record.bundle)
+            algorithm = algorithm_identity(bundle=record.bundle, strength=record.strength, blend=record.blend)
+            datasets = derived_datasets(series=series, denoised=denoised, algorithm=algorithm)
             write_series(datasets=datasets, directory=staging / DENOISED_DIR)
             record = replace(record, output_series_uid=str(datasets[0].SeriesInstanceUID))
             write_scores_sr(
                 series=series,
                 derived=datasets,
                 result=result_document(record=record).model_dump(mode="json"),
-                bundle=record.bundle,
+                algorithm=algorithm,
                 directory=staging,
             )
         result = result_document(record=record).model_dump(mode="json")

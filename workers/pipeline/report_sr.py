@@ -14,10 +14,10 @@ import highdicom as hd
 from pydicom import Dataset, dcmwrite
 
 from imaging.atomic import write_atomic
+from imaging.dicom.derived import AlgorithmIdentity
 from imaging.dicom.reader import PetSeries
 from imaging.dicom.sr import build_scores_sr
-from models.bundle_info import BundleInfo
-from workers.pipeline.write import SR_NAME, algorithm_identity
+from workers.pipeline.write import SR_NAME
 
 __all__ = ["new_sr_uid", "scores_sr", "write_scores_sr"]
 
@@ -28,21 +28,27 @@ def new_sr_uid() -> str:
 
 
 def scores_sr(
-    *, series: PetSeries, derived: Sequence[Dataset], result: Mapping[str, Any], bundle: BundleInfo
+    *, series: PetSeries, derived: Sequence[Dataset], result: Mapping[str, Any], algorithm: AlgorithmIdentity
 ) -> Dataset:
     """The scores SR of the job: input ``series``, its ``derived`` series, the ``result`` document (whose
-    ``output.sr_uid`` becomes the SR's SOP Instance UID) and the denoiser ``bundle``."""
+    ``output.sr_uid`` becomes the SR's SOP Instance UID) and the denoiser that made ``derived``, as
+    :func:`workers.pipeline.write.algorithm_identity` names it (its strength level among the parameters)."""
     return build_scores_sr(
         sources=series.datasets,
         derived=derived,
         result=result,
-        algorithm=algorithm_identity(bundle=bundle),
+        algorithm=algorithm,
         instance_uid=result["output"]["sr_uid"],
     )
 
 
 def write_scores_sr(
-    *, series: PetSeries, derived: Sequence[Dataset], result: Mapping[str, Any], bundle: BundleInfo, directory: Path
+    *,
+    series: PetSeries,
+    derived: Sequence[Dataset],
+    result: Mapping[str, Any],
+    algorithm: AlgorithmIdentity,
+    directory: Path,
 ) -> Path:
     """Build the scores SR (:func:`scores_sr`) and write it as ``directory / SR_NAME`` (atomically, mode 0644, like
     result.json); returns the path.
@@ -50,7 +56,7 @@ def write_scores_sr(
     Raises:
         OutputError: the file could not be written.
     """
-    dataset = scores_sr(series=series, derived=derived, result=result, bundle=bundle)
+    dataset = scores_sr(series=series, derived=derived, result=result, algorithm=algorithm)
     path = Path(directory) / SR_NAME
     write_atomic(path=path, write=lambda handle: dcmwrite(handle, dataset, enforce_file_format=True))
     return path

@@ -7,13 +7,15 @@ CLI writes it, the job API returns it.
      "output": {series_uid, sr_uid, scores},
      "qc": {...},                                  workers.pipeline.qc.quality_control
      "adaptation": {...} | null,
-     "provenance": {software_version, denoiser: {name, version, sha256, engine, ensemble}, scorer, device_uid},
+     "provenance": {software_version, denoiser: {name, version, sha256, engine, ensemble, strength, blend},
+                    scorer, device_uid},
      "timings_s": {load, adapt, denoise, qc, score, write},
      "notes": [str, ...]}
 
 ``sr_uid`` is the SOP Instance UID of the scores SR written beside the derived series (null when there is none).
 ``scores`` (:meth:`models.iqa.scoring.SeriesScores.to_dict`) and ``provenance.scorer`` are null when scoring was
-off. ``sha256`` is the ONNX weights' digest, from which the DeviceUID is derived.
+off. ``sha256`` is the ONNX weights' digest, from which the DeviceUID is derived. ``strength`` is the level the job
+ran at and ``blend`` its weight α (output = input + α · (network output − input), :mod:`models.strength`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from core.jobs.result import ResultDocument
+from core.strength import Strength
 from core.version import software_version
 from models.bundle_info import BundleInfo
 from models.inference import DEFAULT_ENSEMBLE
@@ -42,6 +45,7 @@ class JobRecord:
         output_series_uid: the derived series.
         bundle, engine: the denoiser's weights and what ran them (e.g. ``onnxruntime/CPUExecutionProvider``).
         ensemble: orientations averaged per slice (:mod:`models.inference`).
+        strength, blend: the denoising strength level and its blend weight α (:mod:`models.strength`).
         qc: the ``qc`` section.
         timings_s: seconds per stage (:data:`STAGES`), 0.0 for skipped stages.
         notes: remarks for the reader of the result.
@@ -58,6 +62,8 @@ class JobRecord:
     engine: str
     qc: Mapping[str, Any]
     ensemble: int = DEFAULT_ENSEMBLE
+    strength: Strength
+    blend: float
     timings_s: Mapping[str, float]
     notes: Sequence[str] = ()
     adaptation: Mapping[str, Any] | None = None
@@ -95,6 +101,8 @@ def result_document(*, record: JobRecord) -> ResultDocument:
                 "sha256": bundle.onnx_sha256,
                 "engine": record.engine,
                 "ensemble": record.ensemble,
+                "strength": str(record.strength),
+                "blend": record.blend,
             },
             "scorer": _copy(record.scorer),
             "device_uid": bundle.device_uid,

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from pydicom import Dataset
 
+from core.strength import Strength
 from core.version import software_version
 from imaging.atomic import folder_is_free, staged_directory
 from imaging.dicom.derived import AlgorithmIdentity, derive_series
@@ -41,8 +42,10 @@ SR_NAME = "scores-sr.dcm"
 _FOLDER_MODE = 0o755
 
 
-def algorithm_identity(*, bundle: BundleInfo) -> AlgorithmIdentity:
-    """The contributing equipment of the denoised series: the bundle's name, version, weights and DeviceUID."""
+def algorithm_identity(*, bundle: BundleInfo, strength: Strength, blend: float) -> AlgorithmIdentity:
+    """The contributing equipment of the denoised series: the bundle's name, version, weights and DeviceUID, with
+    the strength level the job ran at and its blend weight α (parameters ``strength=medium``, ``blend=0.75``:
+    in the Derivation Description and the scores SR's Algorithm Parameters)."""
     return AlgorithmIdentity(
         name=ALGORITHM_NAME,
         version=bundle.version,
@@ -50,12 +53,14 @@ def algorithm_identity(*, bundle: BundleInfo) -> AlgorithmIdentity:
         device_uid=bundle.device_uid,
         manufacturer="petiq",
         description=f"2.5D DnCNN {bundle.name} {bundle.version}, weights sha256 {bundle.onnx_sha256[:12]}",
+        parameters=(("strength", str(strength)), ("blend", f"{blend:g}")),
     )
 
 
-def derived_datasets(*, series: PetSeries, denoised: PetVolume, bundle: BundleInfo) -> list[Dataset]:
-    """The DERIVED series of ``denoised`` (``(z, y, x) float32`` on the grid of ``series``), one dataset a slice."""
-    return derive_series(volume=denoised, sources=series.datasets, algorithm=algorithm_identity(bundle=bundle))
+def derived_datasets(*, series: PetSeries, denoised: PetVolume, algorithm: AlgorithmIdentity) -> list[Dataset]:
+    """The DERIVED series of ``denoised`` (``(z, y, x) float32`` on the grid of ``series``), one dataset a slice,
+    made by ``algorithm`` (:func:`algorithm_identity`)."""
+    return derive_series(volume=denoised, sources=series.datasets, algorithm=algorithm)
 
 
 def check_output_free(*, out_dir: Path) -> None:

@@ -11,7 +11,8 @@ Score group (one per scored series), TID 1501 "Measurement and Qualitative Evalu
 
 QC group
     Tracking Identifier :data:`~imaging.dicom.sr.codes.QC_GROUP`; Algorithm Identification of the denoiser whose
-    output the QC measures; IMAGE items for every instance of both series; a NUM per non-null QC number
+    output the QC measures, with its processing parameters (e.g. the strength level and its blend weight); IMAGE
+    items for every instance of both series; a NUM per non-null QC number
     (:data:`~imaging.dicom.sr.codes.QC_MEASURES`); a TEXT item "Comment" (DCM 121106, TID 1501 free-text
     qualitative evaluation) per note of the job (result.json ``notes``: approximations made, what could not be done,
     e.g. no SUV or no scores, and why).
@@ -57,12 +58,14 @@ __all__ = [
 
 
 def denoiser_identification(*, algorithm: AlgorithmIdentity) -> hd.sr.AlgorithmIdentification:
-    """TID 4019 of the denoiser: its name, version, manufacturer; parameters: description and Device UID."""
+    """TID 4019 of the denoiser: its name, version, manufacturer; parameters (TEXT "Algorithm Parameters" items):
+    the description, each processing parameter as ``name=value`` (e.g. ``strength=medium``, ``blend=0.75``) and
+    the Device UID."""
     return hd.sr.AlgorithmIdentification(
         name=algorithm.name,
         version=algorithm.version,
         manufacturer=algorithm.manufacturer,
-        parameters=[algorithm.description, f"DeviceUID={algorithm.device_uid}"],
+        parameters=[algorithm.description, *algorithm.parameter_texts, f"DeviceUID={algorithm.device_uid}"],
     )
 
 

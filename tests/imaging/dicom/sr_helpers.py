@@ -141,3 +141,11 @@ def qc_values(group: hd.sr.MeasurementsAndQualitativeEvaluations) -> dict[str, t
 def referenced_uids(group: hd.sr.MeasurementsAndQualitativeEvaluations) -> set[str]:
     """The SOP Instance UIDs of the group's source images."""
     return {str(image.referenced_sop_instance_uid) for image in group.source_images}
+
+
+def algorithm_parameters(group: hd.sr.MeasurementsAndQualitativeEvaluations) -> list[str]:
+    """The TEXT "Algorithm Parameters" items of the group's algorithm identification (TID 4019), in order."""
+    found = hd.sr.utils.find_content_items(
+        group[0], name=codes.DCM.AlgorithmParameters, value_type=hd.sr.ValueTypeValues.TEXT, recursive=True
+    )
+    return [str(item.value) for item in found]

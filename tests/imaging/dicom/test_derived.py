@@ -218,6 +218,35 @@ def test_algorithm_identity_is_validated() -> None:
         AlgorithmIdentity(name="n", version="1", software_version="0.1.0", device_uid="", description="")
 
 
+def test_processing_parameters_end_the_derivation_description_whole_within_an_st() -> None:
+    tuned = dataclasses.replace(_algorithm(), parameters=(("strength", "medium"), ("blend", "0.75")))
+    text = tuned.derivation_description
+    assert text == "Denoised by DnCNN-2.5D 1.2 (petiq): TGD-N2N; strength=medium; blend=0.75"
+    assert _algorithm().derivation_description == "Denoised by DnCNN-2.5D 1.2 (petiq): TGD-N2N"
+    wordy = dataclasses.replace(tuned, description="x" * 2000)
+    assert len(wordy.derivation_description) == 1024
+    assert wordy.derivation_description.endswith("xx; strength=medium; blend=0.75")
+    most = tuple((f"p{index}", "v" * 61) for index in range(derived.MAX_PARAMETERS))
+    assert dataclasses.replace(wordy, parameters=most).derivation_description.endswith("v" * 61)
+
+
+@pytest.mark.parametrize(
+    "parameters",
+    [
+        (("strength", "médium"),),
+        (("strength", "a\\b"),),
+        (("", "x"),),
+        (("strength", ""),),
+        (("s", "x" * 63),),
+        (("strength",),),
+        tuple(("p", "v") for _ in range(derived.MAX_PARAMETERS + 1)),
+    ],
+)
+def test_malformed_processing_parameters_are_refused(parameters: tuple[tuple[str, ...], ...]) -> None:
+    with pytest.raises(ValueError, match="Argument 'parameters'"):
+        dataclasses.replace(_algorithm(), parameters=parameters)  # type: ignore[arg-type]
+
+
 def test_public_names() -> None:
     assert all(hasattr(derived, name) for name in derived.__all__)
 

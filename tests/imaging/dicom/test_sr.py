@@ -25,6 +25,7 @@ from tests.imaging.dicom.dciodvfy import DCIODVFY, dciodvfy_errors, requires_dci
 from tests.imaging.dicom.factories import make_pet_series
 from tests.imaging.dicom.sr_helpers import (
     CALIBRATION_TEXT,
+    algorithm_parameters,
     group_of,
     make_result,
     qc_values,
@@ -155,6 +156,18 @@ def test_unscored_result_keeps_qc_and_the_algorithm(
     assert set(qc_values(groups[0])) >= {"suvmax_in", "suvmax_out", "suvmean_ratio_body"}
     observer = hd.sr.utils.find_content_items(report[0], name=codes.DCM.DeviceObserverName)
     assert [item.value for item in observer] == ["petiq"]
+
+
+def test_the_denoisers_processing_parameters_are_algorithm_parameters_of_the_qc_group(
+    series: tuple[list[Dataset], list[Dataset]],
+) -> None:
+    sources, derived = series
+    plain, tuned = _algorithm(), dataclasses.replace(_algorithm(), parameters=(("strength", "low"), ("blend", "0.5")))
+    result = make_result(sources=sources, derived=derived)
+    for algorithm, expected in ((plain, []), (tuned, ["strength=low", "blend=0.5"])):
+        built = build_scores_sr(sources=sources, derived=derived, result=result, algorithm=algorithm)
+        group = group_of(hd.sr.Comprehensive3DSR.from_dataset(built), label=QC_GROUP)
+        assert algorithm_parameters(group) == ["TGD-N2N", *expected, f"DeviceUID={algorithm.device_uid}"]
 
 
 def test_one_component_patient_name_is_copied_as_is(series: tuple[list[Dataset], list[Dataset]]) -> None:

@@ -8,12 +8,14 @@ import pytest
 import torch
 
 from core.adapt import AdaptMode
+from core.strength import Strength
 from imaging.dicom.reader import read_pet_series
 from imaging.errors import InputError
 from models.adaptation.online import AdaptationSettings
 from models.bundle import BundleInfo, load_torch_model
 from models.tgd.masks import tgd_masks
-from workers.pipeline.adapt import SINGLE_APPROXIMATION, effective_mode
+from tests.workers.builders import random_bundle
+from workers.pipeline.adapt import SINGLE_APPROXIMATION, adapt_denoiser, effective_mode
 from workers.pipeline.job import ProcessRequest, run_process
 
 QUICK = AdaptationSettings(steps=4, batch=2, patch=16, phi=0.5, seed=3)
@@ -86,6 +88,32 @@ def test_single_series_adaptation_says_it_is_an_approximation(
     result = run_process(request=request)
     assert result["adaptation"]["mode"] == "single"
     assert result["adaptation"]["approximation"] == SINGLE_APPROXIMATION and SINGLE_APPROXIMATION in result["notes"]
+
+
+def test_the_adapted_network_is_blended_by_the_base_bundles_strength_levels(
+    small_series_dir: Path, tmp_path: Path
+) -> None:
+    calibrated = {"low": 0.3, "medium": 0.6, "high": 0.9}
+    bundle = random_bundle(directory=tmp_path / "calibrated", strengths=calibrated)
+    volume = read_pet_series(source=small_series_dir).volume
+    adapted = adapt_denoiser(
+        bundle=bundle, mode=AdaptMode.SINGLE, volume=volume, splits=None, settings=QUICK, workdir=tmp_path / "work"
+    )
+    assert adapted.bundle.strengths == calibrated and adapted.bundle.device_uid != bundle.device_uid
+    request = ProcessRequest(
+        input_dir=small_series_dir,
+        out_dir=tmp_path / "out",
+        weights_dir=bundle.directory,
+        adapt=AdaptMode.SINGLE,
+        adaptation=QUICK,
+        score=False,
+        strength=Strength.LOW,
+    )
+    result = run_process(request=request)
+    assert result["adaptation"]["mode"] == "single"
+    assert (result["provenance"]["denoiser"]["strength"], result["provenance"]["denoiser"]["blend"]) == ("low", 0.3)
+    derived = read_pet_series(source=tmp_path / "out" / "denoised").datasets[0]
+    assert derived.DerivationDescription.endswith("; strength=low; blend=0.3")
 
 
 def test_a_split_on_another_grid_is_refused_and_nothing_is_written(

@@ -11,6 +11,7 @@ import pytest
 from pydicom.sr.codedict import codes
 
 from core.adapt import AdaptMode
+from core.strength import Strength
 from imaging.dicom.reader import read_pet_series
 from imaging.dicom.sr.codes import INPUT_GROUP, OUTPUT_GROUP, QC_GROUP, QC_MEASURES
 from imaging.errors import InputError, NotDicomError, OutputError
@@ -18,6 +19,7 @@ from models.bundle import BundleInfo
 from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import ScorerInfo
 from tests.imaging.dicom.sr_helpers import (
+    algorithm_parameters,
     group_of,
     qc_values,
     read_sr,
@@ -105,8 +107,9 @@ def test_result_keys_and_types(
     provenance = result["provenance"]
     assert provenance["scorer"] == random_scorer_info.provenance()
     assert provenance["device_uid"] == random_bundle_info.device_uid
-    assert set(provenance["denoiser"]) == {"name", "version", "sha256", "engine", "ensemble"}
+    assert set(provenance["denoiser"]) == {"name", "version", "sha256", "engine", "ensemble", "strength", "blend"}
     assert provenance["denoiser"]["ensemble"] == DEFAULT_ENSEMBLE
+    assert (provenance["denoiser"]["strength"], provenance["denoiser"]["blend"]) == ("medium", 0.75)  # the default
     assert isinstance(provenance["software_version"], str) and provenance["software_version"]
     assert list(result["timings_s"]) == list(STAGES)
     assert result["timings_s"]["adapt"] == 0.0 and result["timings_s"]["score"] > 0.0
@@ -114,6 +117,34 @@ def test_result_keys_and_types(
     for key in ("suvmax_in", "suvmax_out", "suvmean_ratio_body", "activity_factor", "noise_cov_in", "noise_cov_out"):
         assert isinstance(result["qc"][key], float), key
     assert result["notes"] == []
+
+
+def test_the_strength_level_blends_the_output_and_is_recorded_in_result_series_and_sr(
+    small_series_dir: Path, random_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    source = read_pet_series(source=small_series_dir).volume.voxels
+    body = body_mask(voxels=source)
+    change: dict[Strength, float] = {}
+    for level, blend in ((Strength.LOW, 0.5), (Strength.HIGH, 1.0)):
+        out = tmp_path / str(level)
+        request = ProcessRequest(
+            input_dir=small_series_dir,
+            out_dir=out,
+            weights_dir=random_bundle_info.directory,
+            score=False,
+            strength=level,
+        )
+        result = run_process(request=request)
+        denoiser = result["provenance"]["denoiser"]
+        assert (denoiser["strength"], denoiser["blend"]) == (str(level), blend)
+        derived = read_pet_series(source=out / DENOISED_DIR)
+        description = derived.datasets[0].DerivationDescription
+        assert description.endswith(f"; strength={level}; blend={blend:g}") and len(description) <= 1024
+        qc = group_of(read_sr(out / SR_NAME), label=QC_GROUP)
+        assert [f"strength={level}", f"blend={blend:g}"] == algorithm_parameters(qc)[1:3]
+        change[level] = float(np.abs(derived.volume.voxels - source)[body].mean())
+    # half of the untrained network's change is kept at low (each output is then scaled to the body's total)
+    assert 0.3 * change[Strength.HIGH] < change[Strength.LOW] < 0.7 * change[Strength.HIGH]
 
 
 def test_a_missing_scorer_is_refused_before_reading(random_bundle_info: BundleInfo, tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from core.settings import Settings
+from core.strength import Strength
 from core.version import software_version
 from core.weights import denoiser_weights_dir
 from imaging.errors import InputError, PetiqError
@@ -77,8 +78,9 @@ def test_explicit_weights_win(random_bundle_info: BundleInfo, tmp_path: Path, mo
 
 
 def test_algorithm_identity_names_model_weights_and_device(random_bundle_info: BundleInfo) -> None:
-    identity = algorithm_identity(bundle=random_bundle_info)
+    identity = algorithm_identity(bundle=random_bundle_info, strength=Strength.LOW, blend=0.5)
     assert identity.name == "petiq DnCNN denoiser" and identity.manufacturer == "petiq"
+    assert identity.parameters == (("strength", "low"), ("blend", "0.5"))
     assert identity.version == random_bundle_info.version
     assert identity.software_version == software_version()
     assert identity.device_uid == random_bundle_info.device_uid

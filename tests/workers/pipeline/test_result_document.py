@@ -7,6 +7,7 @@ from pathlib import Path
 
 from core.adapt import AdaptMode
 from core.jobs.result import ResultDocument
+from core.strength import Strength
 from models.adaptation.settings import AdaptationSettings
 from models.bundle import BundleInfo
 from models.iqa.bundle import ScorerInfo
@@ -31,5 +32,6 @@ def test_the_written_document_is_fully_typed(
     assert document.unknown_keys() == []
     assert document.adaptation is not None and document.adaptation.base is not None
     assert document.qc.activity_factor is not None and document.input.scores is not None
+    assert (document.provenance.denoiser.strength, document.provenance.denoiser.blend) == (Strength.MEDIUM, 0.75)
     assert document.model_dump(mode="json") == result == json.loads(written)
     assert json.dumps(result, indent=2) + "\n" == written
