@@ -3,7 +3,7 @@ options) and prints plain-text tables. Recorded outputs live in ``bench/results/
 made each file).
 
 - :mod:`bench.denoise`: the denoiser's image quality (PSNR, SSIM, lesion bias, NEMA contrast) against classical
-  filters, bundles side by side, how much small hot structure it keeps;
+  filters, bundles side by side, how much small hot structure it keeps, a real NEMA IEC scan against EARL 2;
 - :mod:`bench.tgd`: the TGD paper's experiments (fine-tuning, kernel drop, online learning) and online variants;
 - :mod:`bench.scorer`: the image-quality scorer (IQA) against the model observer;
 - :mod:`bench.speed`: wall time and memory of the denoiser, the simulator and the whole ``petiq process``;

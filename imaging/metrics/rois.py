@@ -14,7 +14,7 @@ import numpy.typing as npt
 from imaging.errors import InputError
 from imaging.metrics._checks import as_spacing, positive
 
-__all__ = ["circular_roi_mask", "slice_index"]
+__all__ = ["ball_voxels", "circular_roi_mask", "slice_index"]
 
 
 def circular_roi_mask(
@@ -65,3 +65,29 @@ def slice_index(*, z_mm: float, spacing_mm_z: float, n_slices: int, name: str) -
             check="roi",
         )
     return index
+
+
+def ball_voxels(
+    *, shape: tuple[int, ...], spacing_mm: Sequence[float], centre_mm: npt.ArrayLike, radius_mm: float
+) -> tuple[npt.NDArray[np.intp], npt.NDArray[np.float64]]:
+    """The voxels whose centre lies within ``radius_mm`` of ``centre_mm``: a ball, clipped to the volume.
+
+    Args:
+        shape: ``(z, y, x)`` of the volume.
+        spacing_mm: ``(z, y, x)`` voxel spacing, mm.
+        centre_mm: the ball's centre, ``(z, y, x)`` array mm.
+        radius_mm: the ball's radius, mm.
+
+    Returns:
+        ``(n, 3)`` voxel indices and ``(n, 3)`` their array-mm positions, in raster order; ``n`` may be 0.
+    """
+    spacing = np.asarray(as_spacing(value=spacing_mm, name="spacing_mm", length=3))
+    centre = np.asarray(centre_mm, dtype=np.float64)
+    radius = positive(value=radius_mm, name="radius_mm")
+    low = np.maximum(np.floor((centre - radius) / spacing), 0).astype(int)
+    high = np.minimum(np.ceil((centre + radius) / spacing) + 1, shape).astype(int)
+    axes = [np.arange(a, max(a, b)) for a, b in zip(low, high, strict=True)]
+    indices = np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, 3)
+    positions = indices * spacing
+    inside = np.linalg.norm(positions - centre, axis=1) <= radius
+    return indices[inside].astype(np.intp), positions[inside]

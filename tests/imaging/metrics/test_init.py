@@ -8,7 +8,19 @@ import pytest
 
 import imaging.metrics
 
-MODULES = ["contrast", "ensemble", "fidelity", "nema", "noise", "rois", "suv"]
+MODULES = [
+    "contrast",
+    "ensemble",
+    "fidelity",
+    "iec_background",
+    "iec_layout",
+    "nema",
+    "noise",
+    "recovery",
+    "rois",
+    "sphere_fit",
+    "suv",
+]
 
 
 @pytest.mark.parametrize("name", MODULES)

@@ -7,7 +7,7 @@ import pytest
 
 from imaging.errors import InputError
 from imaging.metrics import circular_roi_mask
-from imaging.metrics.rois import slice_index
+from imaging.metrics.rois import ball_voxels, slice_index
 
 
 def test_circle_of_radius_one_pixel_is_a_plus_sign() -> None:
@@ -50,3 +50,14 @@ def test_slice_index_rounds_to_the_nearest_slice_and_rejects_outside() -> None:
     assert slice_index(z_mm=7.4, spacing_mm_z=3.0, n_slices=4, name="z") == 2
     with pytest.raises(InputError, match="'where'"):
         slice_index(z_mm=-2.0, spacing_mm_z=3.0, n_slices=4, name="where")
+
+
+def test_a_ball_holds_the_voxels_whose_centre_is_within_its_radius_clipped_to_the_volume() -> None:
+    indices, positions = ball_voxels(
+        shape=(5, 6, 7), spacing_mm=(2.0, 1.0, 1.0), centre_mm=(0.0, 0.0, 0.0), radius_mm=2.0
+    )
+    expected = {(z, y, x) for z in range(5) for y in range(6) for x in range(7) if (2 * z) ** 2 + y**2 + x**2 <= 4}
+    assert {tuple(int(v) for v in row) for row in indices} == expected
+    assert np.array_equal(positions, indices * np.array([2.0, 1.0, 1.0]))
+    nothing, _ = ball_voxels(shape=(5, 6, 7), spacing_mm=(1, 1, 1), centre_mm=(100.0, 0, 0), radius_mm=2.0)
+    assert nothing.shape == (0, 3)
