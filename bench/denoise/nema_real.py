@@ -15,9 +15,10 @@ PSF FWHM for all, :mod:`imaging.metrics.sphere_fit`); RC_max and RC_a50 (backgro
 pooled over up to 12 circular 37 mm ROIs in the warm background of the sphere plane, repeated at ±10 and ±20 mm
 (:mod:`imaging.metrics.iec_background`).
 
-Images: the input; petiq's output (``--weights``, onnxruntime first, ``--ensemble`` orientations, as
-``petiq process`` denoises); the input under a 3D Gaussian whose FWHM is bisected until its background CoV matches
-petiq's. Tables: RC_a50 and RC_max per sphere with the EARL 2 band and PASS/FAIL per cell, then the background
+Images: the input; petiq's output at each strength level (``--weights``, onnxruntime first, ``--ensemble``
+orientations, each level's blend weight α from the bundle, as ``petiq process --strength`` denoises); the input
+under a 3D Gaussian whose FWHM is bisected until its background CoV matches petiq's at ``high`` (the network's
+full output). Tables: RC_a50 and RC_max per sphere with the EARL 2 band and PASS/FAIL per cell, then the background
 CoV of each image.
 """
 
@@ -39,6 +40,7 @@ from imaging.metrics.recovery import EARL2_BANDS, EarlBand
 from models.bundle import load_bundle_info
 from models.engines import open_engine
 from models.inference import DEFAULT_ENSEMBLE, ENSEMBLE_SIZES, denoise_volume
+from models.strength import LEVELS, blend_weight
 
 __all__ = ["main", "recovery_table"]
 
@@ -145,8 +147,20 @@ def main(argv: Sequence[str] | None = None) -> None:
     analysis = analyse_phantom(voxels=volume.voxels, spacing_mm=spacing)
     info = load_bundle_info(directory=config.weights)
     engine = open_engine(info=info)
-    petiq = denoise_volume(voxels=volume.voxels, engine=engine, ensemble=config.ensemble).voxels
-    petiq_figures = measure_image(voxels=petiq, spacing_mm=spacing, analysis=analysis)
+    levels = {
+        level: denoise_volume(
+            voxels=volume.voxels,
+            engine=engine,
+            ensemble=config.ensemble,
+            blend=blend_weight(strengths=info.strengths, strength=level),
+        ).voxels
+        for level in LEVELS
+    }
+    level_figures = {
+        f"petiq {level}": measure_image(voxels=image, spacing_mm=spacing, analysis=analysis)
+        for level, image in levels.items()
+    }
+    petiq_figures = level_figures["petiq high"]
 
     def cov_of(image: np.ndarray) -> float:
         return background_cov(image=image, spacing_mm=spacing, centres_mm=analysis.background_centres_mm).cov_pct
@@ -156,18 +170,22 @@ def main(argv: Sequence[str] | None = None) -> None:
     )
     figures = {
         "input": measure_image(voxels=volume.voxels, spacing_mm=spacing, analysis=analysis),
-        "petiq": petiq_figures,
+        **level_figures,
         "gaussian": measure_image(voxels=gaussian.image, spacing_mm=spacing, analysis=analysis),
     }
     matched = f"FWHM {gaussian.fwhm_mm:.2f} mm (σ {gaussian.sigma_mm:.2f} mm)"
     print(f"petiq {info.name} {info.version} ({config.weights}, {engine.name}, ensemble {config.ensemble})")
     print(_describe(config=config, shape=volume.shape, spacing=spacing, analysis=analysis))
-    print(f"Gaussian at petiq's background CoV: {matched}{'' if gaussian.bracketed else ' (NOT reached)'}\n")
+    print(f"Gaussian at petiq high's background CoV: {matched}{'' if gaussian.bracketed else ' (NOT reached)'}\n")
     print(recovery_table(title="RC_a50 (EARL 2 band; PASS = inside)", figures=figures, which="a50"))
     print()
     print(recovery_table(title="RC_max (EARL 2 band; PASS = inside)", figures=figures, which="max"))
     print()
-    print(background_table(figures=figures, settings={"petiq": f"ensemble {config.ensemble}", "gaussian": matched}))
+    settings = {
+        f"petiq {level}": f"α {blend_weight(strengths=info.strengths, strength=level):.2f}, ensemble {config.ensemble}"
+        for level in LEVELS
+    }
+    print(background_table(figures=figures, settings=settings | {"gaussian": matched}))
     print(f"\nWall time {time.perf_counter() - start:.1f} s")
 
 

@@ -49,8 +49,8 @@ def test_a_full_run_on_the_real_scan_with_a_tiny_bundle(tmp_path: Path, capsys: 
     )
     main(["--weights", str(tmp_path), "--ensemble", "1"])
     out = capsys.readouterr().out
-    assert "petiq tiny w4" in out and "Gaussian at petiq's background CoV: FWHM" in out
+    assert "petiq tiny w4" in out and "Gaussian at petiq high's background CoV: FWHM" in out
     rows = [line for line in out.splitlines() if line.startswith("| ") and ("PASS" in line or "FAIL" in line)]
     assert len(rows) == 12 and sum(line.startswith("| 10 mm") for line in rows) == 2  # 6 rows in each RC table
-    assert all(line.count("PASS") + line.count("FAIL") == 3 for line in rows)
-    assert "| input " in out and "| petiq " in out and "| gaussian " in out
+    assert all(line.count("PASS") + line.count("FAIL") == 5 for line in rows)  # input, 3 levels, gaussian
+    assert "| input " in out and "| petiq low " in out and "| petiq high " in out and "| gaussian " in out
