@@ -42,6 +42,8 @@ __all__ = [
     "DenoisedVolume",
     "activity_factor",
     "denoise_volume",
+    "finish_volume",
+    "network_volume",
     "neighbour_indices",
     "run_ensemble",
 ]
@@ -118,6 +120,23 @@ def denoise_volume(
     ``progress(done, total)`` is called after each batch of slices.
     """
     blend = check_blend(blend=blend)
+    out, scale = network_volume(
+        voxels=voxels, engine=engine, batch=batch, slices=slices, progress=progress, ensemble=ensemble
+    )
+    return finish_volume(voxels=voxels, network=out, scale=scale, blend=blend, preserve_activity=preserve_activity)
+
+
+def network_volume(
+    *,
+    voxels: FloatArray,
+    engine: Engine,
+    batch: int = 8,
+    slices: int = 3,
+    progress: Callable[[int, int], None] | None = None,
+    ensemble: int = DEFAULT_ENSEMBLE,
+) -> tuple[FloatArray, float]:
+    """The network's own output ``(z, y, x)`` float32 for ``voxels`` (same units), before any blend, clamp or
+    activity factor, and the activity ``scale`` it normalised with (:func:`denoise_volume`'s first half)."""
     if voxels.ndim != 3 or batch < 1 or ensemble not in ENSEMBLE_SIZES:
         raise ValueError(
             f"Arguments need a (z, y, x) 'voxels', 'batch' ≥ 1 and 'ensemble' in {ENSEMBLE_SIZES}, "
@@ -133,7 +152,16 @@ def denoise_volume(
         out[z] = run_ensemble(stacks=stacks, engine=engine, ensemble=ensemble)[:, 0] * np.float32(scale)
         if progress is not None:
             progress(int(z[-1]) + 1, nz)
-    if blend != 1.0:
+    return out, scale
+
+
+def finish_volume(
+    *, voxels: FloatArray, network: FloatArray, scale: float, blend: float = 1.0, preserve_activity: bool = True
+) -> DenoisedVolume:
+    """:func:`denoise_volume`'s second half on ``network`` (:func:`network_volume`'s output, overwritten): the
+    blend with the input ``voxels``, the negatives rule and the activity factor (module docstring)."""
+    out = network
+    if check_blend(blend=blend) != 1.0:
         _blend_in_place(out=out, voxels=np.asarray(voxels, dtype=np.float32), blend=blend)
     if float(np.min(voxels)) >= 0.0:
         np.maximum(out, 0.0, out=out)
