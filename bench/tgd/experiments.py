@@ -83,6 +83,9 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--studies", type=int, default=1, help="held-out studies of each type")
     parser.add_argument("--phis", type=_floats, default=(0.3, 0.4, 0.5, 0.6), help="kernel-drop thresholds")
     parser.add_argument("--phi", type=float, default=0.3, help="TGD threshold of TGD-net")
+    parser.add_argument(
+        "--exclude-last", action="store_true", help="kernel drop: leave out the kernels the last conv's KSE ranks"
+    )
     parser.add_argument("--ft-studies", type=int, default=None, help="FT/TGD training studies (default 7; quick 2)")
     parser.add_argument("--ft-steps", type=int, default=None, help="FT-net and TGD-net steps (default 500; quick 3)")
     parser.add_argument("--ft-lr", type=float, default=2e-4, help="FT-net and TGD-net Adam learning rate")
@@ -135,6 +138,7 @@ def parse_config(argv: Sequence[str] | None, *, base: DnCNN | None = None) -> Co
         ),
         adaptation=adaptation,
         seed=args.seed,
+        exclude_last=bool(args.exclude_last),
     )
 
 
@@ -249,6 +253,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(
         f"TGD experiments: base {info.name} {info.version} ({config.base}); sections {', '.join(config.sections)}; "
         f"level {config.level:g}; R = {config.realisations}; work {config.work}{'; QUICK' if config.quick else ''}"
+        + (
+            "; kernel drop with the last conv's ranking excluded (conv depth − 2 never dropped)"
+            if config.exclude_last
+            else ""
+        )
     )
     print("\n" + _plan(config=config, base=base.cpu()), flush=True)
     if args.plan_only:

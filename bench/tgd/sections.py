@@ -81,6 +81,9 @@ class Config:
     v2: V2NetSpec
     adaptation: AdaptationSettings
     seed: int
+    exclude_last: bool = False
+    """kernel drop: leave conv depth − 2's kernels (the ones the last conv's KSE ranks) out of every drop; its
+    per-layer min–max always scores one channel 0, so it drops a live channel whatever the network"""
 
 
 def denoise_all(*, model: DnCNN, volumes: FloatArray, device: torch.device) -> FloatArray:
@@ -103,11 +106,24 @@ def _one_layer(*, masks: TgdMasks, layer: int) -> TgdMasks:
     return TgdMasks(trainable=kept, scores=masks.scores, phi=masks.phi)
 
 
+def _last_ranking_excluded(masks: TgdMasks) -> TgdMasks:
+    """``masks`` without the kernels of conv depth − 2 (those the last conv's input-channel KSE ranks)."""
+    trainable = list(masks.trainable)
+    trainable[-2] = torch.zeros_like(trainable[-2])
+    return TgdMasks(trainable=tuple(trainable), scores=masks.scores, phi=masks.phi)
+
+
 def run_kernel_drop(*, config: Config, base: DnCNN, device: torch.device, log: Log) -> KernelDropResult:
     """Kernels below each φ in ``base``, and the change of its output on held-out v1 studies when dropped (all
-    at once for each φ; layer by layer at TGD's φ)."""
-    masks = {phi: tgd_masks(model=base, phi=phi) for phi in config.phis}
-    tgd = tgd_masks(model=base, phi=config.phi)
+    at once for each φ; layer by layer at TGD's φ); with ``config.exclude_last`` the last conv's ranking is left
+    out (:attr:`Config.exclude_last`)."""
+
+    def masks_at(phi: float) -> TgdMasks:
+        found = tgd_masks(model=base, phi=phi)
+        return _last_ranking_excluded(found) if config.exclude_last else found
+
+    masks = {phi: masks_at(phi) for phi in config.phis}
+    tgd = masks_at(config.phi)
     layers = [index for index, mask in enumerate(tgd.trainable) if bool(mask.any())]
     nets: dict[tuple[str, float], DnCNN] = {("phi", phi): drop_kernels(model=base, masks=m) for phi, m in masks.items()}
     nets |= {("layer", i): drop_kernels(model=base, masks=_one_layer(masks=tgd, layer=i)) for i in layers}
