@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from imaging.atomic import write_json_atomic
 from imaging.errors import InputError
 from models.dncnn_config import DnCNNConfig
 from models.strength import parse_strengths
@@ -37,6 +38,7 @@ __all__ = [
     "device_uid",
     "file_sha256",
     "load_bundle_info",
+    "write_strengths",
 ]
 
 STATE_NAME = "dncnn.pt"
@@ -146,3 +148,18 @@ def load_bundle_info(*, directory: Path) -> BundleInfo:
         strengths=strengths,
         sparse_sha256=sparse_sha,
     )
+
+
+def write_strengths(*, directory: Path, strengths: Mapping[str, float], evidence: str) -> BundleInfo:
+    """Record the calibrated blend weight of each strength level in the bundle in ``directory`` (its
+    ``dncnn.json`` only, atomically: the weight files, their sha256 and so the DeviceUID are unchanged), with
+    ``evidence`` (how they were measured) as ``strengths_source``. InputError (check ``strengths``) for malformed
+    levels, nothing written."""
+    info = load_bundle_info(directory=directory)
+    try:
+        levels = parse_strengths(value=strengths)
+    except ValueError as error:
+        raise InputError(f"Nothing was written: {error}", check="strengths", path=str(directory)) from error
+    metadata = dict(info.metadata) | {"strengths": levels, "strengths_source": evidence}
+    write_json_atomic(path=directory / METADATA_NAME, value=metadata)
+    return load_bundle_info(directory=directory)

@@ -43,8 +43,8 @@ __all__ = [
     "activity_factor",
     "denoise_volume",
     "finish_volume",
-    "network_volume",
     "neighbour_indices",
+    "network_volume",
     "run_ensemble",
 ]
 

@@ -14,7 +14,9 @@ real study and on every torso at 25 % counts and up (where a reader wants hot st
 = 1 (the network's own output), ``medium`` = the α whose real-study CoV cut is half way between low's and
 high's. And the bundle's own levels (``--weights``'s ``strengths``, or the defaults) with the same figures.
 
-Run: ``.venv/bin/python -m bench.denoise.strengths [--weights DIR] [--realisations 3] [--alphas 0.3,...,1]``.
+``--write`` records the proposed levels in the bundle's ``dncnn.json`` (:func:`models.bundle_info.write_strengths`).
+
+Run: ``.venv/bin/python -m bench.denoise.strengths [--weights DIR] [--realisations 3] [--alphas 0.3,...,1] [--write]``.
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ from imaging.intensity import body_mask
 from imaging.metrics.fidelity import psnr
 from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.study import StudyRequest, simulate_study
-from models.bundle_info import load_bundle_info
+from models.bundle_info import load_bundle_info, write_strengths
 from models.engines import Engine, open_engine
 from models.inference import DEFAULT_ENSEMBLE, finish_volume, network_volume
 from models.strength import LEVELS, blend_weight
@@ -214,6 +216,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--levels", type=_floats, default=DEFAULT_LEVELS)
     parser.add_argument("--real", type=Path, default=GE_SERIES, help="a real PET series folder (skipped if absent)")
     parser.add_argument("--quick", action="store_true", help="small torsos (a smoke run; numbers mean nothing)")
+    parser.add_argument("--write", action="store_true", help="record the proposed levels in the bundle's dncnn.json")
     args = parser.parse_args(argv)
     if sorted(args.alphas) != list(args.alphas) or args.alphas[-1] != 1.0 or args.realisations < 2:
         parser.error("--alphas must be increasing and end at 1; --realisations ≥ 2")
@@ -232,6 +235,13 @@ def main(argv: Sequence[str] | None = None) -> None:
     proposed = propose(torso=torso, real=real, alphas=alphas)
     print(f"Proposed (rule in the module docstring): {proposed}")
     print(f"This bundle's levels: {bundle_alphas}{'' if info.strengths else ' (defaults: the bundle names none)'}")
+    if args.write:
+        evidence = (
+            f"python -m bench.denoise.strengths --realisations {args.realisations} "
+            f"--alphas {','.join(f'{a:g}' for a in alphas)} --levels {','.join(f'{v:g}' for v in args.levels)} --write"
+        )
+        write_strengths(directory=args.weights, strengths=proposed, evidence=evidence)
+        print(f"Written to {args.weights / 'dncnn.json'} (the weights and DeviceUID are unchanged).")
     print(f"\nWall time {time.perf_counter() - start:.0f} s")
 
 

@@ -18,59 +18,21 @@ Run: ``.venv/bin/python -m bench.speed.denoise [--weights models/weights/dncnn] 
 from __future__ import annotations
 
 import argparse
-import json
 import resource
-import subprocess
-import sys
 import tempfile
-import time
-from collections.abc import Callable
 from pathlib import Path
 
 import numpy as np
 import torch
 
+from bench.speed.timing import BATCH, REPO, SHAPE, engine_ms, ms_per_slice, volume_run
 from models.bundle import load_bundle_info, save_bundle
 from models.device import cpu_threads
 from models.dncnn import DnCNN, DnCNNConfig
-from models.engines import Backend, Engine, TorchEngine, open_engine
+from models.engines import Backend, TorchEngine, open_engine
 from models.inference import DEFAULT_ENSEMBLE
 
-SHAPE = (127, 344, 344)
-BATCH = 8
 TARGET_RATIO, TARGET_S, TARGET_RSS_GB = 2.5, 60.0, 3.0
-REPO = Path(__file__).resolve().parents[2]
-
-_VOLUME_CHILD = """
-import json, resource, sys, time
-import numpy as np
-from pathlib import Path
-from models.bundle import load_bundle_info
-from models.engines import Backend, open_engine
-from models.inference import denoise_volume
-ensemble = int(sys.argv[4])
-info = load_bundle_info(directory=Path(sys.argv[1]))
-engine = open_engine(info=info, backend=Backend(sys.argv[2]))
-shape = tuple(int(s) for s in sys.argv[3].split(","))
-volume = np.random.default_rng(0).gamma(2.0, 2500.0, size=shape).astype(np.float32)
-start = time.perf_counter()
-denoise_volume(voxels=volume, engine=engine, batch=8, ensemble=ensemble)
-seconds = time.perf_counter() - start
-rss_gb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 2**20
-print(json.dumps({"seconds": seconds, "peak_rss_gb": rss_gb, "engine": f"{engine.name}, ensemble {ensemble}"}))
-"""
-
-
-def _ms_per_slice(*, run: Callable[[], object], slices: int, repeats: int) -> float:
-    run()  # warm-up: allocations, graph optimisation
-    start = time.perf_counter()
-    for _ in range(repeats):
-        run()
-    return (time.perf_counter() - start) / (repeats * slices) * 1000.0
-
-
-def _engine_ms(*, engine: Engine, batch: np.ndarray, repeats: int) -> float:
-    return _ms_per_slice(run=lambda: engine.run(batch), slices=len(batch), repeats=repeats)
 
 
 def _torch_batched_ms(*, engine: TorchEngine, batch: np.ndarray, repeats: int) -> float:
@@ -83,7 +45,7 @@ def _torch_batched_ms(*, engine: TorchEngine, batch: np.ndarray, repeats: int) -
         with torch.inference_mode():
             return model(tensor)
 
-    return _ms_per_slice(run=run, slices=len(batch), repeats=repeats)
+    return ms_per_slice(run=run, slices=len(batch), repeats=repeats)
 
 
 def _nlm_ms(*, batch: np.ndarray) -> float:
@@ -91,24 +53,11 @@ def _nlm_ms(*, batch: np.ndarray) -> float:
 
     image = batch[0, 1]
     sigma = float(np.std(np.diff(image, axis=1))) / np.sqrt(2.0)  # noise σ from neighbour differences
-    return _ms_per_slice(
+    return ms_per_slice(
         run=lambda: denoise_nl_means(image, h=0.8 * sigma, sigma=sigma, patch_size=5, patch_distance=6, fast_mode=True),
         slices=1,
         repeats=3,
     )
-
-
-def _volume_run(*, weights: Path, backend: Backend, ensemble: int) -> dict[str, float | str]:
-    shape = ",".join(str(size) for size in SHAPE)
-    done = subprocess.run(
-        [sys.executable, "-c", _VOLUME_CHILD, str(weights), str(backend), shape, str(ensemble)],
-        capture_output=True,
-        text=True,
-        check=True,
-        cwd=REPO,
-    )
-    result: dict[str, float | str] = json.loads(done.stdout.strip().splitlines()[-1])
-    return result
 
 
 def _width_rows(*, widths: list[int], batch: np.ndarray, repeats: int) -> list[tuple[int, float, float]]:
@@ -122,7 +71,7 @@ def _width_rows(*, widths: list[int], batch: np.ndarray, repeats: int) -> list[t
                 version="random",
                 extra={},
             )
-            ms = _engine_ms(engine=open_engine(info=info, backend=Backend.ONNXRUNTIME), batch=batch, repeats=repeats)
+            ms = engine_ms(engine=open_engine(info=info, backend=Backend.ONNXRUNTIME), batch=batch, repeats=repeats)
         rows.append((width, ms, ms * SHAPE[0] / 1000.0))
     return rows
 
@@ -138,8 +87,8 @@ def main() -> None:
     batch = np.random.default_rng(1).gamma(2.0, 0.5, size=(BATCH, 3, SHAPE[1], SHAPE[2])).astype(np.float32)
     ort_engine = open_engine(info=info, backend=Backend.ONNXRUNTIME)
     torch_engine = open_engine(info=info, backend=Backend.TORCH)
-    ort_ms = _engine_ms(engine=ort_engine, batch=batch, repeats=args.repeats)
-    torch_ms = _engine_ms(engine=torch_engine, batch=batch, repeats=args.repeats)
+    ort_ms = engine_ms(engine=ort_engine, batch=batch, repeats=args.repeats)
+    torch_ms = engine_ms(engine=torch_engine, batch=batch, repeats=args.repeats)
     if not isinstance(torch_engine, TorchEngine):
         raise SystemExit(f"the torch backend gave a {type(torch_engine).__name__}")
     torch_batched_ms = _torch_batched_ms(engine=torch_engine, batch=batch, repeats=args.repeats)
@@ -158,7 +107,7 @@ def main() -> None:
 
     print(f"\n{'whole 344x344x127 volume':<34} {'s':>8} {'peak RSS GB':>12}")
     runs = ((Backend.ONNXRUNTIME, 1), (Backend.TORCH, 1), (Backend.ONNXRUNTIME, DEFAULT_ENSEMBLE))
-    volume = [_volume_run(weights=args.weights, backend=b, ensemble=n) for b, n in runs]
+    volume = [volume_run(weights=args.weights, backend=b, ensemble=n) for b, n in runs]
     for result in volume:
         print(f"{result['engine']!s:<34} {float(result['seconds']):8.1f} {float(result['peak_rss_gb']):12.2f}")
     ort_volume = volume[-1]

@@ -23,7 +23,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
-from bench.speed.denoise import BATCH, REPO, SHAPE, _engine_ms, _volume_run
+from bench.speed.timing import BATCH, REPO, SHAPE, engine_ms, volume_run
 from bench.tables import format_table
 from imaging.metrics.fidelity import psnr
 from imaging.simulation.phantom import PhantomKind
@@ -72,7 +72,7 @@ def main() -> None:
         rows, outputs = [], {}
         for backend in (Backend.ONNXRUNTIME, Backend.TORCH):
             ms = {
-                name: _engine_ms(engine=open_engine(info=bundle, backend=backend), batch=batch, repeats=args.repeats)
+                name: engine_ms(engine=open_engine(info=bundle, backend=backend), batch=batch, repeats=args.repeats)
                 for name, bundle in (("full", full_info), ("pruned", info))
             }
             rows.append([str(backend), f"{ms['full']:.1f}", f"{ms['pruned']:.1f}", f"{ms['full'] / ms['pruned']:.2f}×"])
@@ -82,7 +82,7 @@ def main() -> None:
         volume_rows = []
         if not args.no_volume:
             for name, weights in (("full", Path(folder)), ("pruned", args.weights)):
-                run = _volume_run(weights=weights, backend=Backend.ONNXRUNTIME, ensemble=DEFAULT_ENSEMBLE)
+                run = volume_run(weights=weights, backend=Backend.ONNXRUNTIME, ensemble=DEFAULT_ENSEMBLE)
                 volume_rows.append([name, str(run["engine"]), f"{float(run['seconds']):.1f}"])
     print(format_table(title="ms per 344×344 slice", header=["engine", "full", "pruned", "speed-up"], rows=rows))
     scores = {name: psnr(image=out, reference=reference, mask=body) for name, out in outputs.items()}

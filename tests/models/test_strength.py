@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from core.strength import DEFAULT_STRENGTH, LEGACY_STRENGTH, Strength
+from imaging.errors import InputError
 from imaging.intensity import body_mask
 from models.inference import denoise_volume
 from models.strength import DEFAULT_BLEND, LEVELS, blend_weight, check_blend, parse_strengths
@@ -106,3 +108,16 @@ def test_negatives_are_zeroed_after_the_blend() -> None:
     scale = denoise_volume(voxels=volume, engine=DampingEngine(factor=1.0)).scale
     shifted = denoise_volume(voxels=volume, engine=ShiftEngine(shift=5.0), preserve_activity=False, blend=0.5)
     np.testing.assert_allclose(shifted.voxels, np.maximum(volume - 2.5 * scale, 0.0), rtol=1e-5, atol=1e-2)
+
+
+def test_write_strengths_records_the_levels_and_keeps_the_weights(tmp_path: Path) -> None:
+    from models.bundle_info import load_bundle_info, write_strengths
+    from tests.models.factories import random_dncnn, write_bundle
+
+    before = write_bundle(model=random_dncnn(width=4), directory=tmp_path)
+    after = write_strengths(directory=tmp_path, strengths={"low": 0.4, "medium": 0.7, "high": 1.0}, evidence="test")
+    assert after.strengths == {"low": 0.4, "medium": 0.7, "high": 1.0}
+    assert after.device_uid == before.device_uid and after.metadata["strengths_source"] == "test"
+    with pytest.raises(InputError, match="strengths"):
+        write_strengths(directory=tmp_path, strengths={"low": 0.9, "medium": 0.7, "high": 1.0}, evidence="bad")
+    assert load_bundle_info(directory=tmp_path).strengths == after.strengths
