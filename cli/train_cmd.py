@@ -74,6 +74,11 @@ def register(subparsers: Any) -> None:
         "--sparsity-ramp", type=int, default=0, metavar="N", help="steps for λ to grow to --sparsity (0: half)"
     )
     denoiser.add_argument(
+        "--sparsity-select",
+        action="store_true",
+        help="shrink only each layer's target share of least important channels",
+    )
+    denoiser.add_argument(
         "--lesion-oversample", type=float, default=1.0, metavar="K", help="draw lesion patches K times as often"
     )
     denoiser.add_argument(
@@ -109,6 +114,7 @@ def _argv(*, args: argparse.Namespace, shards: list[str], out: Path) -> list[str
     flags = (
         ("--contrast-relative", args.contrast_relative),
         ("--noise-map", args.noise_map),
+        ("--sparsity-select", args.sparsity_select),
     )
     return argv + [flag for flag, on in flags if on]
 
@@ -190,6 +196,7 @@ def run(args: argparse.Namespace) -> int:
         sparsity=args.sparsity,
         sparsity_target=args.sparsity_target,
         sparsity_ramp=args.sparsity_ramp,
+        sparsity_select=args.sparsity_select,
         lesion_oversample=args.lesion_oversample,
         lesion_weight=args.lesion_weight,
     )

@@ -51,6 +51,9 @@ class TrainConfig:
             :mod:`models.training.sparsity`), per unit of √(group size) and of learning rate.
         sparsity_target: fraction of all hidden channels that must be exactly 0 before the penalty stops and
             those channels are pinned at 0 for the rest of the run.
+        sparsity_select: shrink only each hidden layer's ``sparsity_target`` share of least important channels
+            (:func:`models.training.sparsity.select_channels`, chosen at the first step), leaving the others
+            unpenalised; the target is reached when all of them are 0. False: every channel is shrunk alike.
         sparsity_ramp: steps over which λ grows linearly from 0 to ``sparsity`` (it keeps growing after, until the
             target is reached); 0: half the run.
         lesion_oversample: a training patch holding a lesion is drawn this many times as often as one without
@@ -86,6 +89,7 @@ class TrainConfig:
     sparsity: float = 0.0
     sparsity_target: float = 0.5
     sparsity_ramp: int = 0
+    sparsity_select: bool = False
     lesion_oversample: float = 1.0
     lesion_weight: float = 0.0
 

@@ -29,7 +29,7 @@ from models.training.checkpoint import Checkpoint, load_checkpoint, restore_gene
 from models.training.config import TrainConfig
 from models.training.data import Batch, PatchSet, lesion_draw_weights, load_patch_sets, sample_batch
 from models.training.loss import lesion_consistency, weighted_mse
-from models.training.sparsity import SparsityState, idle_channels, proximal_step, zero_channels
+from models.training.sparsity import SparsityState, idle_channels, proximal_step, select_channels, zero_channels
 
 __all__ = [
     "CONFIG_NAME",
@@ -166,10 +166,16 @@ def _sparsify(*, model: DnCNN, config: TrainConfig, step: int, state: SparsitySt
     if state.pinned is not None:
         zero_channels(model=model, channels=state.pinned)
         return
-    proximal_step(model=model, threshold=config.lr_at(step=step) * config.sparsity_at(step=step))
+    if config.sparsity_select and state.selected is None:
+        state.selected = select_channels(model=model, share=config.sparsity_target)
+    threshold = config.lr_at(step=step) * config.sparsity_at(step=step)
+    proximal_step(model=model, threshold=threshold, only=state.selected)
     idle = idle_channels(model=model)
-    share = float(torch.cat(idle).float().mean())
-    if share >= config.sparsity_target:
+    if state.selected is not None:
+        done = all(bool(mask[chosen].all()) for mask, chosen in zip(idle, state.selected, strict=True))
+    else:
+        done = float(torch.cat(idle).float().mean()) >= config.sparsity_target
+    if done:
         state.pinned, state.pinned_at = [mask.cpu() for mask in idle], step + 1
 
 

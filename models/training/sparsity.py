@@ -34,7 +34,15 @@ import torch
 
 from models.dncnn import DnCNN
 
-__all__ = ["SparsityState", "channel_group_norms", "idle_channels", "proximal_step", "zero_channels"]
+__all__ = [
+    "SparsityState",
+    "channel_group_norms",
+    "channel_importance",
+    "idle_channels",
+    "proximal_step",
+    "select_channels",
+    "zero_channels",
+]
 
 
 @dataclass(kw_only=True)
@@ -45,22 +53,31 @@ class SparsityState:
     pinned: list[torch.Tensor] | None = None
     pinned_at: int | None = None
     history: list[dict[str, float]] = field(default_factory=list)
+    selected: list[torch.Tensor] | None = None
+    """the channels a selective run shrinks (:func:`select_channels`), chosen at its first step; None otherwise"""
 
     def to_json(self) -> dict[str, object]:
         """JSON-ready (checkpoint and bundle metadata)."""
         return {
             "pinned": None if self.pinned is None else [mask.tolist() for mask in self.pinned],
             "pinned_at": self.pinned_at,
+            "selected": None if self.selected is None else [mask.tolist() for mask in self.selected],
         }
 
     @classmethod
     def from_json(cls, values: dict[str, object] | None) -> SparsityState:
         """The inverse of :meth:`to_json` (a missing record: nothing pinned yet)."""
-        if not values or values.get("pinned") is None:
+        if not values:
             return cls()
-        pinned = [torch.tensor(mask, dtype=torch.bool) for mask in values["pinned"]]  # type: ignore[attr-defined]
+
+        def masks(key: str) -> list[torch.Tensor] | None:
+            found = values.get(key)
+            return None if found is None else [torch.tensor(mask, dtype=torch.bool) for mask in found]  # type: ignore[attr-defined]
+
         at = values.get("pinned_at")
-        return cls(pinned=pinned, pinned_at=int(at) if isinstance(at, int) else None)
+        return cls(
+            pinned=masks("pinned"), pinned_at=int(at) if isinstance(at, int) else None, selected=masks("selected")
+        )
 
 
 def _hidden_layers(model: DnCNN) -> range:
@@ -121,14 +138,19 @@ def zero_channels(*, model: DnCNN, channels: list[torch.Tensor]) -> None:
 
 
 @torch.no_grad()
-def proximal_step(*, model: DnCNN, threshold: float, max_layer_idle: float = 0.75) -> None:
+def proximal_step(
+    *, model: DnCNN, threshold: float, max_layer_idle: float = 0.75, only: list[torch.Tensor] | None = None
+) -> None:
     """One group soft threshold (module docstring) with ``threshold`` = τ (learning rate × λ) per unit of
     ``√k_g``; a layer already at ``max_layer_idle`` idle channels is left alone, and of the channels that would
-    reach 0 in one step only the weakest up to that cap do (the others are left as they are this step)."""
+    reach 0 in one step only the weakest up to that cap do (the others are left as they are this step). With
+    ``only`` (one bool per hidden layer) just the marked channels are shrunk."""
     if threshold <= 0:
         return
     norms = channel_group_norms(model=model)
     for layer, norm in zip(_hidden_layers(model), norms, strict=True):
+        if only is not None and not bool(only[layer].any()):
+            continue
         idle = norm == 0
         if float(idle.float().mean()) >= max_layer_idle:
             continue
@@ -140,4 +162,40 @@ def proximal_step(*, model: DnCNN, threshold: float, max_layer_idle: float = 0.7
             order = torch.argsort(torch.where(dying, norm, torch.full_like(norm, torch.inf)))
             spared = order[budget : int(dying.sum())]
             factor[spared] = 1.0
+        if only is not None:
+            factor = torch.where(only[layer].to(factor.device), factor, torch.ones_like(factor))
         _scale_channels(model, layer, factor)
+
+
+@torch.no_grad()
+def channel_importance(*, model: DnCNN) -> list[torch.Tensor]:
+    """How much each hidden channel can pass on, one ``(width_i,)`` per hidden layer: the norm of what sets its
+    output's size (BatchNorm ``(γ, β)``; on the first conv, which has none, its kernel and bias) times the norm
+    of its consumer column. A BatchNorm makes the producer kernel's own scale irrelevant, so its norm is not used
+    there. 0 for an idle channel."""
+    scores = []
+    for layer in _hidden_layers(model):
+        norm = model.norms[layer]
+        if isinstance(norm, torch.nn.BatchNorm2d):
+            size = torch.sqrt(norm.weight.detach() ** 2 + norm.bias.detach() ** 2)
+        else:
+            conv = model.convs[layer]
+            size = _squares_per_channel(conv.weight, 0)
+            if conv.bias is not None:
+                size = size + conv.bias.detach() ** 2
+            size = torch.sqrt(size)
+        scores.append(size * torch.sqrt(_squares_per_channel(model.convs[layer + 1].weight, 1)))
+    return scores
+
+
+@torch.no_grad()
+def select_channels(*, model: DnCNN, share: float) -> list[torch.Tensor]:
+    """The ``floor(share · width_i)`` least important channels of each hidden layer (:func:`channel_importance`),
+    one bool ``(width_i,)`` per layer: what a selective penalty shrinks to 0 while the others are left alone
+    (growing regularisation on the chosen groups only, Wang et al., ICLR 2021)."""
+    chosen = []
+    for score in channel_importance(model=model):
+        mask = torch.zeros_like(score, dtype=torch.bool)
+        mask[torch.argsort(score)[: int(share * score.numel())]] = True
+        chosen.append(mask.cpu())
+    return chosen

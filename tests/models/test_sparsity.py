@@ -66,3 +66,18 @@ def test_the_schedule_state_round_trips_through_json() -> None:
     assert again.pinned_at == 120 and again.pinned is not None
     assert [mask.tolist() for mask in again.pinned] == [[True, False], [False, False]]
     assert SparsityState.from_json({}).pinned is None
+
+
+def test_a_selective_step_shrinks_only_the_chosen_channels() -> None:
+    from models.training.sparsity import select_channels
+
+    model = random_dncnn(width=8, seed=4)
+    chosen = select_channels(model=model, share=0.5)
+    assert [int(mask.sum()) for mask in chosen] == [4] * 7
+    before = channel_group_norms(model=model)
+    proximal_step(model=model, threshold=1.0, only=chosen)
+    after = channel_group_norms(model=model)
+    for layer in range(7):
+        assert torch.all(after[layer][chosen[layer]] == 0)
+        assert torch.equal(after[layer][~chosen[layer]] > 0, torch.ones(4, dtype=torch.bool))
+    assert float(after[0][~chosen[0]].sum()) <= float(before[0][~chosen[0]].sum())  # consumers of dead ones shrink

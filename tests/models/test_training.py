@@ -224,3 +224,14 @@ def test_lesion_training_refuses_shards_without_labels(shard_dir: Path, tmp_path
     load_patch_sets(config=_config(copy))  # without lesion options: still readable
     with pytest.raises(InputError, match="lesion labels"):
         load_patch_sets(config=_config(copy, lesion_weight=1.0))
+
+
+def test_a_selective_sparse_run_idles_exactly_the_chosen_share_of_each_layer(shard_dir: Path, tmp_path: Path) -> None:
+    config = _config(
+        shard_dir, steps=40, sparsity=50.0, sparsity_ramp=20, sparsity_target=0.5, sparsity_select=True, eval_every=10
+    )
+    result = train_denoiser(config=config, out=tmp_path, log=lambda line: None)
+    record = result.bundle.metadata["sparsity"]
+    assert record["pinned_at"] is not None and record["selected"] is not None
+    assert result.bundle.config.widths == (4,) * 7  # half of width 8 in every hidden layer
+    assert [sum(mask) for mask in record["pinned"]] == [4] * 7
