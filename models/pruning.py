@@ -16,7 +16,7 @@ from dataclasses import replace
 import torch
 
 from models.dncnn import DnCNN
-from models.training.sparsity import idle_channels
+from models.training.sparsity import conv_at, idle_channels
 
 __all__ = ["live_channels", "prune_idle"]
 
@@ -44,13 +44,14 @@ def prune_idle(*, model: DnCNN) -> DnCNN:
     last = len(model.convs) - 1
     for layer in range(len(model.convs)):
         rows = kept[layer] if layer < last else torch.arange(1)
-        columns = kept[layer - 1] if layer > 0 else torch.arange(model.convs[0].weight.shape[1])
-        weight = source[f"convs.{layer}.weight"][rows][:, columns]
-        pruned.convs[layer].weight.copy_(weight)
-        if pruned.convs[layer].bias is not None:
-            pruned.convs[layer].bias.copy_(source[f"convs.{layer}.bias"][rows])
-        if isinstance(pruned.norms[layer], torch.nn.BatchNorm2d):
-            for name in ("weight", "bias", "running_mean", "running_var"):
-                getattr(pruned.norms[layer], name).copy_(source[f"norms.{layer}.{name}"][rows])
-            pruned.norms[layer].num_batches_tracked.copy_(source[f"norms.{layer}.num_batches_tracked"])
+        columns = kept[layer - 1] if layer > 0 else torch.arange(int(conv_at(model, 0).weight.shape[1]))
+        conv = conv_at(pruned, layer)
+        conv.weight.copy_(source[f"convs.{layer}.weight"][rows][:, columns])
+        if conv.bias is not None:
+            conv.bias.copy_(source[f"convs.{layer}.bias"][rows])
+        norm = pruned.norms[layer]
+        if isinstance(norm, torch.nn.BatchNorm2d):
+            for name in ("weight", "bias", "running_mean", "running_var", "num_batches_tracked"):
+                value = source[f"norms.{layer}.{name}"]
+                getattr(norm, name).copy_(value if name == "num_batches_tracked" else value[rows])
     return pruned

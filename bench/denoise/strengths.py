@@ -127,8 +127,7 @@ def real_rows(*, engine: Engine, alphas: Sequence[float], series: Path) -> list[
     """One Row per α on the real study's uniform region (None when the folder is absent)."""
     if not series.is_dir():
         return None
-    from imaging.dicom.series import read_pet_series
-
+    from imaging.dicom.reader import read_pet_series
     from workers.pipeline.qc import find_uniform_region, region_cov
 
     volume = read_pet_series(source=series).volume

@@ -33,13 +33,14 @@ from models.bundle import load_adaptable_model, load_bundle_info, load_torch_mod
 from models.dncnn import DnCNN
 from models.engines import Backend, open_engine
 from models.inference import DEFAULT_ENSEMBLE, denoise_volume
+from models.training.sparsity import conv_at
 
 TARGET_SPEEDUP, TARGET_DB, TARGET_VOLUME_S = 1.7, 0.05, 30.0
 HELD_OUT_SEED = 90001
 
 
 def _conv_parameters(model: DnCNN) -> int:
-    return sum(conv.weight.numel() for conv in model.convs)
+    return sum(conv_at(model, index).weight.numel() for index in range(len(model.convs)))
 
 
 def _held_out() -> tuple[np.ndarray, np.ndarray, np.ndarray]:

@@ -83,7 +83,7 @@ def _load_shard(*, path: Path, target: Target, lesions: bool) -> Part:
 
 
 def _stack(parts: list[Part]) -> PatchSet:
-    x, y, level = (np.concatenate([part[i] for part in parts]) for i in range(3))  # type: ignore[misc]
+    x, y, level = (np.concatenate([part[i] for part in parts]) for i in range(3))
     labels = [part[3] for part in parts]
     lesion = None if any(item is None for item in labels) else torch.from_numpy(np.concatenate(labels))  # type: ignore[arg-type]
     return PatchSet(x=torch.from_numpy(x), y=torch.from_numpy(y), level=torch.from_numpy(level), lesion=lesion)

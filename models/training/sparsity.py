@@ -38,6 +38,7 @@ __all__ = [
     "SparsityState",
     "channel_group_norms",
     "channel_importance",
+    "conv_at",
     "idle_channels",
     "proximal_step",
     "select_channels",
@@ -84,9 +85,16 @@ def _hidden_layers(model: DnCNN) -> range:
     return range(len(model.convs) - 1)
 
 
+def conv_at(model: DnCNN, index: int) -> torch.nn.Conv2d:
+    """Conv ``index`` of ``model``, typed."""
+    conv = model.convs[index]
+    assert isinstance(conv, torch.nn.Conv2d)
+    return conv
+
+
 def _group_parts(model: DnCNN, layer: int) -> list[tuple[torch.Tensor, int]]:
     """``(tensor, axis)`` pairs of layer ``layer``'s groups: channel ``c`` owns ``tensor.select(axis, c)``."""
-    conv, following = model.convs[layer], model.convs[layer + 1]
+    conv, following = conv_at(model, layer), conv_at(model, layer + 1)
     parts: list[tuple[torch.Tensor, int]] = [(conv.weight, 0), (following.weight, 1)]
     if conv.bias is not None:
         parts.append((conv.bias, 0))
@@ -179,12 +187,12 @@ def channel_importance(*, model: DnCNN) -> list[torch.Tensor]:
         if isinstance(norm, torch.nn.BatchNorm2d):
             size = torch.sqrt(norm.weight.detach() ** 2 + norm.bias.detach() ** 2)
         else:
-            conv = model.convs[layer]
+            conv = conv_at(model, layer)
             size = _squares_per_channel(conv.weight, 0)
             if conv.bias is not None:
                 size = size + conv.bias.detach() ** 2
             size = torch.sqrt(size)
-        scores.append(size * torch.sqrt(_squares_per_channel(model.convs[layer + 1].weight, 1)))
+        scores.append(size * torch.sqrt(_squares_per_channel(conv_at(model, layer + 1).weight, 1)))
     return scores
 
 
