@@ -3,6 +3,8 @@
 The strength levels (:mod:`models.strength`) keep the fraction α of the change the network makes,
 ``input + α · (network − input)``. For each α of a grid this prints, from one network pass per input:
 
+α = 0 (the first row) is the unprocessed input.
+
 - on the held-out torsos (:mod:`bench.denoise.cases`, low and high BMI, R realisations at each count level):
   the liver's ensemble voxel CoV (flat tissue) and its cut from the input's, PSNR against the noise-free
   reconstruction, and each lesion's ensemble bias (%, mean over the ≥ 12 mm lesions and the worst);
@@ -102,7 +104,19 @@ def torso_rows(
             )
             inputs = [s.volume.voxels.astype(np.float32) for s in series]
             before = liver_cov(images=np.stack(inputs), phantom=phantom)
-            rows = []
+            plain, _ = lesion_biases(images=np.stack(inputs), reference=study.reference, phantom=phantom)
+            kept = [plain[name] for name in big] or list(plain.values())
+            rows = [
+                Row(
+                    alpha=0.0,
+                    cov_pct=before,
+                    cut_pct=0.0,
+                    psnr_db=float(np.mean([psnr(image=i, reference=study.reference, mask=body) for i in inputs])),
+                    lesion_mean_pct=float(np.mean(kept)) if kept else None,
+                    lesion_worst_pct=float(max(kept, key=abs)) if kept else None,
+                    biases=plain,
+                )
+            ]
             for alpha, images in _outputs(inputs=inputs, engine=engine, alphas=alphas).items():
                 cov = liver_cov(images=images, phantom=phantom)
                 biases, _ = lesion_biases(images=images, reference=study.reference, phantom=phantom)
@@ -137,7 +151,7 @@ def real_rows(*, engine: Engine, alphas: Sequence[float], series: Path) -> list[
     if region is None:
         return None
     before = region_cov(voxels=voxels, region=region)
-    rows = []
+    rows = [Row(alpha=0.0, cov_pct=None if before is None else 100.0 * before, cut_pct=0.0)]
     for alpha, images in _outputs(inputs=[voxels], engine=engine, alphas=alphas).items():
         cov = region_cov(voxels=images[0], region=region)
         cut = None if cov is None or not before else 100.0 * (1.0 - cov / before)
@@ -153,20 +167,22 @@ def _number(value: float | None, spec: str) -> str:
 def propose(
     *, torso: dict[tuple[str, float], list[Row]], real: list[Row] | None, alphas: Sequence[float]
 ) -> dict[str, float]:
-    """The levels the module docstring's rule gives (``high`` 1.0)."""
+    """The levels the module docstring's rule gives (``high`` 1.0), choosing among ``alphas``."""
 
-    def cuts_enough(index: int) -> bool:
-        checks = [rows[index].cut_pct for (name, level), rows in torso.items() if level >= LOW_FROM_LEVEL]
+    def at(rows: list[Row], alpha: float) -> Row:
+        return next(row for row in rows if row.alpha == alpha)
+
+    def cuts_enough(alpha: float) -> bool:
+        checks = [at(rows, alpha).cut_pct for (_, level), rows in torso.items() if level >= LOW_FROM_LEVEL]
         if real is not None:
-            checks.append(real[index].cut_pct)
+            checks.append(at(real, alpha).cut_pct)
         return all(cut is not None and cut >= 100.0 * NOISE_CUT for cut in checks)
 
-    low_index = next((i for i in range(len(alphas)) if cuts_enough(i)), len(alphas) - 1)
-    low = alphas[low_index]
+    low = next((alpha for alpha in alphas if cuts_enough(alpha)), 1.0)
     if real is None:
         return {"low": low, "medium": round((low + 1.0) / 2.0, 2), "high": 1.0}
-    wanted = (real[low_index].cut_pct or 0.0) / 2.0 + (real[-1].cut_pct or 0.0) / 2.0
-    medium = min(alphas[low_index:], key=lambda alpha: abs((real[list(alphas).index(alpha)].cut_pct or 0.0) - wanted))
+    wanted = ((at(real, low).cut_pct or 0.0) + (at(real, 1.0).cut_pct or 0.0)) / 2.0
+    medium = min((a for a in alphas if a >= low), key=lambda alpha: abs((at(real, alpha).cut_pct or 0.0) - wanted))
     return {"low": low, "medium": medium, "high": 1.0}
 
 
