@@ -21,7 +21,7 @@ import torch
 
 from imaging.atomic import write_json_atomic
 from imaging.errors import InputError
-from models.bundle import BundleInfo, load_bundle_info, load_torch_model, save_bundle
+from models.bundle import BundleInfo, load_adaptable_model, load_bundle_info, save_bundle
 from models.device import torch_device
 from models.dncnn import DnCNN, DnCNNConfig
 from models.pruning import prune_idle
@@ -101,9 +101,10 @@ def init_bundle(*, config: TrainConfig) -> BundleInfo | None:
     if config.init is None:
         return None
     info = load_bundle_info(directory=Path(config.init))
-    if info.config != _architecture(config):
+    found = info.config if info.sparse_path is None else DnCNNConfig(**info.metadata["sparse_config"])
+    if found != _architecture(config):  # a pruned bundle: the full sparse network it ships is what is trained
         raise InputError(
-            f"Argument 'init' holds a network of another architecture ({info.config.to_json()}) than this run's "
+            f"Argument 'init' holds a network of another architecture ({found.to_json()}) than this run's "
             f"({_architecture(config).to_json()}).",
             check="init_architecture",
             path=config.init,
@@ -118,7 +119,7 @@ def _start(
     if init is None:
         model = DnCNN(config=_architecture(config)).to(device)
     else:
-        model = load_torch_model(info=init, device=device).train()
+        model = load_adaptable_model(info=init, device=device).train()
     optimizer = torch.optim.Adam(model.parameters(), lr=config.lr, weight_decay=config.weight_decay)
     found = load_checkpoint(directory=out)
     if found is None:

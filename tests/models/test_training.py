@@ -179,6 +179,10 @@ def test_a_sparse_run_idles_its_target_share_pins_it_and_ships_pruned(shard_dir:
     full = load_adaptable_model(info=result.bundle, device=torch.device("cpu"))
     x = torch.rand((1, 3, 16, 16)) + 0.5
     assert full.config.widths is None and torch.allclose(pruned(x), full(x), atol=1e-5)
+    again = _config(shard_dir, steps=10, sparsity=1.0, sparsity_target=0.3, init=str(tmp_path))
+    second = train_denoiser(config=again, out=tmp_path / "stage2", log=lambda line: None)  # from its sparse network
+    assert second.bundle.metadata["init_sha256"] == result.bundle.onnx_sha256
+    assert second.bundle.metadata["sparsity"]["pinned_at"] == 1  # its idle channels already meet the target
 
 
 def test_lesion_training_reads_the_labels_and_oversamples_lesion_patches(tmp_path: Path) -> None:
