@@ -74,9 +74,20 @@ def test_a_pruned_bundle_ships_its_sparse_network_for_adaptation(tmp_path: Path)
         load_bundle_info(directory=tmp_path)
 
 
-def test_a_bundle_without_a_sparse_network_adapts_its_own() -> None:
+def test_a_bundle_without_a_sparse_network_adapts_its_own(tmp_path: Path) -> None:
+    from models.bundle import load_adaptable_model
+
+    info = write_bundle(model=random_dncnn(width=8, seed=3), directory=tmp_path)
+    assert info.sparse_path is None
+    model = load_adaptable_model(info=info, device=torch.device("cpu"))
+    assert model.config == info.config
+
+
+def test_the_shipped_bundle_is_pruned_and_adapts_its_sparse_network() -> None:
     from models.bundle import load_adaptable_model
 
     info = load_bundle_info(directory=Path("models/weights/dncnn"))
-    model = load_adaptable_model(info=info, device=torch.device("cpu"))
-    assert model.config == info.config
+    assert info.config.widths is not None and info.sparse_path is not None
+    full = load_adaptable_model(info=info, device=torch.device("cpu"))
+    assert full.config.widths is None and full.config.width == info.config.width
+    assert info.strengths is not None and info.strengths["high"] == 1.0
