@@ -176,29 +176,15 @@ def run(args: argparse.Namespace) -> int:
 
     shards = [str(Path(name).resolve()) for name in args.shards]
     out = Path(args.out).resolve()
+    options = {name: getattr(args, name) for name in _DENOISER_OPTIONS}
     config = TrainConfig(
+        **options | {"target": Target(args.target)},
         shards=tuple(shards),
-        width=args.width,
-        depth=args.depth,
-        steps=args.steps,
-        batch=args.batch,
-        lr=args.lr,
-        seed=args.seed,
-        target=Target(args.target),
-        contrast_weight=args.contrast_weight,
         level_balance=args.level_balance,
         contrast_relative=args.contrast_relative,
         noise_map=args.noise_map,
-        init=str(Path(args.init).resolve()) if args.init else None,
-        eval_every=args.eval_every,
-        warmup=args.warmup,
-        weight_decay=args.weight_decay,
-        sparsity=args.sparsity,
-        sparsity_target=args.sparsity_target,
-        sparsity_ramp=args.sparsity_ramp,
         sparsity_select=args.sparsity_select,
-        lesion_oversample=args.lesion_oversample,
-        lesion_weight=args.lesion_weight,
+        init=str(Path(args.init).resolve()) if args.init else None,
     )
     prepare_run(config=config, out=out)
     if args.detach:

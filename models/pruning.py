@@ -15,8 +15,8 @@ from dataclasses import replace
 
 import torch
 
+from models.channels import conv_at, idle_channels
 from models.dncnn import DnCNN
-from models.training.sparsity import conv_at, idle_channels
 
 __all__ = ["live_channels", "prune_idle"]
 

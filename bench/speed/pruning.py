@@ -30,10 +30,10 @@ from imaging.simulation.phantom import PhantomKind
 from imaging.simulation.phantoms import make_phantom
 from imaging.simulation.study import StudyRequest, simulate_study
 from models.bundle import load_adaptable_model, load_bundle_info, load_torch_model, save_bundle
+from models.channels import conv_at
 from models.dncnn import DnCNN
 from models.engines import Backend, open_engine
 from models.inference import DEFAULT_ENSEMBLE, denoise_volume
-from models.training.sparsity import conv_at
 
 TARGET_SPEEDUP, TARGET_DB, TARGET_VOLUME_S = 1.7, 0.05, 30.0
 HELD_OUT_SEED = 90001

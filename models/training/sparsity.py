@@ -32,6 +32,16 @@ from dataclasses import dataclass, field
 
 import torch
 
+from models.channels import (
+    channel_group_norms,
+    conv_at,
+    group_size,
+    hidden_layers,
+    idle_channels,
+    scale_channels,
+    squares_per_channel,
+    zero_channels,
+)
 from models.dncnn import DnCNN
 
 __all__ = [
@@ -81,70 +91,6 @@ class SparsityState:
         )
 
 
-def _hidden_layers(model: DnCNN) -> range:
-    return range(len(model.convs) - 1)
-
-
-def conv_at(model: DnCNN, index: int) -> torch.nn.Conv2d:
-    """Conv ``index`` of ``model``, typed."""
-    conv = model.convs[index]
-    assert isinstance(conv, torch.nn.Conv2d)
-    return conv
-
-
-def _group_parts(model: DnCNN, layer: int) -> list[tuple[torch.Tensor, int]]:
-    """``(tensor, axis)`` pairs of layer ``layer``'s groups: channel ``c`` owns ``tensor.select(axis, c)``."""
-    conv, following = conv_at(model, layer), conv_at(model, layer + 1)
-    parts: list[tuple[torch.Tensor, int]] = [(conv.weight, 0), (following.weight, 1)]
-    if conv.bias is not None:
-        parts.append((conv.bias, 0))
-    norm = model.norms[layer]
-    if isinstance(norm, torch.nn.BatchNorm2d):
-        parts += [(norm.weight, 0), (norm.bias, 0)]
-    return parts
-
-
-def _squares_per_channel(tensor: torch.Tensor, axis: int) -> torch.Tensor:
-    dims = [d for d in range(tensor.ndim) if d != axis]
-    return (tensor.detach() ** 2).sum(dim=dims) if dims else tensor.detach() ** 2
-
-
-@torch.no_grad()
-def channel_group_norms(*, model: DnCNN) -> list[torch.Tensor]:
-    """The group norm ``‖g‖₂`` of every hidden channel (module docstring): one ``(width_i,)`` tensor per hidden
-    layer, in the parameters' units (dimensionless weights)."""
-    norms = []
-    for layer in _hidden_layers(model):
-        total = sum(_squares_per_channel(tensor, axis) for tensor, axis in _group_parts(model, layer))
-        norms.append(torch.sqrt(torch.as_tensor(total)))
-    return norms
-
-
-def _group_sizes(model: DnCNN, layer: int) -> int:
-    return sum(tensor.numel() // tensor.shape[axis] for tensor, axis in _group_parts(model, layer))
-
-
-@torch.no_grad()
-def idle_channels(*, model: DnCNN) -> list[torch.Tensor]:
-    """One bool ``(width_i,)`` per hidden layer: True where the channel's whole group is exactly 0."""
-    return [norm == 0 for norm in channel_group_norms(model=model)]
-
-
-@torch.no_grad()
-def _scale_channels(model: DnCNN, layer: int, factor: torch.Tensor) -> None:
-    for tensor, axis in _group_parts(model, layer):
-        shape = [1] * tensor.ndim
-        shape[axis] = -1
-        tensor.mul_(factor.view(shape).to(tensor.dtype))
-
-
-@torch.no_grad()
-def zero_channels(*, model: DnCNN, channels: list[torch.Tensor]) -> None:
-    """Set the groups of the channels marked True in ``channels`` (one bool per hidden layer) exactly to 0."""
-    for layer, mask in zip(_hidden_layers(model), channels, strict=True):
-        _scale_channels(model, layer, (~mask).to(torch.float32))
-
-
 @torch.no_grad()
 def proximal_step(
     *, model: DnCNN, threshold: float, max_layer_idle: float = 0.75, only: list[torch.Tensor] | None = None
@@ -156,13 +102,13 @@ def proximal_step(
     if threshold <= 0:
         return
     norms = channel_group_norms(model=model)
-    for layer, norm in zip(_hidden_layers(model), norms, strict=True):
+    for layer, norm in zip(hidden_layers(model), norms, strict=True):
         if only is not None and not bool(only[layer].any()):
             continue
         idle = norm == 0
         if float(idle.float().mean()) >= max_layer_idle:
             continue
-        cut = threshold * _group_sizes(model, layer) ** 0.5
+        cut = threshold * group_size(model, layer) ** 0.5
         factor = torch.clamp(1.0 - cut / torch.clamp(norm, min=1e-30), min=0.0)
         budget = int(max_layer_idle * norm.numel()) - int(idle.sum())
         dying = (factor == 0) & ~idle
@@ -172,7 +118,7 @@ def proximal_step(
             factor[spared] = 1.0
         if only is not None:
             factor = torch.where(only[layer].to(factor.device), factor, torch.ones_like(factor))
-        _scale_channels(model, layer, factor)
+        scale_channels(model, layer, factor)
 
 
 @torch.no_grad()
@@ -182,17 +128,17 @@ def channel_importance(*, model: DnCNN) -> list[torch.Tensor]:
     of its consumer column. A BatchNorm makes the producer kernel's own scale irrelevant, so its norm is not used
     there. 0 for an idle channel."""
     scores = []
-    for layer in _hidden_layers(model):
+    for layer in hidden_layers(model):
         norm = model.norms[layer]
         if isinstance(norm, torch.nn.BatchNorm2d):
             size = torch.sqrt(norm.weight.detach() ** 2 + norm.bias.detach() ** 2)
         else:
             conv = conv_at(model, layer)
-            size = _squares_per_channel(conv.weight, 0)
+            size = squares_per_channel(conv.weight, 0)
             if conv.bias is not None:
                 size = size + conv.bias.detach() ** 2
             size = torch.sqrt(size)
-        scores.append(size * torch.sqrt(_squares_per_channel(conv_at(model, layer + 1).weight, 1)))
+        scores.append(size * torch.sqrt(squares_per_channel(conv_at(model, layer + 1).weight, 1)))
     return scores
 
 
