@@ -4,7 +4,8 @@
 
     petiq process DIR -o OUT [--weights DIR] [--backend auto|onnxruntime|torch] [--no-score] [--scorer DIR]
         [--adapt auto|off|n2n-split|single] [--split-a DIR --split-b DIR] [--save-adapted-model PATH]
-        [--phi 0.3] [--adapt-steps 300] [--adapt-seconds 90] [--adapt-seed 0] [--strength low|medium|high]
+        [--phi 0.3] [--adapt-steps 300] [--adapt-seconds 90] [--adapt-seed 0] [--adapt-focus-share F]
+        [--adapt-focus-weight μ] [--adapt-rounds N] [--strength low|medium|high]
 
 Writes ``OUT/denoised/*.dcm`` (the DERIVED series) and ``OUT/result.json``, all at once; prints one summary line.
 The weights are ``--weights``, else ``$PETIQ_DENOISER_WEIGHTS``, else the shipped bundle; the quality scorer
@@ -66,6 +67,19 @@ def register(subparsers: Any) -> None:
     parser.add_argument("--adapt-steps", type=int, default=300, help="adaptation steps at most")
     parser.add_argument("--adapt-seconds", type=float, default=90.0, help="adaptation time budget, s")
     parser.add_argument("--adapt-seed", type=int, default=0, help="seed of the adaptation's patch sampling")
+    parser.add_argument(
+        "--adapt-focus-share",
+        type=float,
+        default=None,
+        help="share of split-pair patches drawn where the base network disagrees with the splits (default: shipped)",
+    )
+    parser.add_argument(
+        "--adapt-focus-weight",
+        type=float,
+        default=None,
+        help="loss weight μ of those voxels, 1 + μ·excess (default: shipped)",
+    )
+    parser.add_argument("--adapt-rounds", type=int, default=None, help="TGD rounds, KSE re-scored each (default 1)")
     parser.add_argument("--no-score", action="store_true", help="skip image-quality scoring")
     parser.add_argument("--scorer", type=Path, metavar="DIR", help="quality scorer folder (default: shipped)")
     parser.set_defaults(func=run)
@@ -106,7 +120,13 @@ def run(args: argparse.Namespace) -> int:
         split_b=args.split_b,
         save_adapted_model=args.save_adapted_model,
         adaptation=AdaptationSettings(
-            phi=args.phi, steps=args.adapt_steps, max_seconds=args.adapt_seconds, seed=args.adapt_seed
+            phi=args.phi,
+            steps=args.adapt_steps,
+            max_seconds=args.adapt_seconds,
+            seed=args.adapt_seed,
+            **_given(
+                focus_share=args.adapt_focus_share, focus_weight=args.adapt_focus_weight, rounds=args.adapt_rounds
+            ),
         ),
         score=not args.no_score,
         scorer_dir=None if args.no_score else resolve_scorer_dir(override=args.scorer, settings=settings),
@@ -121,3 +141,8 @@ def run(args: argparse.Namespace) -> int:
         bar.close()
     print(summary_line(result=result, out=args.out))
     return 0
+
+
+def _given(**options: float | int | None) -> dict[str, Any]:
+    """The options given on the command line (None: the setting's shipped default)."""
+    return {name: value for name, value in options.items() if value is not None}

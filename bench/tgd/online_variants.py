@@ -16,6 +16,11 @@ splits, R full-count realisations denoised), the input, the base network and TGD
 - ``avg 0.95`` / ``avg 0.98``: the moving average of the weights with that decay (``average_decay``; every other
   variant has the default's 0.99, except ``no averaging``);
 - ``lr 1e-4``: half the default learning rate; ``avg 0.98 + lr 1e-4``; ``avg 0.98 + φ 0.2`` (fewer kernels move);
+- issue 22 (a sparse base with idle channels): ``no regrow`` (TGD as before regrowing: flagged producer rows only,
+  consumer columns frozen; :data:`NO_REGROW`), ``focus 0.5`` / ``focus μ 4`` / ``focus 0.5 + μ 4`` (the OOD focus
+  of :mod:`models.adaptation.focus`: half the patch centres drawn where the base disagrees with the splits beyond
+  their noise, and/or those voxels weighted ``1 + 4·excess``), ``TGD²`` and ``focus 0.5 + μ 4 + TGD²`` (a second
+  round on KSE re-scored on the adapted network, 300 more steps), ``oracle + focus 0.5 + μ 4``;
 - ``oracle`` / ``oracle + hot 0.5``: the same TGD steps, but each pair's target is the noise-free reconstruction
   (:data:`ORACLES`; impossible on a patient): whether a failure is the Noise2Noise target's noise or what TGD can
   change in the network at all;
@@ -50,13 +55,15 @@ from bench.tgd.cases import online_cases, simulate_case
 from bench.tgd.metrics import roi_relative_error
 from bench.tgd.sections import denoise_all, series_stack
 from imaging.simulation.study import SimulatedStudy
+from models.adaptation.focus import base_output, focus_excess
 from models.adaptation.online import AdaptationSettings, adapt_network
 from models.adaptation.pairs import split_batches
 from models.bundle import load_adaptable_model, load_bundle_info
 from models.dncnn import DnCNN
 from models.tgd.layer_masks import layer_masks
+from models.tgd.masks import tgd_masks
 
-__all__ = ["EVERY_LAYER", "FULL_COUNT_INPUT", "ORACLES", "VARIANTS", "main", "roi_figures"]
+__all__ = ["EVERY_LAYER", "FULL_COUNT_INPUT", "NO_REGROW", "ORACLES", "VARIANTS", "main", "roi_figures"]
 
 FloatArray = npt.NDArray[np.float32]
 BoolArray = npt.NDArray[np.bool_]
@@ -77,17 +84,34 @@ VARIANTS: dict[str, AdaptationSettings] = {
     "lr 1e-4": AdaptationSettings(lr=1e-4, max_seconds=_STEPS_BOUND),
     "avg 0.98 + lr 1e-4": AdaptationSettings(average_decay=0.98, lr=1e-4, max_seconds=_STEPS_BOUND),
     "avg 0.98 + φ 0.2": AdaptationSettings(average_decay=0.98, phi=0.2, max_seconds=_STEPS_BOUND),
+    "no regrow": AdaptationSettings(max_seconds=_STEPS_BOUND),
+    "focus 0.5": AdaptationSettings(focus_share=0.5, max_seconds=_STEPS_BOUND),
+    "focus μ 4": AdaptationSettings(focus_weight=4.0, max_seconds=_STEPS_BOUND),
+    "focus 0.5 + μ 4": AdaptationSettings(focus_share=0.5, focus_weight=4.0, max_seconds=_STEPS_BOUND),
+    "TGD²": AdaptationSettings(rounds=2, max_seconds=_STEPS_BOUND),
+    "focus 0.5 + μ 4 + TGD²": AdaptationSettings(focus_share=0.5, focus_weight=4.0, rounds=2, max_seconds=_STEPS_BOUND),
+    "oracle + focus 0.5 + μ 4": AdaptationSettings(focus_share=0.5, focus_weight=4.0, max_seconds=_STEPS_BOUND),
     "oracle": AdaptationSettings(max_seconds=_STEPS_BOUND),
     "oracle + hot 0.5": AdaptationSettings(hot_share=0.5, max_seconds=_STEPS_BOUND),
     "oracle + every layer": AdaptationSettings(max_seconds=_STEPS_BOUND),
     "oracle + every layer + full-count input": AdaptationSettings(max_seconds=_STEPS_BOUND),
 }
-ORACLES = frozenset({"oracle", "oracle + hot 0.5", "oracle + every layer", "oracle + every layer + full-count input"})
+ORACLES = frozenset(
+    {
+        "oracle",
+        "oracle + hot 0.5",
+        "oracle + every layer",
+        "oracle + every layer + full-count input",
+        "oracle + focus 0.5 + μ 4",
+    }
+)
 """Variants whose target is the noise-free reconstruction instead of the other half (not possible on a patient):
 what TGD could reach on the study without the noise of a Noise2Noise target."""
 EVERY_LAYER = frozenset({"oracle + every layer", "oracle + every layer + full-count input"})
 """Variants that train every kernel of every conv layer, the last included (no TGD masks): what any training of
 the network on the study could reach in the same steps."""
+NO_REGROW = frozenset({"no regrow"})
+"""Variants under TGD's masks without regrowing (:func:`models.tgd.masks.tgd_masks` ``regrow=False``)."""
 FULL_COUNT_INPUT = frozenset({"oracle + every layer + full-count input"})
 """Variants whose inputs are realisation 0's full-count series instead of its half-count splits: the noise level
 the adapted network then denoises."""
@@ -139,6 +163,13 @@ def _case_rows(
     rows.append(_row(name="input", images=full, study=study, mask=mask, note=""))
     base_images = denoise_all(model=base, volumes=full, device=device)
     rows.append(_row(name="base", images=base_images, study=study, mask=mask, note=""))
+    focus = None
+    if any(VARIANTS[name].focused for name in variants):
+        focus = focus_excess(a=a, b=b, base=base_output(model=base, a=a, b=b))
+        inside = focus.excess[mask]
+        flagged = f"{100 * focus.body_share:.2f} % of the body and {100 * float((inside > 0).mean()):.0f} % of the ROI"
+        mean = f"mean excess {float(inside.mean()):.2f} in the ROI, {float(focus.excess.mean()):.3f} overall"
+        rows.insert(1, f"OOD focus: {flagged} flagged; {mean}\n")
     for name in variants:
         settings = VARIANTS[name]
         rng = np.random.default_rng(settings.seed)
@@ -152,8 +183,12 @@ def _case_rows(
             rng=rng,
             hot_share=settings.hot_share,
             clean=clean,
+            focus=focus.excess if focus is not None and settings.focused else None,
+            focus_share=settings.focus_share,
+            focus_weight=settings.focus_weight,
         )
         masks = layer_masks(model=base, layers=range(len(base.convs))) if name in EVERY_LAYER else None
+        masks = tgd_masks(model=base, phi=settings.phi, regrow=False) if name in NO_REGROW else masks
         adapted, report = adapt_network(base=base, batches=batches, settings=settings, masks=masks)
         images = denoise_all(model=adapted, volumes=full, device=device)
         note = f"{report.steps} steps, {report.seconds:.0f} s"

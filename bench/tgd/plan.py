@@ -140,13 +140,13 @@ def _timed(run: Callable[[], object], repeats: int) -> float:
     return (time.perf_counter() - start) / repeats
 
 
-def _step_time(*, base: DnCNN, batches: Iterator[tuple[torch.Tensor, torch.Tensor]]) -> float:
+def _step_time(*, base: DnCNN, batches: Iterator[tuple[torch.Tensor, ...]]) -> float:
     """Seconds of drawing one batch and one masked step on it (every kernel trainable: the full backward pass)."""
     model = copy.deepcopy(base)
     trainer = tgd_trainer(model=model, masks=layer_masks(model=model, layers=range(len(model.convs))), lr=1e-6)
 
     def step() -> None:
-        x, y = next(batches)
+        x, y, *_ = next(batches)
         tgd_step(trainer=trainer, x=x, y=y)
 
     return _timed(step, repeats=2)

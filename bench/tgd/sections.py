@@ -265,7 +265,7 @@ def _online_methods(
     settings = config.adaptation
     a, b = (series_stack(study=study, split=split)[0] for split in ("A", "B"))
 
-    def pairs() -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    def pairs() -> Iterator[tuple[torch.Tensor, ...]]:
         rng = np.random.default_rng(settings.seed)
         return split_batches(
             a=a, b=b, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share

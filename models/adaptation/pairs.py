@@ -20,7 +20,12 @@ the two splits, so they do not depend on which one is the target of a pair. Off 
 shipped weights as the base, on the catheter study of ``python -m bench.tgd.online_variants``, it gave a catheter
 error of 25.1 % against 24.4 % with uniform patches (and 26.7 % with the input-weighted loss as well).
 
-Yields ``(x (b, 3, P, P), y (b, 1, P, P))`` float32 tensors, endlessly.
+**OOD focus** (``focus``, :mod:`models.adaptation.focus`): where the splits disagree with the base network's
+output by more than their noise explains, ``focus_share`` of the centres are drawn in proportion to the largest
+excess within a quarter patch, and each target voxel weighs ``1 + focus_weight · excess`` in the loss.
+
+Yields ``(x (b, 3, P, P), y (b, 1, P, P))`` float32 tensors, endlessly; split batches with a focus map yield
+``(x, y, w (b, 1, P, P))``, ``w`` the per-voxel loss weights.
 """
 
 from __future__ import annotations
@@ -36,10 +41,11 @@ from imaging.errors import InputError
 from imaging.intensity import activity_scale
 from models.inference import neighbour_indices
 
-__all__ = ["body_centres", "hot_weights", "split_batches", "subsample_batches"]
+__all__ = ["body_centres", "focus_draw_weights", "hot_weights", "split_batches", "subsample_batches"]
 
 FloatArray = npt.NDArray[np.float32]
 Batches = Iterator[tuple[torch.Tensor, torch.Tensor]]
+WeightedBatches = Iterator[tuple[torch.Tensor, ...]]
 
 
 def body_centres(*, voxels: FloatArray, patch: int) -> npt.NDArray[np.int64]:
@@ -72,6 +78,18 @@ def hot_weights(
     return np.asarray(weights / weights.sum(), dtype=np.float64)
 
 
+def focus_draw_weights(
+    *, excess: npt.NDArray[np.floating], centres: npt.NDArray[np.int64], patch: int
+) -> npt.NDArray[np.float64] | None:
+    """Draw probabilities ``(m,)`` (sum 1) of ``centres`` ``(m, 3)``: the largest ``excess`` ``(z, y, x)`` within
+    ``patch // 4`` voxels in-plane of each; None when no centre has any (nothing to focus on)."""
+    reach = 2 * (patch // 4) + 1
+    nearest = ndi.maximum_filter(excess.astype(np.float32), size=(1, reach, reach))[tuple(centres.T)]
+    weights = nearest.astype(np.float64)
+    total = float(weights.sum())
+    return None if total <= 0.0 else weights / total
+
+
 def _draw(
     *,
     centres: npt.NDArray[np.int64],
@@ -79,9 +97,11 @@ def _draw(
     share: float,
     n: int,
     rng: np.random.Generator,
+    fallback: npt.NDArray[np.int64] | None = None,
 ) -> npt.NDArray[np.int64]:
-    """``n`` rows of ``centres``: each from ``hot`` probabilities with chance ``share``, else uniformly."""
-    uniform = centres[rng.integers(len(centres), size=n)]
+    """``n`` rows of ``centres``: each from ``hot`` probabilities with chance ``share``, else from ``fallback``
+    (``(n, 3)`` centres already drawn) or uniformly."""
+    uniform = centres[rng.integers(len(centres), size=n)] if fallback is None else fallback
     if hot is None or share == 0.0:
         return uniform
     guided = centres[rng.choice(len(centres), size=n, p=hot)]
@@ -89,6 +109,7 @@ def _draw(
 
 
 def _dihedral(*, x: FloatArray, y: FloatArray, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:
+    """The same random rotation by quarter turns and flip of ``x`` and ``y`` (their last two axes)."""
     turns, flip = int(rng.integers(4)), bool(rng.integers(2))
     x, y = np.rot90(x, turns, axes=(-2, -1)), np.rot90(y, turns, axes=(-2, -1))
     if flip:
@@ -110,9 +131,16 @@ def split_batches(
     rng: np.random.Generator,
     hot_share: float = 0.0,
     clean: FloatArray | None = None,
-) -> Batches:
+    focus: npt.NDArray[np.floating] | None = None,
+    focus_share: float = 0.0,
+    focus_weight: float = 0.0,
+) -> WeightedBatches:
     """Endless N2N batches from half-count volumes ``a`` and ``b`` ``(z, y, x)`` of equal shape (module docstring);
     ``hot_share`` in [0, 1] of the centres come from :func:`hot_weights`.
+
+    ``focus``: the excess map ``(z, y, x)`` of :func:`models.adaptation.focus.focus_excess`; then ``focus_share``
+    in [0, 1] of the centres come from :func:`focus_draw_weights` (instead of the hot or uniform draw) and every
+    batch carries the loss weights ``1 + focus_weight · excess`` as a third tensor.
 
     ``clean``: for experiments only, a noise-free volume of the same shape and unit whose slice replaces the other
     half as every pair's target (a supervised oracle: what the adaptation could reach without target noise).
@@ -126,20 +154,29 @@ def split_batches(
     truth = None if clean is None else clean.astype(np.float32) / scale
     centres = body_centres(voxels=a + b, patch=patch)
     hot = hot_weights(voxels=(a + b) / 2, centres=centres, patch=patch) if hot_share > 0 else None
+    if focus is not None and focus.shape != a.shape:
+        raise InputError(f"Argument 'focus' should have the splits' shape {a.shape}, got {focus.shape}.", check="split")
+    weights = None if focus is None else (1.0 + focus_weight * focus.astype(np.float32)).astype(np.float32)
+    focused = None if focus is None else focus_draw_weights(excess=focus, centres=centres, patch=patch)
     while True:
         xs, ys = [], []
-        for z, yc, xc in _draw(centres=centres, hot=hot, share=hot_share, n=batch, rng=rng):
+        chosen = _draw(centres=centres, hot=hot, share=hot_share, n=batch, rng=rng)
+        chosen = _draw(centres=centres, hot=focused, share=focus_share, n=batch, rng=rng, fallback=chosen)
+        for z, yc, xc in chosen:
             source, target = volumes[::-1] if rng.integers(2) else volumes
             target = target if truth is None else truth
             stack = source[neighbour_indices(nz=a.shape[0], z=np.array([z]))[0]]
+            planes = target[z][None] if weights is None else np.stack([target[z], weights[z]])
             x, y = _dihedral(
-                x=_crop(image=stack, y=yc, x=xc, patch=patch),
-                y=_crop(image=target[z][None], y=yc, x=xc, patch=patch),
-                rng=rng,
+                x=_crop(image=stack, y=yc, x=xc, patch=patch), y=_crop(image=planes, y=yc, x=xc, patch=patch), rng=rng
             )
             xs.append(x)
             ys.append(y)
-        yield torch.from_numpy(np.stack(xs)), torch.from_numpy(np.stack(ys))
+        targets = torch.from_numpy(np.stack(ys))
+        if weights is None:
+            yield torch.from_numpy(np.stack(xs)), targets
+        else:
+            yield torch.from_numpy(np.stack(xs)), targets[:, :1].contiguous(), targets[:, 1:].contiguous()
 
 
 def _subsample_pair(*, stack: FloatArray, rng: np.random.Generator) -> tuple[FloatArray, FloatArray]:

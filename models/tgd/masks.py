@@ -6,10 +6,15 @@ of conv ``i``'s input channels (:func:`models.kse.kse_scores`) ranks conv ``i �
 retrained (no later layer ranks it, and TGD keeps it frozen). Conv 0's input channels are the input slices, not
 kernels, so their KSE is never used.
 
-A retrained ("trainable") output kernel ``j`` of conv ``i`` is the weight row ``convs[i].weight[j]``
+A retrained ("trainable", "flagged") output kernel ``j`` of conv ``i`` is the weight row ``convs[i].weight[j]``
 (``(c_in, 3, 3)``), its bias ``convs[i].bias[j]`` when the conv has one, and the γ/β ``norms[i].weight[j]``,
-``norms[i].bias[j]`` of the BatchNorm that follows it. Everything else is frozen. BN running statistics are buffers,
-not parameters; the trainer keeps them frozen by running BN in eval mode.
+``norms[i].bias[j]`` of the BatchNorm that follows it: the channel's *producer* elements. With ``regrow`` (the
+default of :func:`tgd_masks`) its *consumer column* ``convs[i + 1].weight[:, j]`` is trainable too, in every layer
+including the last conv: the "prune, then grow" form of TGD (:mod:`models.tgd.regrow`). Without it, a flagged
+channel that sparse training left idle (consumer column 0) could never be used again: the rows that would read it
+belong to frozen kernels, so the gradient reaching its producer elements is exactly 0. Everything else is frozen.
+BN running statistics are buffers, not parameters; the trainer keeps them frozen by running BN in eval mode (those
+of regrown idle channels are reset once, before training).
 """
 
 from __future__ import annotations
@@ -42,11 +47,14 @@ class TgdMasks:
         scores: the KSE that ranked them: ``scores[i]`` = KSE of conv ``i + 1``'s input channels, ``(width,)``
             float64, for ``i = 0 … depth − 2``.
         phi: the threshold φ (kernels with KSE < φ are retrained).
+        regrow: the flagged channels' consumer columns are trainable too, and the idle ones among them are
+            re-initialised before training (module docstring).
     """
 
     trainable: tuple[torch.Tensor, ...]
     scores: tuple[torch.Tensor, ...]
     phi: float
+    regrow: bool = False
 
 
 def _conv(model: DnCNN, index: int) -> nn.Conv2d:
@@ -55,8 +63,9 @@ def _conv(model: DnCNN, index: int) -> nn.Conv2d:
     return conv
 
 
-def tgd_masks(*, model: DnCNN, phi: float = 0.3, k: int = 5, alpha: float = 1.0) -> TgdMasks:
-    """The TGD masks of ``model`` at threshold ``phi`` ≥ 0 (KSE with ``k`` neighbours and entropy weight ``alpha``).
+def tgd_masks(*, model: DnCNN, phi: float = 0.3, k: int = 5, alpha: float = 1.0, regrow: bool = True) -> TgdMasks:
+    """The TGD masks of ``model`` at threshold ``phi`` ≥ 0 (KSE with ``k`` neighbours and entropy weight ``alpha``),
+    regrowing (consumer columns trainable, idle channels re-initialised) unless ``regrow`` is False.
 
     Works on any DnCNN, also one already adapted by TGD (TGDⁿ): the scores are recomputed from its weights.
     """
@@ -66,7 +75,7 @@ def tgd_masks(*, model: DnCNN, phi: float = 0.3, k: int = 5, alpha: float = 1.0)
     scores = tuple(kse_scores(weight=_conv(model, i).weight, k=k, alpha=alpha).cpu() for i in range(1, depth))
     trainable = [score < phi for score in scores]
     trainable.append(torch.zeros(_conv(model, depth - 1).out_channels, dtype=torch.bool))
-    return TgdMasks(trainable=tuple(trainable), scores=scores, phi=phi)
+    return TgdMasks(trainable=tuple(trainable), scores=scores, phi=phi, regrow=regrow)
 
 
 def _check_matches(*, model: DnCNN, masks: TgdMasks) -> None:
@@ -83,7 +92,7 @@ def parameter_masks(*, model: DnCNN, masks: TgdMasks) -> dict[str, torch.Tensor]
     """Element-wise masks of every parameter of ``model``, by ``named_parameters`` name (True = trainable).
 
     Each mask has its parameter's shape and device: conv ``i``'s weight rows, bias and the following BN's γ/β
-    take ``masks.trainable[i]``.
+    take ``masks.trainable[i]``; with ``masks.regrow``, conv ``i + 1``'s weight columns take it as well.
     """
     _check_matches(model=model, masks=masks)
     result: dict[str, torch.Tensor] = {}
@@ -94,6 +103,10 @@ def parameter_masks(*, model: DnCNN, masks: TgdMasks) -> dict[str, torch.Tensor]
                 row = masks.trainable[index].to(parameter.device)
                 shape = (-1,) + (1,) * (parameter.ndim - 1)
                 result[f"{prefix}.{index}.{name}"] = row.reshape(shape).expand_as(parameter).clone()
+    if masks.regrow:
+        for index in range(len(model.convs) - 1):
+            columns = masks.trainable[index].to(result[f"convs.{index + 1}.weight"].device)
+            result[f"convs.{index + 1}.weight"][:, columns] = True
     missing = {name for name, _ in model.named_parameters()} - set(result)
     if missing:
         raise ValueError(f"Argument 'model' has parameters TGD does not know: {sorted(missing)}.")

@@ -11,7 +11,7 @@ from imaging.intensity import activity_scale
 from models.adaptation.online import AdaptationSettings, adapt_network
 from models.adaptation.pairs import _subsample_pair, body_centres, hot_weights, split_batches, subsample_batches
 from models.tgd.layer_masks import layer_masks
-from models.tgd.masks import tgd_masks
+from models.tgd.masks import parameter_masks, tgd_masks
 from tests.models.factories import random_dncnn
 
 
@@ -117,12 +117,13 @@ def test_adaptation_moves_only_unfrozen_kernels_and_keeps_the_base() -> None:
     assert all(torch.equal(before[key], value) for key, value in base.state_dict().items())
     assert report.steps == 5 and 0 < report.trainable_kernel_fraction < 1
     masks = tgd_masks(model=base, phi=0.5)
-    for index in range(len(base.convs) - 1):
-        frozen = ~masks.trainable[index]
-        old, new = base.convs[index].weight, adapted.convs[index].weight
-        assert torch.equal(old[frozen], new[frozen])
-    assert torch.equal(base.convs[-1].weight, adapted.convs[-1].weight)
+    assert masks.regrow  # the shipped form: flagged channels' consumer columns move too, the last conv's included
+    old, new = dict(base.named_parameters()), dict(adapted.named_parameters())
+    for name, trainable in parameter_masks(model=base, masks=masks).items():
+        assert torch.equal(old[name][~trainable], new[name][~trainable]), name
+    assert torch.equal(base.convs[-1].bias, adapted.convs[-1].bias)
     assert any(not torch.equal(base.convs[i].weight, adapted.convs[i].weight) for i in range(len(base.convs) - 1))
+    assert report.rounds[0].regrown_channels == 0  # every channel of this network is live
 
 
 def test_other_masks_and_a_weighted_loss_can_be_given() -> None:
@@ -155,14 +156,14 @@ def test_weight_averaging_gives_the_moving_average_and_keeps_frozen_kernels_bit_
 
     last, averaged = adapted(0.0), adapted(0.75)
     masks = tgd_masks(model=base, phi=0.5)
-    for index in range(len(base.convs) - 1):
-        frozen, trainable = ~masks.trainable[index], masks.trainable[index]
-        old, new, end = base.convs[index].weight, averaged.convs[index].weight, last.convs[index].weight
-        assert torch.equal(old[frozen], new[frozen])
-        # one step from the base: the average is 0.75·base + 0.25·(the step's weights)
-        torch.testing.assert_close(new[trainable], 0.75 * old[trainable] + 0.25 * end[trainable])
-        assert not torch.equal(new[trainable], end[trainable])
-    assert torch.equal(base.convs[-1].weight, averaged.convs[-1].weight)
+    old, new, end = dict(base.named_parameters()), dict(averaged.named_parameters()), dict(last.named_parameters())
+    for name, trainable in parameter_masks(model=base, masks=masks).items():
+        assert torch.equal(old[name][~trainable], new[name][~trainable]), name
+        if bool(trainable.any()):
+            # one step from the base: the average is 0.75·base + 0.25·(the step's weights)
+            expected = 0.75 * old[name][trainable] + 0.25 * end[name][trainable]
+            torch.testing.assert_close(new[name][trainable], expected)
+    assert not torch.equal(new["convs.1.weight"], end["convs.1.weight"])
 
 
 @pytest.mark.parametrize(
@@ -176,6 +177,10 @@ def test_weight_averaging_gives_the_moving_average_and_keeps_frozen_kernels_bit_
         {"contrast_weight": -1.0},
         {"average_decay": 1.0},
         {"average_decay": -0.1},
+        {"focus_share": 1.5},
+        {"focus_weight": -1.0},
+        {"rounds": 0},
+        {"rounds": 5},
     ],
 )
 def test_impossible_settings_are_refused(overrides: dict[str, float]) -> None:

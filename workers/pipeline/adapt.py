@@ -13,6 +13,10 @@ adapted network is written as a new weight bundle (its own sha256, hence a new D
 with the base bundle's strength levels (its output is blended with the input by the same weights); the rest of
 the job uses it like any bundle.
 
+With splits, the adaptation focuses where the base network disagrees with them beyond their noise when the
+settings ask for it (``focus_share``, ``focus_weight``: :mod:`models.adaptation.focus`); the map's summary is the
+section's ``focus``. TGDⁿ (``rounds``) re-scores the masks on the adapted network; each round is in ``rounds``.
+
 torch is imported only when an adaptation runs (:func:`adapt_denoiser`); choosing the mode and reading the splits
 do not load it. ``auto`` without splits and ``off`` never adapt, so they never load torch here.
 """
@@ -96,25 +100,38 @@ def adapt_denoiser(
     workdir: Path,
 ) -> Adapted:
     """Adapt ``bundle``'s network to this study (``mode`` N2N_SPLIT with ``splits``, or SINGLE on ``volume``)."""
+    from models.adaptation.focus import base_output, focus_excess
     from models.adaptation.online import adapt_network
     from models.adaptation.pairs import split_batches, subsample_batches
     from models.bundle import load_adaptable_model, save_bundle
     from models.device import torch_device
 
     rng = np.random.default_rng(settings.seed)
+    base = load_adaptable_model(info=bundle, device=torch_device())
+    focus = None
     if mode is AdaptMode.N2N_SPLIT:
         if splits is None:
             raise split_pair_needed()
-        a, b = splits
+        a, b = splits[0].voxels, splits[1].voxels
+        if settings.focused:
+            focus = focus_excess(a=a, b=b, base=base_output(model=base, a=a, b=b))
         batches = split_batches(
-            a=a.voxels, b=b.voxels, patch=settings.patch, batch=settings.batch, rng=rng, hot_share=settings.hot_share
+            a=a,
+            b=b,
+            patch=settings.patch,
+            batch=settings.batch,
+            rng=rng,
+            hot_share=settings.hot_share,
+            focus=None if focus is None else focus.excess,
+            focus_share=settings.focus_share,
+            focus_weight=settings.focus_weight,
         )
     else:
         batches = subsample_batches(volume=volume.voxels, patch=settings.patch // 2, batch=settings.batch, rng=rng)
-    base = load_adaptable_model(info=bundle, device=torch_device())
     model, report = adapt_network(base=base, batches=batches, settings=settings)
     approximation = SINGLE_APPROXIMATION if mode is AdaptMode.SINGLE else None
     section = report.to_json(mode=str(mode), approximation=approximation)
+    section["focus"] = None if focus is None else focus.summary()
     base_identity = {
         "name": bundle.name,
         "version": bundle.version,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -13,7 +14,7 @@ from imaging.dicom.reader import read_pet_series
 from imaging.errors import InputError
 from models.adaptation.online import AdaptationSettings
 from models.bundle import BundleInfo, load_torch_model
-from models.tgd.masks import tgd_masks
+from models.tgd.masks import parameter_masks, tgd_masks
 from tests.workers.builders import random_bundle
 from workers.pipeline.adapt import SINGLE_APPROXIMATION, adapt_denoiser, effective_mode
 from workers.pipeline.job import ProcessRequest, run_process
@@ -68,10 +69,32 @@ def test_n2n_split_adaptation_makes_a_new_device_and_keeps_frozen_kernels(
     base = torch.load(random_bundle_info.directory / "dncnn.pt", weights_only=True)
     adapted = torch.load(saved, weights_only=True)
     assert adapted.keys() == base.keys()
-    masks = tgd_masks(model=load_torch_model(info=random_bundle_info, device=torch.device("cpu")), phi=0.5)
-    for index, trainable in enumerate(masks.trainable):
-        key = f"convs.{index}.weight"
-        assert torch.equal(adapted[key][~trainable], base[key][~trainable])
+    model = load_torch_model(info=random_bundle_info, device=torch.device("cpu"))
+    for key, trainable in parameter_masks(model=model, masks=tgd_masks(model=model, phi=0.5)).items():
+        assert torch.equal(adapted[key][~trainable], base[key][~trainable]), key
+
+
+def test_a_focused_two_round_adaptation_records_its_focus_and_rounds(
+    split_study_dirs: tuple[Path, Path, Path], random_bundle_info: BundleInfo, tmp_path: Path
+) -> None:
+    series, split_a, split_b = split_study_dirs
+    settings = replace(QUICK, steps=2, focus_share=0.5, focus_weight=4.0, rounds=2)
+    request = ProcessRequest(
+        input_dir=series,
+        out_dir=tmp_path / "out",
+        weights_dir=random_bundle_info.directory,
+        split_a=split_a,
+        split_b=split_b,
+        adaptation=settings,
+        score=False,
+    )
+    section = run_process(request=request)["adaptation"]
+    assert section["steps"] == 4 and [entry["steps"] for entry in section["rounds"]] == [2, 2]
+    assert section["settings"]["focus_share"] == 0.5 and section["settings"]["focus_weight"] == 4.0
+    focus = section["focus"]
+    assert 0.0 <= focus["flagged_body_pct"] <= 100.0 and focus["margin"] == 3.0 and len(focus["sigma_voxels"]) == 3
+    unfocused = run_process(request=replace(request, out_dir=tmp_path / "plain", adaptation=QUICK))["adaptation"]
+    assert unfocused["focus"] is None and len(unfocused["rounds"]) == 1
 
 
 def test_single_series_adaptation_says_it_is_an_approximation(
