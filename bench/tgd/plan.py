@@ -122,11 +122,11 @@ def estimate_plan(*, work: Workload, units: UnitTimes) -> list[PlanItem]:
         ),
         PlanItem(
             section="online",
-            item="TGD-N2N + N2N adaptation",
-            seconds=work.online_studies * 2 * work.adapt_steps * units.adapt_step_s,
+            item="TGD-N2N, its second round, N2N adaptation",
+            seconds=work.online_studies * 3 * work.adapt_steps * units.adapt_step_s,
         ),
         PlanItem(
-            section="online", item="denoise", seconds=work.online_studies * work.online_realisations * 3 * volume_s
+            section="online", item="denoise", seconds=work.online_studies * work.online_realisations * 4 * volume_s
         ),
     ]
     return [item for item in items if item.seconds > 0]

@@ -79,7 +79,7 @@ def test_a_quick_run_prints_every_section_and_target(tmp_path: Path, capsys: pyt
     networks = [net["network"] for net in results["fine-tuning"]["networks"]]
     assert networks == ["input", "v1-net", "v2-net", "FT-net", "TGD-net"]
     methods = [m["method"] for m in results["online"]["studies"][0]["methods"]]
-    assert methods == ["input", "base", "TGD-N2N", "N2N, no masks"]
+    assert methods == ["input", "base", "TGD-N2N", "TGD²-N2N", "N2N, no masks"]
     for study in results["online"]["studies"]:
         assert all(m["ood_error_pct"] is not None and math.isfinite(m["ood_error_pct"]) for m in study["methods"])
         assert study["methods"][2]["steps"] == study["methods"][3]["steps"] == 3

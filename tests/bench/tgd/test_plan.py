@@ -38,8 +38,8 @@ def test_each_piece_is_its_count_times_its_unit() -> None:
     assert items[("fine-tuning", "simulate held-out")] == pytest.approx(2 * (1 + 20 * 2))
     assert items[("fine-tuning", "denoise held-out")] == pytest.approx(2 * 10 * 4 * 0.64)
     assert items[("online", "simulate (with splits)")] == pytest.approx(2 * (1 + 40 * 2))
-    assert items[("online", "TGD-N2N + N2N adaptation")] == pytest.approx(2 * 2 * 300 * 0.1)
-    assert items[("online", "denoise")] == pytest.approx(2 * 10 * 3 * 0.64)
+    assert items[("online", "TGD-N2N, its second round, N2N adaptation")] == pytest.approx(2 * 3 * 300 * 0.1)
+    assert items[("online", "denoise")] == pytest.approx(2 * 10 * 4 * 0.64)
 
 
 def test_a_finished_v2_net_and_unselected_sections_cost_nothing() -> None:
