@@ -46,8 +46,8 @@ class AdaptationSettings:
     hot_share: float = 0.0
     contrast_weight: float = 0.0
     average_decay: float = 0.99
-    focus_share: float = 0.0
-    focus_weight: float = 0.0
+    focus_share: float = 0.5
+    focus_weight: float = 4.0
     rounds: int = 1
 
     @property
