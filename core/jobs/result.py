@@ -15,8 +15,9 @@ Built by the pipeline (:mod:`workers.pipeline.result`) and written as ``model_du
 their order are the ones the pipeline wrote before this model existed. Reading is tolerant: a key this model
 does not know (a newer producer, e.g. a new QC measure) is kept, not lost (``extra="allow"``), and shown as it
 is (the report lists unknown QC keys); keys that older documents lack (``activity_factor``, ``seed`` of the
-scores, ``reason`` of a found uniform region, ``base`` of an adaptation, ``strength`` and ``blend`` of the
-denoiser) default to None and are left out of the dump while None, so an old document dumps as it was read.
+scores, ``reason`` of a found uniform region, ``base``, ``regrown_channels``, ``rounds`` and ``focus`` of an
+adaptation, ``strength`` and ``blend`` of the denoiser) default to None and are left out of the dump while None,
+so an old document dumps as it was read.
 """
 
 from __future__ import annotations
@@ -138,6 +139,29 @@ class AdaptationSettingsSection(_Section):
     hot_share: float
     contrast_weight: float
     average_decay: float
+    focus_share: float | None = _optional("share of patch centres drawn where the base disagrees with the splits")
+    focus_weight: float | None = _optional("μ of the loss weights 1 + μ·excess there")
+    rounds: int | None = _optional("TGD rounds (TGDⁿ), KSE re-scored each")
+
+
+class AdaptationRound(_Section):
+    """One round of TGDⁿ."""
+
+    steps: int
+    seconds: float
+    trainable_kernel_fraction: float = Field(description="share of the KSE-ranked kernels flagged")
+    regrown_channels: int = Field(description="idle channels restarted from fresh weights")
+
+
+class AdaptationFocus(_Section):
+    """What the OOD focus map (:mod:`models.adaptation.focus`) covered."""
+
+    flagged_body_pct: float = Field(description="% of the body's voxels with |z| beyond the margin")
+    max_excess: float
+    sigma_voxels: list[float] = Field(description="σ of the residual's smoothing (slices, rows, columns)")
+    noise_sigma_voxels: list[float] = Field(description="σ of the local noise estimate (slices, rows, columns)")
+    margin: float = Field(description="|z| the noise may explain")
+    cap: float
 
 
 class AdaptationBase(_Section):
@@ -157,11 +181,14 @@ class AdaptationSection(_Section):
     steps: int = Field(description="steps run")
     seconds: float
     trainable_kernel_fraction: float
+    regrown_channels: int | None = _optional("idle channels restarted from fresh weights, every round")
+    rounds: list[AdaptationRound] | None = _optional("each round of TGDⁿ")
     seed: int
     loss_first: float | None
     loss_last: float | None
     settings: AdaptationSettingsSection
     approximation: str | None = Field(description="what makes this adaptation an approximation; null for n2n-split")
+    focus: AdaptationFocus | None = _optional("the OOD focus map's summary; absent without one")
     base: AdaptationBase | None = _optional("the bundle adapted")
 
 

@@ -93,8 +93,9 @@ def test_a_focused_two_round_adaptation_records_its_focus_and_rounds(
     assert section["settings"]["focus_share"] == 0.5 and section["settings"]["focus_weight"] == 4.0
     focus = section["focus"]
     assert 0.0 <= focus["flagged_body_pct"] <= 100.0 and focus["margin"] == 3.0 and len(focus["sigma_voxels"]) == 3
-    unfocused = run_process(request=replace(request, out_dir=tmp_path / "plain", adaptation=QUICK))["adaptation"]
-    assert unfocused["focus"] is None and len(unfocused["rounds"]) == 1
+    plain = replace(QUICK, focus_share=0.0, focus_weight=0.0)
+    unfocused = run_process(request=replace(request, out_dir=tmp_path / "plain", adaptation=plain))["adaptation"]
+    assert unfocused.get("focus") is None and len(unfocused["rounds"]) == 1
 
 
 def test_single_series_adaptation_says_it_is_an_approximation(
