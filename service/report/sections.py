@@ -22,7 +22,16 @@ SCORE_NAMES = {
     "pr": "Pathology recognisable (PR)",
     "dc": "Diagnostic confidence (DC)",
 }
-_ADAPTATION_KEYS = ("mode", "phi", "steps", "seconds", "trainable_kernel_fraction", "seed", "approximation")
+_ADAPTATION_KEYS = (
+    "mode",
+    "phi",
+    "steps",
+    "seconds",
+    "trainable_kernel_fraction",
+    "regrown_channels",
+    "seed",
+    "approximation",
+)
 _SCALE = "0 unacceptable · 1 poor but usable · 2 acceptable · 3 good/excellent, in steps of 0.5"
 
 
