@@ -5,7 +5,7 @@
     petiq process DIR -o OUT [--weights DIR] [--backend auto|onnxruntime|torch] [--no-score] [--scorer DIR]
         [--adapt auto|off|n2n-split|single] [--split-a DIR --split-b DIR] [--save-adapted-model PATH]
         [--phi 0.3] [--adapt-steps 300] [--adapt-seconds 90] [--adapt-seed 0] [--adapt-focus-share F]
-        [--adapt-focus-weight μ] [--adapt-rounds N] [--strength low|medium|high]
+        [--adapt-focus-weight μ] [--adapt-rounds N] [--strength low|medium|high] [--uncertainty]
 
 Writes ``OUT/denoised/*.dcm`` (the DERIVED series) and ``OUT/result.json``, all at once; prints one summary line.
 The weights are ``--weights``, else ``$PETIQ_DENOISER_WEIGHTS``, else the shipped bundle; the quality scorer
@@ -19,6 +19,11 @@ half-count reconstructions; ``auto`` (default) adapts when they are given; ``sin
 Strength (:mod:`core.strength`): ``--strength low|medium|high``, else ``$PETIQ_DEFAULT_STRENGTH``, else
 ``medium``; the output is ``input + α · (network output − input)`` with the level's α from the weight bundle
 (:mod:`models.strength`), recorded in result.json, the SR and the derived series' DerivationDescription.
+
+Uncertainty (:mod:`workers.pipeline.uncertainty`): ``--uncertainty`` with the split pair denoises both splits as the
+output and writes their scaled difference, a voxel-wise standard-deviation estimate of the output, as a second
+DERIVED series ``OUT/uncertainty/*.dcm``, summarised in result.json's ``uncertainty``; without the pair,
+result.json says none is available and why.
 """
 
 from __future__ import annotations
@@ -80,6 +85,11 @@ def register(subparsers: Any) -> None:
         help="loss weight μ of those voxels, 1 + μ·excess (default: shipped)",
     )
     parser.add_argument("--adapt-rounds", type=int, default=None, help="TGD rounds, KSE re-scored each (default 1)")
+    parser.add_argument(
+        "--uncertainty",
+        action="store_true",
+        help="with --split-a/--split-b: write a voxel-wise uncertainty series of the output (OUT/uncertainty/)",
+    )
     parser.add_argument("--no-score", action="store_true", help="skip image-quality scoring")
     parser.add_argument("--scorer", type=Path, metavar="DIR", help="quality scorer folder (default: shipped)")
     parser.set_defaults(func=run)
@@ -133,6 +143,7 @@ def run(args: argparse.Namespace) -> int:
         backend=Backend(args.backend),
         ensemble=args.ensemble,
         strength=Strength(args.strength) if args.strength is not None else settings.default_strength,
+        uncertainty=args.uncertainty,
     )
     bar = ProgressBar(stream=sys.stderr)
     try:

@@ -2,9 +2,10 @@
 
 The input of a job is a snapshot of the stored series (hard links, a copy across file systems) in
 ``jobs/<id>/input/<series>/``: only the instances the series index lists, frozen while the job runs. The derived
-series and the scores SR go back into the storage through :func:`core.storage.store_instances` (with
-``JOB_OUTPUT_SOP_CLASSES``: STOW-RS from outside still stores PET images only), so WADO-RS and QIDO-RS find them
-in the same study; storing is idempotent, so doing it twice (a job run again after a crash) changes nothing.
+series, the uncertainty series (when the job made one) and the scores SR go back into the storage through
+:func:`core.storage.store_instances` (with ``JOB_OUTPUT_SOP_CLASSES``: STOW-RS from outside still stores PET images
+only), so WADO-RS and QIDO-RS find them in the same study; storing is idempotent, so doing it twice (a job run again
+after a crash) changes nothing.
 
 Storing the output is all or nothing: when any of its instances is refused, the instances it stored are taken
 out again (:func:`remove_stored`) and every spool file is deleted. A failed job's own folder is emptied of its
@@ -117,9 +118,17 @@ def _refusal(report: StoreReport, folder: Path, has_images: bool) -> OutputError
     return None
 
 
-def store_derived(*, settings: Settings, folder: Path, study_uid: str, sr_path: Path | None = None) -> StoreReport:
-    """Store the DICOM files of ``folder`` (the derived series) and the scores SR at ``sr_path`` (when given)
-    into study ``study_uid`` of the storage, all or nothing (module docstring).
+def store_derived(
+    *,
+    settings: Settings,
+    folder: Path,
+    study_uid: str,
+    sr_path: Path | None = None,
+    uncertainty: Path | None = None,
+) -> StoreReport:
+    """Store the DICOM files of ``folder`` (the derived series), of ``uncertainty`` (the uncertainty series'
+    folder, when given) and the scores SR at ``sr_path`` (when given) into study ``study_uid`` of the storage, all
+    or nothing (module docstring).
 
     Raises:
         InsufficientStorageError: the storage volume is full or read-only; nothing of the output is kept.
@@ -127,7 +136,8 @@ def store_derived(*, settings: Settings, folder: Path, study_uid: str, sr_path: 
     """
     layout = Layout(settings.storage_dir)
     paths = sorted(folder.glob("*.dcm"))
-    files = _spool_all([*paths, *([sr_path] if sr_path is not None else [])], layout.tmp)
+    others = sorted(uncertainty.glob("*.dcm")) if uncertainty is not None else []
+    files = _spool_all([*paths, *others, *([sr_path] if sr_path is not None else [])], layout.tmp)
     try:
         report = store_instances(
             root=layout.root,

@@ -28,7 +28,7 @@ import time
 
 from core.errors import InsufficientStorageError
 from core.jobs.models import JobPublic, JobStatus
-from core.jobs.result import ResultDocument
+from core.jobs.result import ResultDocument, UncertaintyAvailable
 from core.jobs.stall import workers_died_error
 from core.jobs.store import JobStore, is_job_id
 from core.jobs.transitions import failed, progressed, started, succeeded
@@ -42,7 +42,7 @@ from workers.heartbeat import heartbeating, worker_name
 from workers.job_io import clear_staging, discard_outputs, remove_stored, snapshot_series, store_derived
 from workers.pipeline.job import ProcessRequest, run_process
 from workers.pipeline.settings import resolve_scorer_dir, resolve_weights_dir
-from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
+from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME, UNCERTAINTY_DIR
 
 __all__ = ["TRANSIENT", "ProgressWriter", "fail_job", "job_storage_fault", "run_job"]
 
@@ -84,6 +84,7 @@ def _request(*, job: JobPublic, settings: Settings, store: JobStore) -> ProcessR
         adaptation=AdaptationSettings(steps=settings.adapt_max_steps, max_seconds=settings.adapt_max_seconds),
         ensemble=settings.denoise_ensemble,
         strength=job.options.strength,
+        uncertainty=job.options.uncertainty,
         score=job.options.score,
         scorer_dir=resolve_scorer_dir(override=settings.scorer_weights, settings=settings)
         if job.options.score
@@ -104,7 +105,14 @@ def _finish(*, job: JobPublic, settings: Settings, store: JobStore) -> JobPublic
     output = store.output_dir(job.id)
     result = ResultDocument.model_validate_json((output / RESULT_NAME).read_bytes())
     sr_path = output / SR_NAME if result.output.sr_uid else None  # the result says whether there is one
-    report = store_derived(settings=settings, folder=output / DENOISED_DIR, study_uid=job.study_uid, sr_path=sr_path)
+    written = isinstance(result.uncertainty, UncertaintyAvailable)
+    report = store_derived(
+        settings=settings,
+        folder=output / DENOISED_DIR,
+        study_uid=job.study_uid,
+        sr_path=sr_path,
+        uncertainty=output / UNCERTAINTY_DIR if written else None,
+    )
     try:
         clear_staging(job_dir=store.job_dir(job.id))
         return store.update(job.id, lambda current: succeeded(current, result=result))

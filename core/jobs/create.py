@@ -43,14 +43,17 @@ _LOG = logging.getLogger(__name__)
 
 def job_id(*, base: JobBase) -> str:
     """The deterministic id of the job ``base`` describes (a lower-case UUID). A destination without a C-STORE
-    part is described as before ``dimse`` existed, and the strength ``high`` (the network's full output, what
-    every job ran before levels existed) as before ``strength`` existed, so that such jobs keep their ids."""
+    part is described as before ``dimse`` existed, the strength ``high`` (the network's full output, what
+    every job ran before levels existed) as before ``strength`` existed, and a job without ``uncertainty`` as
+    before that option existed, so that such jobs keep their ids (and one with it has an id of its own)."""
     options: dict[str, Any] = {}
     forward = base.options.forward
     if forward is not None and forward.dimse is None:
         options["forward"] = {"dimse"}
     if base.options.strength is LEGACY_STRENGTH:
         options["strength"] = True
+    if not base.options.uncertainty:
+        options["uncertainty"] = True
     unset = {"options": options} if options else None
     return str(uuid.uuid5(_NAMESPACE, base.model_dump_json(exclude=unset)))
 
@@ -145,6 +148,7 @@ def _job(
         adapt=adapt,
         score=settings.default_score if request.score is None else request.score,
         strength=request.strength or settings.default_strength,
+        uncertainty=request.uncertainty,
         forward=request.forward.public if request.forward is not None else None,
     )
     base = JobBase(study_uid=study_uid, series_uid=series_uid, splits=splits, options=options)

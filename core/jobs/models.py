@@ -21,7 +21,7 @@ from datetime import UTC, datetime
 from enum import StrEnum
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, StrictBool, field_validator, model_validator
 
 from core.adapt import AdaptMode
 from core.ae import parse_destination
@@ -132,7 +132,8 @@ class JobOptions(BaseModel):
     """How the job runs; ``forward`` is the job's own destination (null: the server's, ``PETIQ_FORWARD_URL``
     and/or ``PETIQ_FORWARD_DIMSE``). A new job always has every option filled in (the request's, else the
     server's defaults); a field's default here is what a manifest written before that option existed meant:
-    ``strength`` ``high``, the network's full output (:data:`core.strength.LEGACY_STRENGTH`)."""
+    ``strength`` ``high``, the network's full output (:data:`core.strength.LEGACY_STRENGTH`), and no
+    ``uncertainty``."""
 
     model_config = ConfigDict(frozen=True)
 
@@ -142,6 +143,11 @@ class JobOptions(BaseModel):
         default=LEGACY_STRENGTH,
         description="denoising strength level the job runs at (low, medium, high); a new job has the request's or "
         "the server's default (PETIQ_DEFAULT_STRENGTH), a manifest from before levels existed reads as high",
+    )
+    uncertainty: bool = Field(
+        default=False,
+        description="estimate the voxel-wise uncertainty of the output from the split pair, written as a second "
+        "derived series (without the pair the result says it is unavailable)",
     )
     forward: ForwardDestination | None = None
 
@@ -239,6 +245,11 @@ class JobCreate(BaseModel):
         default=None,
         description="denoising strength: low, medium or high, a blend of the input and the network's output "
         "(server default PETIQ_DEFAULT_STRENGTH when omitted)",
+    )
+    uncertainty: StrictBool = Field(
+        default=False,
+        description="with the split pair: also write a voxel-wise uncertainty series of the output (its standard "
+        "deviation estimated from the two half-count splits) and deliver it with the output",
     )
     forward: ForwardRequest | None = Field(
         default=None,

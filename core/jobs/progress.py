@@ -9,8 +9,16 @@ from __future__ import annotations
 
 __all__ = ["RUNNING_CAP", "STAGE_SHARES", "percent"]
 
-STAGE_SHARES: dict[str, float] = {"load": 5.0, "adapt": 35.0, "denoise": 40.0, "qc": 5.0, "score": 5.0, "write": 10.0}
-"""Share of each stage in percent, in pipeline order (sums to 100)."""
+STAGE_SHARES: dict[str, float] = {
+    "load": 5.0,
+    "adapt": 30.0,
+    "denoise": 30.0,
+    "uncertainty": 15.0,
+    "qc": 5.0,
+    "score": 5.0,
+    "write": 10.0,
+}
+"""Share of each stage in percent, in pipeline order (sums to 100); ``uncertainty`` denoises the two splits."""
 
 RUNNING_CAP = 99.0
 

@@ -6,9 +6,11 @@
      "output": {series_uid, sr_uid, scores},
      "qc": {units, suv_factor, ..., uniform_region, activity_factor},
      "adaptation": {mode, phi, steps, seconds, trainable_kernel_fraction, seed, ...} | null,
+     "uncertainty": {available: true, series_uid, method, unit, sigma_voxels, split_uids, mean_body, lesions}
+                    | {available: false, reason} | null,
      "provenance": {software_version, denoiser: {name, version, sha256, engine, ensemble, strength, blend},
                     scorer, device_uid},
-     "timings_s": {load, adapt, denoise, qc, score, write},
+     "timings_s": {load, adapt, denoise, uncertainty, qc, score, write},
      "notes": [str, ...]}
 
 Built by the pipeline (:mod:`workers.pipeline.result`) and written as ``model_dump(mode="json")``: the keys and
@@ -16,15 +18,16 @@ their order are the ones the pipeline wrote before this model existed. Reading i
 does not know (a newer producer, e.g. a new QC measure) is kept, not lost (``extra="allow"``), and shown as it
 is (the report lists unknown QC keys); keys that older documents lack (``activity_factor``, ``seed`` of the
 scores, ``reason`` of a found uniform region, ``base``, ``regrown_channels``, ``rounds`` and ``focus`` of an
-adaptation, ``strength`` and ``blend`` of the denoiser) default to None and are left out of the dump while None,
-so an old document dumps as it was read.
+adaptation, ``strength`` and ``blend`` of the denoiser, ``uncertainty`` of the timings) default to None and are left
+out of the dump while None, so an old document dumps as it was read. The ``uncertainty`` section is null when the
+job did not ask for one; a document written before it existed lacks the key, and dumps without it.
 """
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, SerializerFunctionWrapHandler, model_serializer
 
 from core.adapt import AdaptMode
 from core.strength import Strength
@@ -43,6 +46,9 @@ __all__ = [
     "ScorerProvenance",
     "Scores",
     "StageTimings",
+    "UncertaintyAvailable",
+    "UncertaintyRegion",
+    "UncertaintyUnavailable",
     "UniformRegion",
 ]
 
@@ -192,6 +198,37 @@ class AdaptationSection(_Section):
     base: AdaptationBase | None = _optional("the bundle adapted")
 
 
+class UncertaintyRegion(_Section):
+    """The uncertainty in one of the output's hottest separated spots (:mod:`imaging.hot_regions`): the connected
+    voxels ≥ 50 % of its peak (output smoothed by σ = 1 voxel) in a box around it."""
+
+    peak_voxel: list[int] = Field(description="[z, y, x] index of the spot's peak")
+    voxels: int = Field(description="voxels in the region")
+    mean_output: float = Field(description="mean of the output over the region, in 'unit'")
+    mean_uncertainty: float = Field(description="mean voxel-wise uncertainty over the region, in 'unit'")
+    percent: float | None = Field(description="mean_uncertainty as % of mean_output; null when that is not > 0")
+
+
+class UncertaintyAvailable(_Section):
+    """The voxel-wise uncertainty series written with the output (:mod:`imaging.uncertainty`)."""
+
+    available: Literal[True]
+    series_uid: str = Field(description="SeriesInstanceUID of the uncertainty series (same study)")
+    method: str = Field(description="how it is estimated, in words")
+    unit: str = Field(description="its unit, the output's Units (BQML, ...)")
+    sigma_voxels: float = Field(description="σ of the Gaussian local mean of the squared split difference, voxels")
+    split_uids: list[str] = Field(description="SeriesInstanceUIDs of the half-count splits A and B")
+    mean_body: float | None = Field(description="mean uncertainty in the body, in 'unit'; null for an empty body")
+    lesions: list[UncertaintyRegion] = Field(description="the output's hottest separated spots, hottest first (≤ 5)")
+
+
+class UncertaintyUnavailable(_Section):
+    """An uncertainty that was asked for and could not be estimated."""
+
+    available: Literal[False]
+    reason: str = Field(description="why none is available")
+
+
 class DenoiserProvenance(_Section):
     """The denoiser that ran: its weights (``sha256`` of the ONNX file), the engine, and the strength level with
     its blend weight (both absent from a document written before levels existed: the network's full output)."""
@@ -231,6 +268,7 @@ class StageTimings(_Section):
     load: float
     adapt: float
     denoise: float
+    uncertainty: float | None = _optional("the uncertainty stage (absent before it existed)")
     qc: float
     score: float
     write: float
@@ -243,9 +281,23 @@ class ResultDocument(_Section):
     output: OutputSection
     qc: QcSection
     adaptation: AdaptationSection | None = Field(description="null when no adaptation ran")
+    uncertainty: UncertaintyAvailable | UncertaintyUnavailable | None = Field(
+        default=None,
+        description="the voxel-wise uncertainty series: null when not asked for (absent before it existed); "
+        "available false, with the reason, without the split pair",
+    )
     provenance: Provenance
     timings_s: StageTimings
     notes: list[str] = Field(description="remarks for the reader: approximations made, what could not be done")
+
+    @model_serializer(mode="wrap")
+    def _without_absent_uncertainty(self, handler: SerializerFunctionWrapHandler):  # type: ignore[no-untyped-def]
+        """A document that never had an ``uncertainty`` key (written before it existed) is dumped without one.
+        (Unannotated on purpose: pydantic would take a return annotation as the dump's JSON schema.)"""
+        dumped = handler(self)
+        if isinstance(dumped, dict) and "uncertainty" not in self.model_fields_set:
+            dumped.pop("uncertainty", None)
+        return dumped
 
     def unknown_keys(self) -> list[str]:
         """Dotted paths of the keys no field of this model describes (kept as they were read)."""

@@ -33,7 +33,7 @@ from core.storage.completion import is_complete
 from core.storage.layout import Layout
 from core.storage.models import SeriesIndex
 from core.storage.outcomes import StoreReport
-from imaging.dicom.derived import SERIES_DESCRIPTION_SUFFIX
+from imaging.dicom.derived import PETIQ_SUFFIXES
 from imaging.errors import InputError
 
 __all__ = ["JobStarter", "starts_a_job", "stored_split_pair"]
@@ -42,12 +42,13 @@ _LOG = logging.getLogger(__name__)
 
 
 def starts_a_job(*, index: SeriesIndex, pattern: re.Pattern[str]) -> bool:
-    """Whether a completed series starts a job from STOW-RS: PT, not split-like, not petiq's own output."""
+    """Whether a completed series starts a job from STOW-RS: PT, not split-like, not petiq's own output (a
+    denoised or an uncertainty series)."""
     description = index.series.series_description
     return (
         index.series.modality == "PT"
         and pattern.search(description) is None
-        and not description.endswith(SERIES_DESCRIPTION_SUFFIX.strip())
+        and not description.endswith(tuple(suffix.strip() for suffix in PETIQ_SUFFIXES))
     )
 
 

@@ -1,20 +1,24 @@
-"""The DERIVED PET series that carries a processed (denoised) volume next to its source (DESIGN.md §3).
+"""The DERIVED PET series that carries a processed (denoised) volume, or its uncertainty, next to its source
+(DESIGN.md §3).
 
 Each derived slice starts from its source slice's header, without private attributes and without those that no
-longer hold (pixel statistics, padding, icon, overlays, signatures), then gets: a new series (Series Instance
-UID, Series Number, Series Description + ``" [petiq denoised]"``) and new SOP Instance UIDs, ImageType
-``DERIVED\\PRIMARY``, new creation and content date/time, the derivation (description naming the model and the
-processing parameters, e.g. the strength level, code
-DCM 113087 "Smoothing" from CID 7203), a Source Image Sequence item for the source slice (purpose DCM 121322
-"Source image for image processing operation", CID 7202), a Contributing Equipment item for the algorithm
-(purpose DCM 109102 "Processing Equipment", CID 7005: the standard's term for "processing algorithm") and the
-int16 pixels with their own Rescale Slope. Study, patient, frame of reference, geometry, Series Date/Time (the
-PET timing reference), Units, Decay Correction, the radiopharmaceutical and the per-slice PET Image timing
-(Image Index, Frame Reference Time, Actual Frame Duration, Decay Factor, ...) are carried over, so SUV stays
-computable exactly as for the source. Decimal Strings longer than the 16 characters DS allows are rewritten as the
-closest valid value. Every Type 2 attribute of the PET Image IOD the source lacks is added empty
-(:data:`imaging.dicom.modules.PET_IMAGE_TYPE2`), and Image Index, when the source has none, is the slice's place
-in the written series: the derived series is never less complete than its source.
+longer hold (pixel statistics, padding, icon, overlays, signatures), then gets: a new series (Series Instance UID,
+Series Number, Series Description + the kind's suffix, e.g. ``" [petiq denoised]"``) and new SOP Instance UIDs,
+ImageType ``DERIVED\\PRIMARY``, new creation and content date/time, the derivation (description naming the model and
+the processing parameters, e.g. the strength level, and the kind's code from CID 7203), a Source Image Sequence item
+for the source slice (purpose DCM 121322 "Source image for image processing operation", CID 7202), a Contributing
+Equipment item for the algorithm (purpose DCM 109102 "Processing Equipment", CID 7005: the standard's term for
+"processing algorithm") and the int16 pixels with their own Rescale Slope. Study, patient, frame of reference,
+geometry, Series Date/Time (the PET timing reference), Units, Decay Correction, the radiopharmaceutical and the
+per-slice PET Image timing (Image Index, Frame Reference Time, Actual Frame Duration, Decay Factor, ...) are carried
+over, so SUV stays computable exactly as for the source. Decimal Strings longer than the 16 characters DS allows are
+rewritten as the closest valid value. Every Type 2 attribute of the PET Image IOD the source lacks is added empty
+(:data:`imaging.dicom.modules.PET_IMAGE_TYPE2`), and Image Index, when the source has none, is the slice's place in
+the written series: the derived series is never less complete than its source.
+
+Kinds (:class:`DerivedKind`): :data:`DENOISED`, the denoised volume (suffix ``" [petiq denoised]"``, code DCM 113087
+"Smoothing"), and :data:`UNCERTAINTY`, a voxel-wise standard-deviation estimate of a denoised volume in the same
+units (suffix ``" [petiq uncertainty]"``, code DCM 113061 "Standard Deviation").
 
 Series Number rule: the ``series_number`` argument when given; else the source's Series Number + 1000 (1000 when
 the source has none), moved up by one until it differs from the source's and from every ``taken_series_numbers``.
@@ -40,6 +44,7 @@ from pydicom import DataElement, Dataset
 from pydicom.dataelem import RawDataElement
 from pydicom.multival import MultiValue
 from pydicom.sr.codedict import codes
+from pydicom.sr.coding import Code
 from pydicom.tag import BaseTag, Tag
 from pydicom.valuerep import VR, PersonName
 
@@ -64,10 +69,14 @@ from imaging.dicom.shared_elements import seal
 from imaging.volume import PetVolume, Units
 
 __all__ = [
+    "DENOISED",
     "MAX_PARAMETERS",
+    "PETIQ_SUFFIXES",
     "SERIES_DESCRIPTION_SUFFIX",
     "SERIES_NUMBER_OFFSET",
+    "UNCERTAINTY",
     "AlgorithmIdentity",
+    "DerivedKind",
     "choose_series_number",
     "derive_series",
     "derived_series_description",
@@ -75,6 +84,22 @@ __all__ = [
 
 SERIES_DESCRIPTION_SUFFIX = " [petiq denoised]"
 SERIES_NUMBER_OFFSET = 1000
+
+
+@dataclass(frozen=True, kw_only=True)
+class DerivedKind:
+    """What a derived series holds: its Series Description ``suffix`` and its Derivation Code (CID 7203)."""
+
+    suffix: str
+    code: Code
+
+
+DENOISED = DerivedKind(suffix=SERIES_DESCRIPTION_SUFFIX, code=codes.DCM.Smoothing)
+"""The denoised volume."""
+UNCERTAINTY = DerivedKind(suffix=" [petiq uncertainty]", code=codes.DCM.StandardDeviation)
+"""A voxel-wise standard-deviation estimate of a denoised volume, in its units."""
+PETIQ_SUFFIXES = (DENOISED.suffix, UNCERTAINTY.suffix)
+"""The Series Description suffixes of every series petiq writes from a PET series."""
 _LO_MAX = 64
 _ST_MAX = 1024
 _IS_MAX = 2**31 - 1
@@ -117,6 +142,7 @@ class AlgorithmIdentity:
         device_uid: Device UID; a new one whenever the weights change (an adapted network is a new device).
         description: one sentence for Derivation Description and Contribution Description.
         manufacturer: Manufacturer of the contributing equipment.
+        action: what was done, the start of the Derivation Description (``"Denoised"``: "Denoised by <name> ...").
         parameters: the processing parameters that shaped the pixels, ``(name, value)`` pairs such as
             ``("strength", "medium")``, written ``name=value`` after the description and as Algorithm Parameters of
             the scores SR; at most :data:`MAX_PARAMETERS`, each ``name=value`` ASCII, without a backslash, at most
@@ -130,6 +156,7 @@ class AlgorithmIdentity:
     description: str
     manufacturer: str = "petiq"
     parameters: tuple[tuple[str, str], ...] = ()
+    action: str = "Denoised"
 
     def __post_init__(self) -> None:
         for label in ("name", "version", "software_version", "manufacturer"):
@@ -138,8 +165,11 @@ class AlgorithmIdentity:
                 raise ValueError(f"Argument '{label}' should be 1-{_LO_MAX} ASCII characters without a backslash.")
         if not self.device_uid:
             raise ValueError("Argument 'device_uid' should be a UID.")
-        if not self.description.isascii():  # written into the source's character set, which may not be UTF-8
-            raise ValueError("Argument 'description' should be ASCII text.")
+        for label in ("description", "action"):  # written into the source's character set, maybe not UTF-8
+            if not getattr(self, label).isascii():
+                raise ValueError(f"Argument '{label}' should be ASCII text.")
+        if not 0 < len(self.action) <= _LO_MAX:
+            raise ValueError(f"Argument 'action' should be 1-{_LO_MAX} characters.")
         if len(self.parameters) > MAX_PARAMETERS or not all(_is_parameter(item) for item in self.parameters):
             raise ValueError(
                 f"Argument 'parameters' should be at most {MAX_PARAMETERS} (name, value) pairs, each 'name=value' "
@@ -155,7 +185,7 @@ class AlgorithmIdentity:
     def derivation_description(self) -> str:
         """Derivation Description (ST, at most 1024 characters): names the model and its version, then the
         ``parameters`` (kept whole: only the description is cut when the whole is too long)."""
-        head = f"Denoised by {self.name} {self.version} ({self.manufacturer}): "
+        head = f"{self.action} by {self.name} {self.version} ({self.manufacturer}): "
         tail = "".join(f"; {text}" for text in self.parameter_texts)
         return head + self.description[: max(0, _ST_MAX - len(head) - len(tail))] + tail
 
@@ -169,10 +199,11 @@ def _is_parameter(item: object) -> bool:
     return bool(name) and bool(value) and len(text) <= _LO_MAX and text.isascii() and "\\" not in text
 
 
-def derived_series_description(*, original: str) -> str:
-    """``original + " [petiq denoised]"``, the original cut so the result fits an LO (64 characters)."""
-    room = _LO_MAX - len(SERIES_DESCRIPTION_SUFFIX)
-    return (original.strip()[:room].rstrip() + SERIES_DESCRIPTION_SUFFIX).strip()
+def derived_series_description(*, original: str, suffix: str = SERIES_DESCRIPTION_SUFFIX) -> str:
+    """``original + suffix`` (default ``" [petiq denoised]"``), the original cut so the result fits an LO (64
+    characters)."""
+    room = _LO_MAX - len(suffix)
+    return (original.strip()[:room].rstrip() + suffix).strip()
 
 
 def choose_series_number(*, source_number: int | None, requested: int | None, taken: Collection[int]) -> int:
@@ -223,7 +254,12 @@ def _valid_ds(element: DataElement) -> DataElement:
 
 
 def _series_attributes(
-    *, first: Dataset, algorithm: AlgorithmIdentity, series_number: int | None, taken: Collection[int]
+    *,
+    first: Dataset,
+    algorithm: AlgorithmIdentity,
+    kind: DerivedKind,
+    series_number: int | None,
+    taken: Collection[int],
 ) -> Dataset:
     """The attributes every derived slice shares: the new series and the derivation."""
     ds = Dataset()
@@ -234,9 +270,10 @@ def _series_attributes(
         requested=series_number,
         taken=taken,
     )
-    ds.SeriesDescription = derived_series_description(original=str(first.get("SeriesDescription") or ""))
+    original = str(first.get("SeriesDescription") or "")
+    ds.SeriesDescription = derived_series_description(original=original, suffix=kind.suffix)
     ds.DerivationDescription = algorithm.derivation_description
-    ds.DerivationCodeSequence = [code_item(codes.DCM.Smoothing)]
+    ds.DerivationCodeSequence = [code_item(kind.code)]
     return ds
 
 
@@ -419,6 +456,7 @@ def derive_series(
     volume: PetVolume,
     sources: Sequence[Dataset],
     algorithm: AlgorithmIdentity,
+    kind: DerivedKind = DENOISED,
     series_number: int | None = None,
     taken_series_numbers: Collection[int] = (),
     created: datetime | None = None,
@@ -430,6 +468,7 @@ def derive_series(
             geometry (mm); ``volume.uids`` are the source's (SOP Instance UIDs, when given, must match ``sources``).
         sources: the source slices' headers in z order, one per slice (Pixel Data not needed).
         algorithm: the model that produced the voxels.
+        kind: what the voxels are (:data:`DENOISED` or :data:`UNCERTAINTY`): the description suffix and code.
         series_number: the derived Series Number; None applies the module's rule.
         taken_series_numbers: Series Numbers already used in the study (avoided by the rule).
         created: creation moment; now (local time zone) when None.
@@ -444,7 +483,11 @@ def derive_series(
     encoded = encode_slices(voxels=volume.voxels)
     parts = _SeriesParts(
         series=_series_attributes(
-            first=sources[0], algorithm=algorithm, series_number=series_number, taken=taken_series_numbers
+            first=sources[0],
+            algorithm=algorithm,
+            kind=kind,
+            series_number=series_number,
+            taken=taken_series_numbers,
         ),
         values=_series_values(created=moment, encoded=encoded),
         equipment=_equipment(algorithm=algorithm, created=moment),

@@ -1,9 +1,9 @@
 """The report's pictures, kept in memory for a while: reading two series back from storage is most of a report.
 
-On the real GE series the page takes about 3 s to make (two series read, 1.3 s each, and 0.4 s to draw). An
-entry is keyed by the job and its output series UID, so a job that is re-run (a new output series) is drawn
-afresh; entries expire after ``ttl_s`` seconds and the oldest go first beyond ``max_items``, so memory stays
-bounded (four PNGs of 20–200 KB per job) and series removed from storage stop showing within ``ttl_s``. One
+On the real GE series the page takes about 3 s to make (two series read, 1.3 s each, and 0.4 s to draw). An entry is
+keyed by the job and its output series UID, so a job that is re-run (a new output series) is drawn afresh; entries
+expire after ``ttl_s`` seconds and the oldest go first beyond ``max_items``, so memory stays bounded (four PNGs of
+20–200 KB per job, six with an uncertainty map) and series removed from storage stop showing within ``ttl_s``. One
 cache per gateway process, shared by its request threads.
 """
 

@@ -1,13 +1,17 @@
-"""The report's pictures: input and output, an axial slice and a coronal MIP each, all at one window (pure).
+"""The report's pictures: input and output, an axial slice and a coronal MIP each, all at one window (pure); and,
+when the job wrote one, the voxel-wise uncertainty of the output beside them, at its own window.
 
-The axial slice is the input's hottest (the slice holding its maximum), the same index in the output. The window
-is chosen on the input (:func:`imaging.render.window.shared_window`) and shown in SUVbw when the input's SUV
-factor is known, else in its units. Images are inverted grey (hot is dark) at their native grid; their size on
-the page keeps the true aspect (pixel spacing, and the slice spacing along z for the MIP) on one mm scale.
+The axial slice is the input's hottest (the slice holding its maximum), the same index in the output (and the
+uncertainty). The window is chosen on the input (:func:`imaging.render.window.shared_window`) and shown in SUVbw
+when the input's SUV factor is known, else in its units; the uncertainty's window is chosen the same way on the
+uncertainty itself (its coronal MIP shows the largest uncertainty along each line). Images are inverted grey (hot
+is dark) at their native grid; their size on the page keeps the true aspect (pixel spacing, and the slice spacing
+along z for the MIP) on one mm scale.
 """
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass
 
 import numpy as np
@@ -45,12 +49,21 @@ class Figure:
 
 @dataclass(frozen=True, kw_only=True)
 class Figures:
-    """The four pictures (axial input, axial output, MIP input, MIP output), the window and the slice shown."""
+    """The pictures, row by row (axial input, axial output, [axial uncertainty], MIP input, MIP output, [MIP
+    uncertainty]), the window, the slice shown and, with the uncertainty, its own window."""
 
     items: tuple[Figure, ...]
     window: str
     slice_index: int
     slice_position_mm: float
+    uncertainty_window: str | None = None
+    uncertainty_missing: str | None = None
+    """why the uncertainty the job wrote is not shown (it could not be read), None otherwise"""
+
+    @property
+    def columns(self) -> int:
+        """Pictures per row: 3 with the uncertainty, else 2."""
+        return 2 if self.uncertainty_window is None else 3
 
 
 def window_label(*, window: Window, volume: PetVolume) -> str:
@@ -100,11 +113,16 @@ def _pictures(*, role: str, volume: PetVolume, frame: _Frame) -> tuple[Figure, F
     )
 
 
-def report_figures(*, before: PetVolume, after: PetVolume, width_px: int = DEFAULT_WIDTH_PX) -> Figures:
-    """The pictures of input ``before`` and output ``after`` (same grid and units), in the order axial input,
-    axial output, MIP input, MIP output; ``width_px`` is the page width of the volume's x extent."""
-    if before.shape != after.shape:
-        raise ValueError(f"Arguments 'before' and 'after' should have one shape, got {before.shape}, {after.shape}.")
+def report_figures(
+    *, before: PetVolume, after: PetVolume, uncertainty: PetVolume | None = None, width_px: int = DEFAULT_WIDTH_PX
+) -> Figures:
+    """The pictures of input ``before``, output ``after`` and, when given, the output's ``uncertainty`` (same grid
+    and units), row by row (:class:`Figures`); ``width_px`` is the page width of the volume's x extent."""
+    for name, other in (("after", after), ("uncertainty", uncertainty)):
+        if other is not None and other.shape != before.shape:
+            raise ValueError(
+                f"Arguments 'before' and '{name}' should have one shape, got {before.shape}, {other.shape}."
+            )
     geometry = before.geometry
     window = shared_window(voxels=before.voxels)
     index = hottest_slice(voxels=before.voxels)
@@ -120,6 +138,16 @@ def report_figures(*, before: PetVolume, after: PetVolume, width_px: int = DEFAU
     )
     axial_in, mip_in = _pictures(role="input", volume=before, frame=frame)
     axial_out, mip_out = _pictures(role="output", volume=after, frame=frame)
+    if uncertainty is None:
+        items = (axial_in, axial_out, mip_in, mip_out)
+        return Figures(items=items, window=frame.label, slice_index=index, slice_position_mm=position)
+    own = shared_window(voxels=uncertainty.voxels)
+    frame = dataclasses.replace(frame, window=own, label=window_label(window=own, volume=uncertainty))
+    axial_u, mip_u = _pictures(role="uncertainty", volume=uncertainty, frame=frame)
     return Figures(
-        items=(axial_in, axial_out, mip_in, mip_out), window=frame.label, slice_index=index, slice_position_mm=position
+        items=(axial_in, axial_out, axial_u, mip_in, mip_out, mip_u),
+        window=window_label(window=window, volume=before),
+        slice_index=index,
+        slice_position_mm=position,
+        uncertainty_window=frame.label,
     )

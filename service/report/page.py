@@ -2,8 +2,10 @@
 shown instead while a job is queued or running (it reloads itself every 15 s) or when it failed.
 
 Element ids the tests and readers rely on: ``header``, ``images`` (``img`` ids ``axial-input``, ``axial-output``,
-``mip-input``, ``mip-output``), ``scores`` (``scores-table``, ``calibration-note``), ``qc`` (``qc-table``),
-``provenance``, ``timings`` (``timings-table``); the status page has ``status``.
+``mip-input``, ``mip-output`` and, when the job wrote an uncertainty series, ``axial-uncertainty`` and
+``mip-uncertainty``), ``uncertainty`` (only when the job asked for it: ``uncertainty-note``, ``uncertainty-list``,
+``uncertainty-table``), ``scores`` (``scores-table``, ``calibration-note``), ``qc`` (``qc-table``), ``provenance``,
+``timings`` (``timings-table``); the status page has ``status``.
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from service.report.figures import Figure, Figures
 from service.report.load import StudyHeader
 from service.report.markup import Markup, definition_list, join, section, tag, void_tag
 from service.report.sections import output_series_uid, provenance_section, qc_section, scores_section, timings_section
+from service.report.uncertainty import uncertainty_section
 
 __all__ = ["REFRESH_S", "report_page", "status_page"]
 
@@ -30,7 +33,8 @@ _STYLE = Markup(
     "dt{font-weight:600}dd{margin:0;overflow-wrap:anywhere}"
     ".note{background:#fff4ce;border-left:4px solid #d9a400;padding:.5rem .8rem;font-weight:600}"
     ".not-scored{color:#666;font-style:italic}.views{display:grid;grid-template-columns:repeat(2,max-content);"
-    "gap:1rem}figure{margin:0}img.pet-view{background:#fff;border:1px solid #999;display:block}"
+    "gap:1rem}.views.three{grid-template-columns:repeat(3,max-content)}"
+    "figure{margin:0}img.pet-view{background:#fff;border:1px solid #999;display:block}"
     "figcaption{font-size:.85rem;max-width:24rem}.failed{color:#a00}"
 )
 
@@ -92,13 +96,22 @@ def _images(*, figures: Figures | None, missing: str | None) -> Markup:
     if figures is None:
         content = tag("p", f"The images cannot be shown: {missing or 'the series could not be read'}.", class_="failed")
         return section(css_id="images", title="Images", content=content)
-    intro = tag(
-        "p",
+    text = (
         f"Input (left) and denoised output (right) at one window, {figures.window}; inverted grey, dark is hot. "
-        "Axial: the input's hottest slice; below, coronal maximum-intensity projections.",
+        "Axial: the input's hottest slice; below, coronal maximum-intensity projections."
     )
-    grid = tag("div", join(_image(figure) for figure in figures.items), class_="views")
-    return section(css_id="images", title="Images", content=join([intro, grid]))
+    if figures.uncertainty_window is not None:
+        text = (
+            f"Input (left) and denoised output (middle) at one window, {figures.window}; right, the output's "
+            f"voxel-wise uncertainty (standard deviation estimate) at its own window, {figures.uncertainty_window}. "
+            "Inverted grey, dark is hot (or uncertain). Axial: the input's hottest slice; below, coronal "
+            "maximum-intensity projections."
+        )
+    views = "views" if figures.columns == 2 else "views three"
+    grid = tag("div", join(_image(figure) for figure in figures.items), class_=views)
+    unread = figures.uncertainty_missing
+    lost = tag("p", f"The uncertainty map cannot be shown: {unread}.", class_="failed") if unread else ""
+    return section(css_id="images", title="Images", content=join([tag("p", text), grid, lost]))
 
 
 def report_page(
@@ -115,6 +128,7 @@ def report_page(
                 join(
                     [
                         _images(figures=figures, missing=missing),
+                        uncertainty_section(result=result),
                         scores_section(result=result),
                         qc_section(result=result),
                         provenance_section(result=result),

@@ -10,7 +10,7 @@ import pytest
 from pydantic import ValidationError
 
 from core.jobs.models import JobPublic, JobStatus
-from core.jobs.result import ResultDocument
+from core.jobs.result import ResultDocument, UncertaintyAvailable, UncertaintyUnavailable
 from core.jobs.transitions import succeeded
 from tests.service.report_helpers import job, result_document
 
@@ -80,3 +80,28 @@ def test_succeeded_takes_the_stage_timings_from_the_document() -> None:
     running = job(number=2, status=JobStatus.RUNNING, study_uid="1.2.3", series_uid="1.2.3.1")
     done = succeeded(running, result=ResultDocument.model_validate(_before()))
     assert done.status is JobStatus.SUCCEEDED and done.timings.stages_s == _before()["timings_s"]
+
+
+def test_the_uncertainty_section_null_absent_available_or_not() -> None:
+    old = _before()
+    assert "uncertainty" not in old  # written before the section existed: dumped without it
+    assert "uncertainty" not in ResultDocument.model_validate(old).model_dump(mode="json")
+    asked_not = old | {"uncertainty": None}  # written since: null when not asked for, and kept null
+    assert ResultDocument.model_validate(asked_not).model_dump(mode="json") == asked_not
+    assert json.loads(ResultDocument.model_validate(asked_not).model_dump_json())["uncertainty"] is None
+    unavailable = old | {"uncertainty": {"available": False, "reason": "no split pair"}}
+    document = ResultDocument.model_validate(unavailable)
+    assert isinstance(document.uncertainty, UncertaintyUnavailable)
+    assert document.model_dump(mode="json") == unavailable
+    lesion = {"peak_voxel": [1, 2, 3], "voxels": 9, "mean_output": 5000.0, "mean_uncertainty": 250.0, "percent": 5.0}
+    section = {
+        "available": True, "series_uid": "1.2.9", "method": "m", "unit": "BQML", "sigma_voxels": 1.0,
+        "split_uids": ["1.2.7", "1.2.8"], "mean_body": 40.0, "lesions": [lesion],
+    }  # fmt: skip
+    available = ResultDocument.model_validate(old | {"uncertainty": section})
+    assert isinstance(available.uncertainty, UncertaintyAvailable) and available.uncertainty.lesions[0].voxels == 9
+    assert available.model_dump(mode="json")["uncertainty"] == section
+    assert list(available.model_dump(mode="json")).index("uncertainty") == 4  # after adaptation
+    for broken in ({"available": True, "series_uid": "1.2.9"}, {"available": False}, {"available": "maybe"}):
+        with pytest.raises(ValidationError):
+            ResultDocument.model_validate(old | {"uncertainty": broken})

@@ -38,7 +38,8 @@ def test_post_queues_a_job_with_location(jobs_client: TestClient, queue: Recordi
     job = response.json()
     assert response.headers["location"] == f"/v1/jobs/{job['id']}"
     assert (job["study_uid"], job["series_uid"], job["status"], job["progress"]) == (study, series, "queued", 0.0)
-    assert job["options"] == {"adapt": "off", "score": False, "strength": settings.default_strength, "forward": None}
+    options = {"adapt": "off", "score": False, "strength": settings.default_strength, "uncertainty": False}
+    assert job["options"] == {**options, "forward": None}
     assert queue.enqueued == [job["id"]]
     stored = JobStore(settings.storage_dir).get(job["id"])
     assert stored.model_dump(mode="json") == job
@@ -86,6 +87,29 @@ def test_a_job_at_high_keeps_the_id_of_a_manifest_from_before_levels() -> None:
     levels = [JobOptions(adapt=AdaptMode.OFF, strength=level) for level in Strength]
     others = {job_id(base=old.model_copy(update={"options": options})) for options in levels}
     assert len(others) == 3 and job_id(base=old) in others
+
+
+def test_the_uncertainty_option_is_a_job_of_its_own_and_old_ids_stay(
+    jobs_client: TestClient, queue: RecordingQueue
+) -> None:
+    _, series = _stored_series(jobs_client, seed=68)
+    plain = _post(jobs_client, {"series_uid": series, "adapt": "off"})
+    asked = _post(jobs_client, {"series_uid": series, "adapt": "off", "uncertainty": True})
+    assert (plain.status_code, asked.status_code) == (202, 202)
+    assert (plain.json()["options"]["uncertainty"], asked.json()["options"]["uncertainty"]) == (False, True)
+    assert asked.json()["id"] != plain.json()["id"]
+    again = _post(jobs_client, {"series_uid": series, "adapt": "off", "uncertainty": False})
+    assert again.status_code == 200 and again.json()["id"] == plain.json()["id"]
+    old = JobBase.model_validate({"study_uid": "1.2", "series_uid": "1.3", "options": {"adapt": "off", "score": True}})
+    assert old.options.uncertainty is False
+    assert job_id(base=old) == "fa22e323-97c3-5be7-87ff-3bf0a6d50b02"  # its id before the option existed
+
+
+@pytest.mark.parametrize("bad", ["yes", 1, "true", [True]])
+def test_a_non_boolean_uncertainty_is_a_400_problem_naming_it(jobs_client: TestClient, bad: object) -> None:
+    _, series = _stored_series(jobs_client, seed=67)
+    problem = _problem(_post(jobs_client, {"series_uid": series, "uncertainty": bad}), 400)
+    assert problem["title"] == "Invalid parameter" and "uncertainty" in problem["detail"], problem
 
 
 def test_stow_defaults_equal_an_explicit_post_with_the_defaults(jobs_client: TestClient, settings: Settings) -> None:

@@ -44,6 +44,7 @@ def test_each_completed_series_starts_one_job_with_server_defaults(
         "adapt": settings.default_adapt,
         "score": settings.default_score,
         "strength": settings.default_strength,
+        "uncertainty": False,
         "forward": None,
     }
     assert queue.enqueued == [job["id"]]
@@ -64,7 +65,8 @@ def test_server_defaults_come_from_settings(tmp_path_factory: pytest.TempPathFac
         full = pet_datasets(seed=81, n_slices=2)
         stow(client, full)
         (job,) = jobs_of(client, full[0].StudyInstanceUID)
-    assert job["options"] == {"adapt": "single", "score": False, "strength": "low", "forward": None}
+    options = {"adapt": "single", "score": False, "strength": "low", "uncertainty": False}
+    assert job["options"] == {**options, "forward": None}
 
 
 def test_splits_sent_with_the_parent_are_its_pair(jobs_client: TestClient, queue: RecordingQueue) -> None:
@@ -105,9 +107,10 @@ def test_one_split_only_is_no_pair(jobs_client: TestClient) -> None:
     assert job["splits"] is None
 
 
-def test_petiq_output_sent_back_starts_nothing(jobs_client: TestClient, queue: RecordingQueue) -> None:
+@pytest.mark.parametrize("suffix", ["[petiq denoised]", "[petiq uncertainty]"])
+def test_petiq_output_sent_back_starts_nothing(jobs_client: TestClient, queue: RecordingQueue, suffix: str) -> None:
     full = pet_datasets(seed=86, n_slices=2)
-    derived = sibling_series(full, tag="d", description="PET WB [petiq denoised]")
+    derived = sibling_series(full, tag="d", description=f"PET WB {suffix}")
     stow(jobs_client, derived)
     assert jobs_of(jobs_client, full[0].StudyInstanceUID) == [] and queue.enqueued == []
 

@@ -175,3 +175,68 @@ def test_a_failed_job_shows_its_error_escaped_and_does_not_reload() -> None:
     html = status_page(job=failed, generated=CREATED)
     assert "refresh" not in html and "<b>" not in html
     assert "Modality is <b>CT</b>, not PT." in parse_page(html).text["status"]
+
+
+UNCERTAINTY = {
+    "available": True, "series_uid": "1.2.5", "method": "0.5 * sqrt(G_sigma * (D_A - D_B)^2)", "unit": "BQML",
+    "sigma_voxels": 1.0, "split_uids": ["1.2.6", "1.2.7"], "mean_body": 41.5,
+    "lesions": [
+        {"peak_voxel": [3, 5, 6], "voxels": 12, "mean_output": 6200.0, "mean_uncertainty": 310.0, "percent": 5.0},
+        {"peak_voxel": [1, 2, 9], "voxels": 7, "mean_output": 2100.0, "mean_uncertainty": 252.0, "percent": 12.0},
+    ],
+}  # fmt: skip
+
+
+def _uncertainty_page(section: dict[str, object] | None, *, with_map: bool) -> str:
+    rng = np.random.default_rng(6)
+    before = rng.uniform(0.0, 1000.0, size=(6, 10, 12)).astype(np.float32)
+    spread = np.full(before.shape, 40.0, dtype=np.float32)
+    spread[3, 5, 6] = 400.0
+    figures = report_figures(
+        before=volume(voxels=before, spacing=SPACING, factor=0.001),
+        after=volume(voxels=before * 0.9, spacing=SPACING, factor=0.001),
+        uncertainty=volume(voxels=spread, spacing=SPACING, factor=0.001) if with_map else None,
+    )
+    result = result_document(input_uid="1.2.3", output_uid="1.2.4", scored=False) | {"uncertainty": section}
+    done = job(number=5, status=JobStatus.SUCCEEDED, study_uid="1.2", series_uid="1.2.3", result=result)
+    return report_page(job=done, header=HEADER, figures=figures, missing=None, generated=CREATED)
+
+
+def test_the_uncertainty_map_is_shown_beside_the_output_at_its_own_window() -> None:
+    html = _uncertainty_page(UNCERTAINTY, with_map=True)
+    page = parse_page(html)
+    order = [image["id"] for image in page.images]
+    assert order == ["axial-input", "axial-output", "axial-uncertainty", "mip-input", "mip-output", "mip-uncertainty"]
+    assert 'class="views three"' in html
+    images = {image["id"]: image for image in page.images}
+    assert images["axial-uncertainty"]["width"] == images["axial-output"]["width"]
+    assert "uncertainty" in page.text["images"] and "its own window, 0–" in page.text["images"]
+    assert "SUVbw" in images["axial-uncertainty"]["alt"]  # the window's unit
+    assert png_of(images["axial-uncertainty"]["src"]).shape == (10, 12)
+    mip = png_of(images["mip-uncertainty"]["src"])
+    assert mip.min() == 0  # the one 400 Bq/ml voxel, above the map's own window (its 99.9th percentile): black
+    assert np.mean(mip > 0) > 0.9  # the rest (40 Bq/ml) grey within it, not white: not the output's window
+
+
+def test_the_uncertainty_section_lists_the_hottest_spots() -> None:
+    page = parse_page(_uncertainty_page(UNCERTAINTY, with_map=True))
+    table = page.tables["uncertainty-table"]
+    assert table[0] == [
+        "Spot", "Peak voxel (z, y, x)", "Voxels", "Mean output (Bq/ml)", "Mean uncertainty (Bq/ml)",
+        "Uncertainty / output (%)",
+    ]  # fmt: skip
+    assert table[1] == ["1", "[3, 5, 6]", "12", "6200", "310", "5.0"] and table[2][-1] == "12.0"
+    text = page.text["uncertainty"]
+    assert "41.5 Bq/ml" in text and "1.2.5" in text and "not an error against the truth" in text
+
+
+def test_an_unavailable_uncertainty_is_one_line_saying_why() -> None:
+    section = {"available": False, "reason": "no half-count split pair was given"}
+    page = parse_page(_uncertainty_page(section, with_map=False))
+    assert page.text["uncertainty-note"].strip() == "No uncertainty map: no half-count split pair was given."
+    assert "uncertainty-table" not in page.ids and len(page.images) == 4
+
+
+def test_no_uncertainty_asked_for_no_section() -> None:
+    page = parse_page(_uncertainty_page(None, with_map=False))
+    assert "uncertainty" not in page.ids and len(page.images) == 4

@@ -15,6 +15,7 @@ import pytest
 from pydantic import SecretStr
 
 from core.jobs.models import JobStatus
+from core.jobs.progress import STAGE_SHARES
 from core.jobs.store import JobStore
 from core.jobs.transitions import started
 from core.settings import Settings
@@ -253,7 +254,11 @@ def test_progress_writer_throttles_within_a_stage(settings: Settings, small_seri
     writer("load", 1.0)  # same stage, within the interval: not written
     assert (store.get(job.id).stage, store.get(job.id).progress) == ("load", 0.0)
     writer("denoise", 0.5)
-    assert (store.get(job.id).stage, store.get(job.id).progress) == ("denoise", 5.0 + 35.0 + 40.0 * 0.5)
+    shares = STAGE_SHARES
+    assert (store.get(job.id).stage, store.get(job.id).progress) == (
+        "denoise",
+        shares["load"] + shares["adapt"] + shares["denoise"] * 0.5,
+    )
 
 
 def test_a_job_whose_worker_keeps_dying_fails_instead_of_looping(

@@ -1,7 +1,8 @@
 """One delivery of a succeeded job's result, from its manifest: what the task ``petiq.deliver_job`` calls.
 
 The files are every ``*.dcm`` of the job's output: the derived series (``output/denoised/``) first, then the
-others (the scores SR, ``output/scores-sr.dcm``). They go to each destination of the job in turn: its DICOMweb
+uncertainty series when the job made one (``output/uncertainty/``), then the others (the scores SR,
+``output/scores-sr.dcm``). They go to each destination of the job in turn: its DICOMweb
 service (STOW-RS, :mod:`.stow`), then its DICOM storage SCP (C-STORE, :mod:`.cstore`). Each destination's
 result is written to ``delivery.results`` as it comes; one that stored everything, or refused for good, is not
 sent to again by a retry, which only serves those that were unavailable; the delivery is ``delivered`` once
@@ -27,7 +28,7 @@ from core.settings import Settings
 from core.storage.locks import exclusive_lock
 from workers.delivery.errors import DestinationUnavailableError
 from workers.delivery.targets import Target, previous_result, send_to, targets_of
-from workers.pipeline.write import DENOISED_DIR
+from workers.pipeline.write import DENOISED_DIR, UNCERTAINTY_DIR
 
 __all__ = ["deliver_job", "output_files"]
 
@@ -35,8 +36,10 @@ _LOG = logging.getLogger(__name__)
 
 
 def output_files(*, output: Path) -> list[Path]:
-    """The DICOM files of a job's output folder: ``denoised/*.dcm`` then ``*.dcm`` (the SR), each sorted."""
-    return sorted((output / DENOISED_DIR).glob("*.dcm")) + sorted(output.glob("*.dcm"))
+    """The DICOM files of a job's output folder: ``denoised/*.dcm``, ``uncertainty/*.dcm`` then ``*.dcm`` (the
+    SR), each sorted."""
+    series = [sorted((output / name).glob("*.dcm")) for name in (DENOISED_DIR, UNCERTAINTY_DIR)]
+    return [*series[0], *series[1], *sorted(output.glob("*.dcm"))]
 
 
 def _wanted(job: JobPublic) -> bool:

@@ -1,7 +1,8 @@
-"""The whole job in one process: load → [adapt] → denoise → qc → [score] → write, each stage timed.
+"""The whole job in one process: load → [adapt] → denoise → [uncertainty] → qc → [score] → write, each stage timed.
 
-The write stage writes the derived series, then the scores SR built from the result document (timings aside,
-the document is final by then), then result.json with the final timings.
+The write stage writes the derived series (and the uncertainty series, when one was estimated), then the scores SR
+built from the result document (timings aside, the document is final by then), then result.json with the final
+timings.
 
 :func:`run_process` is what ``petiq process`` and the worker's task call. Order matters for the user: the output
 folder is checked first and the weights second (both cheap), before the series is read; nothing is written
@@ -18,13 +19,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from pydicom import Dataset
+
 from core.adapt import AdaptMode
 from core.settings import Settings
 from core.strength import DEFAULT_STRENGTH, Strength
 from imaging.atomic import write_atomic, write_json_atomic
+from imaging.dicom.derived import AlgorithmIdentity
 from imaging.dicom.files import write_series
 from imaging.dicom.reader import PetSeries
 from imaging.errors import OutputError
+from imaging.intensity import body_mask
 from imaging.volume import PetVolume
 from models.adaptation.settings import AdaptationSettings
 from models.bundle_info import STATE_NAME, BundleInfo, load_bundle_info
@@ -33,7 +38,7 @@ from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import Scorer
 from models.strength import blend_weight
 from workers.pipeline.adapt import SINGLE_APPROXIMATION, adapt_denoiser, effective_mode, load_splits
-from workers.pipeline.denoise import denoise, open_denoiser
+from workers.pipeline.denoise import Denoised, Denoiser, denoise, open_denoiser
 from workers.pipeline.load import load_series
 from workers.pipeline.model_output import ModelTarget, model_target
 from workers.pipeline.qc import quality_control
@@ -41,9 +46,20 @@ from workers.pipeline.report_sr import new_sr_uid, write_scores_sr
 from workers.pipeline.result import STAGES, JobRecord, result_document
 from workers.pipeline.score import PairScores, open_scorer, score_pair
 from workers.pipeline.settings import resolve_scorer_dir
+from workers.pipeline.uncertainty import (
+    NO_SPLITS,
+    Uncertainty,
+    estimate_uncertainty,
+    unavailable_note,
+    unavailable_section,
+    uncertainty_algorithm,
+    uncertainty_datasets,
+    uncertainty_section,
+)
 from workers.pipeline.write import (
     DENOISED_DIR,
     RESULT_NAME,
+    UNCERTAINTY_DIR,
     algorithm_identity,
     check_output_free,
     derived_datasets,
@@ -62,8 +78,8 @@ class ProcessRequest:
 
     Attributes:
         input_dir: folder holding one PET series.
-        out_dir: output folder: must not exist or be empty; gets ``denoised/``, ``scores-sr.dcm`` and
-            ``result.json``.
+        out_dir: output folder: must not exist or be empty; gets ``denoised/``, ``scores-sr.dcm``,
+            ``result.json`` and, with ``uncertainty`` and the split pair, ``uncertainty/``.
         weights_dir: the denoiser's weight bundle (``dncnn.json``, ``dncnn.onnx``, ``dncnn.pt``).
         adapt: per-study adaptation mode (:class:`core.adapt.AdaptMode`).
         split_a, split_b: the two half-count reconstructions for ``n2n-split`` (both or neither).
@@ -77,6 +93,10 @@ class ProcessRequest:
         ensemble: orientations averaged per slice (:data:`models.inference.ENSEMBLE_SIZES`).
         strength: denoising strength level; its blend weight α is the base bundle's (:mod:`models.strength`),
             applied to the adapted network's output too.
+        uncertainty: estimate the voxel-wise uncertainty of the output from the split pair and write it as a
+            second derived series (:mod:`workers.pipeline.uncertainty`); without the pair, result.json says it is
+            unavailable. The splits are read for it whatever the adaptation mode, and denoised by the network
+            that made the output.
     """
 
     input_dir: Path
@@ -92,6 +112,7 @@ class ProcessRequest:
     backend: Backend = Backend.AUTO
     ensemble: int = DEFAULT_ENSEMBLE
     strength: Strength = DEFAULT_STRENGTH
+    uncertainty: bool = False
 
 
 class _Clock:
@@ -135,9 +156,7 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
     clock = _Clock(progress)
     with clock.stage("load"):
         series = load_series(input_dir=request.input_dir)
-        splits = None
-        if mode is AdaptMode.N2N_SPLIT and request.split_a is not None and request.split_b is not None:
-            splits = load_splits(split_a=request.split_a, split_b=request.split_b, reference=series.volume)
+        splits = _splits(request=request, mode=mode, reference=series.volume)
     with tempfile.TemporaryDirectory(prefix="petiq-job-") as workdir:
         adaptation = None
         if mode is not None:
@@ -161,6 +180,12 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
                 progress=lambda f: clock.report("denoise", f),
             )
             denoised, scale = output.volume, output.scale
+        uncertainty = None
+        if request.uncertainty and splits is not None:
+            with clock.stage("uncertainty"):
+                uncertainty = _uncertainty(
+                    request=request, splits=splits, output=output, denoiser=denoiser, blend=blend, clock=clock
+                )
         with clock.stage("qc"):
             qc = quality_control(before=series.volume, after=denoised, scale=scale, body=output.body)
             qc["activity_factor"] = round(output.activity_factor, 6)
@@ -179,32 +204,80 @@ def run_process(*, request: ProcessRequest, progress: Progress | None = None) ->
             blend=blend,
             qc=qc,
             timings_s=clock.timings,  # read when the document is made: final after the write stage
-            notes=_notes(mode=mode, series=series, scores=scores),
+            notes=_notes(mode=mode, series=series, scores=scores, request=request, splits=splits),
             adaptation=adaptation,
+            uncertainty=unavailable_section(reason=NO_SPLITS) if request.uncertainty and splits is None else None,
             sr_uid=new_sr_uid(),
             scores_in=scores.scores_in,
             scores_out=scores.scores_out,
             scorer=scorer.info.provenance() if scorer is not None else None,
         )
-        return _write(request=request, series=series, denoised=denoised, record=record, clock=clock, target=target)
+        outputs = _Outputs(denoised=denoised, uncertainty=uncertainty)
+        return _write(request=request, series=series, outputs=outputs, record=record, clock=clock, target=target)
+
+
+def _splits(
+    *, request: ProcessRequest, mode: AdaptMode | None, reference: PetVolume
+) -> tuple[PetVolume, PetVolume] | None:
+    """The split pair, read when an ``n2n-split`` adaptation or the uncertainty needs it and it is given."""
+    needed = mode is AdaptMode.N2N_SPLIT or request.uncertainty
+    if not needed or request.split_a is None or request.split_b is None:
+        return None
+    return load_splits(split_a=request.split_a, split_b=request.split_b, reference=reference)
+
+
+def _uncertainty(
+    *,
+    request: ProcessRequest,
+    splits: tuple[PetVolume, PetVolume],
+    output: Denoised,
+    denoiser: Denoiser,
+    blend: float,
+    clock: _Clock,
+) -> Uncertainty:
+    """Stage ``uncertainty``: both splits denoised as ``output`` was, and the estimate from them."""
+    body = output.body if output.body is not None else body_mask(voxels=output.volume.voxels)
+    return estimate_uncertainty(
+        splits=splits,
+        output=output.volume,
+        body=body,
+        denoiser=denoiser,
+        ensemble=request.ensemble,
+        blend=blend,
+        progress=lambda fraction: clock.report("uncertainty", fraction),
+    )
+
+
+@dataclass(frozen=True, kw_only=True)
+class _Outputs:
+    """The volumes the write stage turns into series: the denoised output and, when estimated, its uncertainty."""
+
+    denoised: PetVolume
+    uncertainty: Uncertainty | None
 
 
 def _write(
     *,
     request: ProcessRequest,
     series: PetSeries,
-    denoised: PetVolume,
+    outputs: _Outputs,
     record: JobRecord,
     clock: _Clock,
     target: ModelTarget | None,
 ) -> dict[str, Any]:
-    """Stage ``write``: the derived series, the scores SR and result.json, staged and renamed into place."""
+    """Stage ``write``: the derived series (and the uncertainty series), the scores SR and result.json, staged and
+    renamed into place."""
     with staged_output(out_dir=request.out_dir) as staging:
         with clock.stage("write"):
             algorithm = algorithm_identity(bundle=record.bundle, strength=record.strength, blend=record.blend)
-            datasets = derived_datasets(series=series, denoised=denoised, algorithm=algorithm)
+            datasets = derived_datasets(series=series, denoised=outputs.denoised, algorithm=algorithm)
             write_series(datasets=datasets, directory=staging / DENOISED_DIR)
             record = replace(record, output_series_uid=str(datasets[0].SeriesInstanceUID))
+            if outputs.uncertainty is not None:
+                record = _write_uncertainty(
+                    series=series, uncertainty=outputs.uncertainty, denoised=datasets, algorithm=algorithm,
+                    record=record, directory=staging / UNCERTAINTY_DIR,
+                )  # fmt: skip
             write_scores_sr(
                 series=series,
                 derived=datasets,
@@ -221,13 +294,43 @@ def _write(
     return result
 
 
-def _notes(*, mode: AdaptMode | None, series: PetSeries, scores: PairScores) -> list[str]:
+def _write_uncertainty(
+    *,
+    series: PetSeries,
+    uncertainty: Uncertainty,
+    denoised: list[Dataset],
+    algorithm: AlgorithmIdentity,
+    record: JobRecord,
+    directory: Path,
+) -> JobRecord:
+    """The uncertainty series written to ``directory`` beside the ``denoised`` series made by ``algorithm`` (its
+    own Series Number); ``record`` with its ``uncertainty`` section."""
+    output_uid = str(denoised[0].SeriesInstanceUID)
+    made_by = uncertainty_algorithm(denoiser=algorithm, output_series_uid=output_uid, split_uids=uncertainty.split_uids)
+    datasets = uncertainty_datasets(
+        series=series, uncertainty=uncertainty, algorithm=made_by, taken={int(denoised[0].SeriesNumber)}
+    )
+    write_series(datasets=datasets, directory=directory)
+    section = uncertainty_section(uncertainty=uncertainty, series_uid=str(datasets[0].SeriesInstanceUID))
+    return replace(record, uncertainty=section)
+
+
+def _notes(
+    *,
+    mode: AdaptMode | None,
+    series: PetSeries,
+    scores: PairScores,
+    request: ProcessRequest,
+    splits: tuple[PetVolume, PetVolume] | None,
+) -> list[str]:
     """The remarks result.json, the SR and the report page show: approximations made and what could not be done."""
     notes = [*series.radionuclide.notes, *([SINGLE_APPROXIMATION] if mode is AdaptMode.SINGLE else [])]
     if series.volume.suv.factor is None:
         notes.append(f"No SUV: {series.volume.suv.reason}.")
     if scores.note is not None:
         notes.append(scores.note)
+    if request.uncertainty and splits is None:
+        notes.append(unavailable_note(reason=NO_SPLITS))
     return notes
 
 

@@ -2,7 +2,7 @@
 
 - ``PATH`` inside the output folder ``OUT``: the state dict is written into the staged output at the same
   relative place, so it appears with the rest of ``OUT`` or not at all. It may not be ``OUT`` itself nor collide
-  with what petiq writes there (``denoised/``, ``scores-sr.dcm``, ``result.json``).
+  with what petiq writes there (``denoised/``, ``uncertainty/``, ``scores-sr.dcm``, ``result.json``).
 - ``PATH`` elsewhere: it must not exist (nothing is overwritten), its folder must be a folder or creatable, and it
   may not lie inside an input series folder (the series would gain a file).
 - ``PATH`` with no adaptation to run (``--adapt off``, or ``auto`` without splits) is refused: nothing would be
@@ -18,11 +18,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from imaging.errors import InputError
-from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME
+from workers.pipeline.write import DENOISED_DIR, RESULT_NAME, SR_NAME, UNCERTAINTY_DIR
 
 __all__ = ["ModelTarget", "model_target"]
 
-_RESERVED = (DENOISED_DIR, RESULT_NAME, SR_NAME)
+_RESERVED = (DENOISED_DIR, UNCERTAINTY_DIR, RESULT_NAME, SR_NAME)
 _CHECK = "output_path"
 _ARGUMENT = "Argument 'save_adapted_model' (--save-adapted-model)"
 

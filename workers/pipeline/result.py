@@ -7,15 +7,17 @@ CLI writes it, the job API returns it.
      "output": {series_uid, sr_uid, scores},
      "qc": {...},                                  workers.pipeline.qc.quality_control
      "adaptation": {...} | null,
+     "uncertainty": {available: true, series_uid, ...} | {available: false, reason} | null,
      "provenance": {software_version, denoiser: {name, version, sha256, engine, ensemble, strength, blend},
                     scorer, device_uid},
-     "timings_s": {load, adapt, denoise, qc, score, write},
+     "timings_s": {load, adapt, denoise, uncertainty, qc, score, write},
      "notes": [str, ...]}
 
 ``sr_uid`` is the SOP Instance UID of the scores SR written beside the derived series (null when there is none).
 ``scores`` (:meth:`models.iqa.scoring.SeriesScores.to_dict`) and ``provenance.scorer`` are null when scoring was
 off. ``sha256`` is the ONNX weights' digest, from which the DeviceUID is derived. ``strength`` is the level the job
 ran at and ``blend`` its weight α (output = input + α · (network output − input), :mod:`models.strength`).
+``uncertainty`` is null when the job did not ask for it (:mod:`workers.pipeline.uncertainty`).
 """
 
 from __future__ import annotations
@@ -32,7 +34,7 @@ from models.inference import DEFAULT_ENSEMBLE
 
 __all__ = ["STAGES", "JobRecord", "result_document"]
 
-STAGES = ("load", "adapt", "denoise", "qc", "score", "write")
+STAGES = ("load", "adapt", "denoise", "uncertainty", "qc", "score", "write")
 """The timed stages, in order."""
 
 
@@ -50,6 +52,7 @@ class JobRecord:
         timings_s: seconds per stage (:data:`STAGES`), 0.0 for skipped stages.
         notes: remarks for the reader of the result.
         adaptation: the ``adaptation`` section, None when no adaptation ran.
+        uncertainty: the ``uncertainty`` section, None when the job did not ask for it.
         scores_in, scores_out: the input's and the output's ``scores`` sections, None when scoring was off.
         scorer: the ``provenance.scorer`` section, None when scoring was off.
         sr_uid: SOP Instance UID of the scores SR, None when none is written.
@@ -67,6 +70,7 @@ class JobRecord:
     timings_s: Mapping[str, float]
     notes: Sequence[str] = ()
     adaptation: Mapping[str, Any] | None = None
+    uncertainty: Mapping[str, Any] | None = None
     sr_uid: str | None = None
     scores_in: Mapping[str, Any] | None = None
     scores_out: Mapping[str, Any] | None = None
@@ -92,7 +96,8 @@ def result_document(*, record: JobRecord) -> ResultDocument:
         },
         "output": {"series_uid": record.output_series_uid, "sr_uid": record.sr_uid, "scores": _copy(record.scores_out)},
         "qc": dict(record.qc),
-        "adaptation": dict(record.adaptation) if record.adaptation is not None else None,
+        "adaptation": _copy(record.adaptation),
+        "uncertainty": _copy(record.uncertainty),
         "provenance": {
             "software_version": software_version(),
             "denoiser": {

@@ -1,7 +1,8 @@
 """Stage ``write``: the derived DICOM series, and the job's output folder written all or nothing.
 
 The output folder ``OUT`` is staged in a hidden sibling ``OUT.parent/.OUT.name.<random>.tmp``: the derived series
-(``denoised/``), the scores SR (``scores-sr.dcm``, :mod:`workers.pipeline.report_sr`) and ``result.json`` are
+(``denoised/``), the uncertainty series when there is one (``uncertainty/``, :mod:`workers.pipeline.uncertainty`),
+the scores SR (``scores-sr.dcm``, :mod:`workers.pipeline.report_sr`) and ``result.json`` are
 written there, then the folder is renamed to ``OUT`` in one step. On any
 failure the staging folder (and any parent folder created for it) is removed, so ``OUT`` either appears complete
 or not at all. ``OUT`` may exist beforehand only as an empty folder.
@@ -29,6 +30,7 @@ __all__ = [
     "DENOISED_DIR",
     "RESULT_NAME",
     "SR_NAME",
+    "UNCERTAINTY_DIR",
     "algorithm_identity",
     "check_output_free",
     "derived_datasets",
@@ -37,6 +39,7 @@ __all__ = [
 
 ALGORITHM_NAME = "petiq DnCNN denoiser"
 DENOISED_DIR = "denoised"
+UNCERTAINTY_DIR = "uncertainty"
 RESULT_NAME = "result.json"
 SR_NAME = "scores-sr.dcm"
 _FOLDER_MODE = 0o755

@@ -82,12 +82,12 @@ def test_a_real_run_of_both_modes_prints_every_column(tmp_path: Path, capsys: py
     assert main(["--volumes", "sim", "--sim-shape", "8,48,48", "--cache", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     header = next(line for line in out.splitlines() if line.startswith("volume"))
-    assert header.split()[2:8] == ["load", "adapt", "denoise", "qc", "score", "write"]
+    assert header.split()[2:9] == ["load", "adapt", "denoise", "uncertainty", "qc", "score", "write"]
     assert all(column in header for column in COLUMNS)
-    # sim 8x48x48 MODE, 6 stages, start-up, untimed, wall, 2 overheads, RSS
+    # sim 8x48x48 MODE, 7 stages, start-up, untimed, wall, 2 overheads, RSS
     rows = {
         line.split()[2]: line.split() for line in out.splitlines() if line.startswith("sim 8x48x48") and ":" not in line
     }
-    assert set(rows) == {"no-score", "score"} and all(len(row) == 15 for row in rows.values())
-    assert float(rows["no-score"][7]) == 0.0 < float(rows["score"][7])  # the score stage
-    assert "sim 8x48x48 no-score: start-up" in out and not rows["no-score"][9].startswith("~")
+    assert set(rows) == {"no-score", "score"} and all(len(row) == 16 for row in rows.values())
+    assert float(rows["no-score"][8]) == 0.0 < float(rows["score"][8])  # the score stage
+    assert "sim 8x48x48 no-score: start-up" in out and not rows["no-score"][10].startswith("~")

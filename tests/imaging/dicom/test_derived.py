@@ -17,6 +17,7 @@ from pydicom import Dataset
 from imaging.dicom import derived
 from imaging.dicom.derived import (
     SERIES_DESCRIPTION_SUFFIX,
+    UNCERTAINTY,
     AlgorithmIdentity,
     choose_series_number,
     derive_series,
@@ -114,6 +115,28 @@ def test_synthetic_series(synthetic_sources: list[Dataset], tmp_path: Path) -> N
     written = write_series(datasets=datasets, directory=tmp_path / "denoised")
     _check_derived_series(sources=synthetic_sources, written=written, expected=processed)
     assert datasets[0].SeriesNumber == 1003
+
+
+def test_an_uncertainty_series_says_what_it_is(synthetic_sources: list[Dataset]) -> None:
+    volume = volume_from_datasets(synthetic_sources)
+    algorithm = dataclasses.replace(_algorithm(), action="Uncertainty estimated", description="SD of the output")
+    denoised = derive_series(volume=volume, sources=synthetic_sources, algorithm=_algorithm())
+    taken = {int(denoised[0].SeriesNumber)}
+    first = derive_series(
+        volume=volume, sources=synthetic_sources, algorithm=algorithm, kind=UNCERTAINTY, taken_series_numbers=taken
+    )[0]
+    source = synthetic_sources[0]
+    assert first.SeriesDescription == source.get("SeriesDescription", "") + " [petiq uncertainty]"
+    assert first.SeriesNumber not in {*taken, source.SeriesNumber}
+    assert first.DerivationDescription == "Uncertainty estimated by DnCNN-2.5D 1.2 (petiq): SD of the output"
+    code = first.DerivationCodeSequence[0]
+    assert (code.CodeValue, code.CodingSchemeDesignator, code.CodeMeaning) == ("113061", "DCM", "Standard Deviation")
+    assert denoised[0].DerivationCodeSequence[0].CodeValue == "113087"  # the default kind: Smoothing
+    assert first.SeriesInstanceUID != denoised[0].SeriesInstanceUID
+    assert (first.StudyInstanceUID, first.FrameOfReferenceUID) == (source.StudyInstanceUID, source.FrameOfReferenceUID)
+    assert derived_series_description(original="X" * 80, suffix=UNCERTAINTY.suffix).endswith(" [petiq uncertainty]")
+    with pytest.raises(ValueError, match="Argument 'action'"):
+        dataclasses.replace(_algorithm(), action="")
 
 
 @pytest.mark.slow

@@ -58,6 +58,20 @@ def test_series_then_sr_are_delivered(settings: Settings) -> None:
     assert again == store.get(JOB_ID) and len(pacs.received) == 1  # delivered: nothing sent twice
 
 
+def test_the_uncertainty_series_goes_after_the_denoised_one_and_before_the_sr(settings: Settings) -> None:
+    store, pacs = _job(settings), FakePacs()
+    uncertainty = store.output_dir(JOB_ID) / "uncertainty"
+    uncertainty.mkdir()
+    for index in range(2):
+        (uncertainty / f"{index:04d}.dcm").write_bytes(b"u %d" % index)
+    names = [path.relative_to(store.output_dir(JOB_ID)).as_posix() for path in output_files(output=uncertainty.parent)]
+    assert names == [*(f"denoised/{i:04d}.dcm" for i in range(3)), "uncertainty/0000.dcm", "uncertainty/0001.dcm",
+                     "scores-sr.dcm"]  # fmt: skip
+    job = deliver_job(job_id=JOB_ID, settings=settings, final=False, transport=pacs.transport())
+    assert job is not None and job.delivery.status is DeliveryStatus.DELIVERED and job.delivery.instances_sent == 6
+    assert pacs.received[0].parts == [b"slice 0", b"slice 1", b"slice 2", b"u 0", b"u 1", b"the SR"]
+
+
 def test_transient_failure_raises_for_a_retry_then_fails_when_final(settings: Settings) -> None:
     store, pacs = _job(settings), FakePacs(script=[Answer(503), Answer(502)])
     with pytest.raises(DestinationUnavailableError):

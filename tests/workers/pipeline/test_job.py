@@ -91,7 +91,8 @@ def test_result_keys_and_types(
     )
     stages: list[str] = []
     result = run_process(request=request, progress=lambda stage, _: stages.append(stage))
-    assert list(result) == ["input", "output", "qc", "adaptation", "provenance", "timings_s", "notes"]
+    assert list(result) == ["input", "output", "qc", "adaptation", "uncertainty", "provenance", "timings_s", "notes"]
+    assert result["uncertainty"] is None  # not asked for
     assert result["input"]["n_slices"] == 12 and isinstance(result["output"]["sr_uid"], str)
     for side in ("input", "output"):
         scores = result[side]["scores"]
