@@ -16,11 +16,12 @@ splits, R full-count realisations denoised), the input, the base network and TGD
 - ``avg 0.95`` / ``avg 0.98``: the moving average of the weights with that decay (``average_decay``; every other
   variant has the default's 0.99, except ``no averaging``);
 - ``lr 1e-4``: half the default learning rate; ``avg 0.98 + lr 1e-4``; ``avg 0.98 + φ 0.2`` (fewer kernels move);
-- issue 22 (a sparse base with idle channels): ``no regrow`` (TGD as before regrowing: flagged producer rows only,
-  consumer columns frozen; :data:`NO_REGROW`), ``focus 0.5`` / ``focus μ 4`` / ``focus 0.5 + μ 4`` (the OOD focus
-  of :mod:`models.adaptation.focus`: half the patch centres drawn where the base disagrees with the splits beyond
-  their noise, and/or those voxels weighted ``1 + 4·excess``), ``TGD²`` and ``focus 0.5 + μ 4 + TGD²`` (a second
-  round on KSE re-scored on the adapted network, 300 more steps), ``oracle + focus 0.5 + μ 4``;
+- issue 22 (a sparse base with idle channels; the default now regrows and focuses, with ``focus_share`` 0.5 and
+  ``focus_weight`` 4, and every variant not named for them keeps both): ``no regrow`` (TGD as before regrowing:
+  flagged producer rows only, consumer columns frozen; :data:`NO_REGROW`), ``no focus``, ``focus 0.5 only`` and
+  ``focus μ 4 only`` (the OOD focus of :mod:`models.adaptation.focus` off, or only its draw, or only its loss
+  weights), ``TGD²`` (a second round on KSE re-scored on the adapted network, 300 more steps) and
+  ``oracle without focus``;
 - ``oracle`` / ``oracle + hot 0.5``: the same TGD steps, but each pair's target is the noise-free reconstruction
   (:data:`ORACLES`; impossible on a patient): whether a failure is the Noise2Noise target's noise or what TGD can
   change in the network at all;
@@ -85,12 +86,11 @@ VARIANTS: dict[str, AdaptationSettings] = {
     "avg 0.98 + lr 1e-4": AdaptationSettings(average_decay=0.98, lr=1e-4, max_seconds=_STEPS_BOUND),
     "avg 0.98 + φ 0.2": AdaptationSettings(average_decay=0.98, phi=0.2, max_seconds=_STEPS_BOUND),
     "no regrow": AdaptationSettings(max_seconds=_STEPS_BOUND),
-    "focus 0.5": AdaptationSettings(focus_share=0.5, max_seconds=_STEPS_BOUND),
-    "focus μ 4": AdaptationSettings(focus_weight=4.0, max_seconds=_STEPS_BOUND),
-    "focus 0.5 + μ 4": AdaptationSettings(focus_share=0.5, focus_weight=4.0, max_seconds=_STEPS_BOUND),
+    "no focus": AdaptationSettings(focus_share=0.0, focus_weight=0.0, max_seconds=_STEPS_BOUND),
+    "focus 0.5 only": AdaptationSettings(focus_share=0.5, focus_weight=0.0, max_seconds=_STEPS_BOUND),
+    "focus μ 4 only": AdaptationSettings(focus_share=0.0, focus_weight=4.0, max_seconds=_STEPS_BOUND),
     "TGD²": AdaptationSettings(rounds=2, max_seconds=_STEPS_BOUND),
-    "focus 0.5 + μ 4 + TGD²": AdaptationSettings(focus_share=0.5, focus_weight=4.0, rounds=2, max_seconds=_STEPS_BOUND),
-    "oracle + focus 0.5 + μ 4": AdaptationSettings(focus_share=0.5, focus_weight=4.0, max_seconds=_STEPS_BOUND),
+    "oracle without focus": AdaptationSettings(focus_share=0.0, focus_weight=0.0, max_seconds=_STEPS_BOUND),
     "oracle": AdaptationSettings(max_seconds=_STEPS_BOUND),
     "oracle + hot 0.5": AdaptationSettings(hot_share=0.5, max_seconds=_STEPS_BOUND),
     "oracle + every layer": AdaptationSettings(max_seconds=_STEPS_BOUND),
@@ -102,7 +102,7 @@ ORACLES = frozenset(
         "oracle + hot 0.5",
         "oracle + every layer",
         "oracle + every layer + full-count input",
-        "oracle + focus 0.5 + μ 4",
+        "oracle without focus",
     }
 )
 """Variants whose target is the noise-free reconstruction instead of the other half (not possible on a patient):
