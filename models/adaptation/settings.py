@@ -30,7 +30,9 @@ class AdaptationSettings:
         focus_share: share of split-pair patch centres drawn where the base network disagrees with the splits
             beyond their noise (:mod:`models.adaptation.focus`); focus_weight: μ of the loss weights
             ``1 + μ·excess`` there. Both 0: no focus map is made. Split pairs only (single-series adaptation has no
-            second half to measure the noise with).
+            second half to measure the noise with). Off by default: on the online studies of
+            ``python -m bench.tgd.online_variants`` (``bench/results/tgd_online_variants-sparse.txt``) 0.5 and 4 left
+            the hot bladder's ROI error as it was (1.73 against 1.71 %) and raised its liver CoV from 7.80 to 9.01 %.
         rounds: TGDⁿ: the masks are re-scored by KSE on the adapted network and it is trained again, ``steps``
             (and ``max_seconds``) per round.
     """
@@ -46,8 +48,8 @@ class AdaptationSettings:
     hot_share: float = 0.0
     contrast_weight: float = 0.0
     average_decay: float = 0.99
-    focus_share: float = 0.5
-    focus_weight: float = 4.0
+    focus_share: float = 0.0
+    focus_weight: float = 0.0
     rounds: int = 1
 
     @property
