@@ -39,7 +39,7 @@ import numpy as np
 import numpy.typing as npt
 import scipy.ndimage as ndi
 
-from imaging.intensity import activity_scale
+from imaging.intensity import activity_scale, body_mask
 from models.dncnn import DnCNN
 from models.engines import TorchEngine
 from models.inference import denoise_volume
@@ -74,7 +74,7 @@ class Focus:
 
     Attributes:
         excess: ``(z, y, x)`` float32 in [0, FOCUS_CAP], dimensionless.
-        body_share: share of the body's voxels (> 0.1 × activity scale) with a positive excess.
+        body_share: share of the body's voxels (:func:`imaging.intensity.body_mask`) with a positive excess.
     """
 
     excess: FloatArray
@@ -108,8 +108,7 @@ def disagreement(*, a: FloatArray, b: FloatArray, base: FloatArray) -> FloatArra
 def focus_excess(*, a: FloatArray, b: FloatArray, base: FloatArray) -> Focus:
     """The excess ``clip(|z| − FOCUS_MARGIN, 0, FOCUS_CAP)`` of :func:`disagreement` and its body share."""
     excess = np.clip(np.abs(disagreement(a=a, b=b, base=base)) - FOCUS_MARGIN, 0.0, FOCUS_CAP).astype(np.float32)
-    mean = (a.astype(np.float64) + b) / 2.0
-    body = ndi.gaussian_filter(mean, 2.0) > 0.1 * activity_scale(voxels=mean)
+    body = body_mask(voxels=(a.astype(np.float64) + b) / 2.0)
     share = float((excess[body] > 0).mean()) if body.any() else 0.0
     return Focus(excess=excess, body_share=share)
 
