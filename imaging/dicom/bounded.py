@@ -10,6 +10,7 @@ then held to its own image size plus header slack (:func:`~imaging.dicom.limits.
 from __future__ import annotations
 
 import io
+import os
 import zlib
 from pathlib import Path
 from typing import BinaryIO
@@ -25,6 +26,8 @@ from imaging.errors import NotDicomError, UnsupportedError
 __all__ = ["inflate", "read_bounded"]
 
 _CHUNK_BYTES = 1 << 20
+_IN_MEMORY_BYTES = 16 << 20
+"""A file up to this size is read whole, then parsed from memory; a larger one is parsed from the file."""
 
 
 def inflate(*, source: BinaryIO, limit: int, name: str) -> bytes:
@@ -92,9 +95,19 @@ def read_bounded(*, data: bytes | Path, name: str, defer_size: int | None = None
         NotDicomError: ``check="truncated"``, a corrupt deflate stream.
         Exception: whatever ``dcmread`` raises on a file that is not DICOM or is damaged (callers map it).
     """
-    with data.open("rb") if isinstance(data, Path) else io.BytesIO(data) as handle:
-        if _is_deflated(handle, force=force):
-            return _read_deflated(handle, name=name, force=force)
-    if isinstance(data, Path):
+    if not isinstance(data, Path):
+        buffer = io.BytesIO(data)
+        if _is_deflated(buffer, force=force):
+            return _read_deflated(buffer, name=name, force=force)
+        return pydicom.dcmread(buffer, defer_size=defer_size, force=force)
+    with data.open("rb") as file:
+        if _is_deflated(file, force=force):
+            return _read_deflated(file, name=name, force=force)
+        whole = defer_size is None and os.fstat(file.fileno()).st_size <= _IN_MEMORY_BYTES
+        content = file.read() if whole else None
+    if content is None:  # deferred values are read from the path later
         return pydicom.dcmread(data, defer_size=defer_size, force=force)
-    return pydicom.dcmread(io.BytesIO(data), defer_size=defer_size, force=force)
+    dataset = pydicom.dcmread(io.BytesIO(content), force=force)
+    dataset.buffer, dataset.filename = None, str(data)  # as read from the path: nothing holds the bytes read
+    dataset.timestamp = os.stat(data).st_mtime
+    return dataset

@@ -219,17 +219,16 @@ def choose_series_number(*, source_number: int | None, requested: int | None, ta
     return candidate
 
 
-def _carried(source: Dataset) -> dict[BaseTag, DataElement]:
-    """The elements of ``source`` (not copied) without private, group-length, pixel, overlay and no-longer-true
-    attributes, by tag."""
-    out = {}
-    for element in source:
-        tag = BaseTag(element.tag)
+def _carried(source: Dataset) -> dict[BaseTag, DataElement | RawDataElement]:
+    """The elements of ``source`` (not copied, raw ones left raw) without private, group-length, pixel, overlay and
+    no-longer-true attributes, by tag."""
+    out: dict[BaseTag, DataElement | RawDataElement] = {}
+    for tag in source.keys():  # noqa: SIM118 - a Dataset iterates over its elements, converting them
         if tag.is_private or tag.element == 0 or tag.group >= 0x7FE0 or 0x6000 <= tag.group <= 0x60FF:
             continue
         if tag in _NO_LONGER_HOLD:
             continue
-        out[tag] = element
+        out[tag] = source.get_item(tag)
     return out
 
 
@@ -363,11 +362,16 @@ def _series_values(*, created: datetime, encoded: EncodedSlices) -> dict[str, ob
 
 
 def _slice_elements(
-    *, carried: dict[BaseTag, DataElement], shared: dict[BaseTag, RawDataElement], series: Dataset
+    *,
+    source: Dataset,
+    carried: Collection[BaseTag],
+    shared: dict[BaseTag, RawDataElement],
+    series: Dataset,
 ) -> Dataset:
-    """A new dataset of the ``shared`` elements, copies of the other ``carried`` ones and of the new series'."""
+    """A new dataset of the ``shared`` elements, copies of the other ``carried`` elements of ``source`` (converted
+    now when still raw) and of the new series'."""
     elements: dict[BaseTag, DataElement | RawDataElement] = {
-        tag: _valid_ds(_detached(element)) for tag, element in carried.items() if tag not in shared
+        tag: _valid_ds(_detached(source[tag])) for tag in carried if tag not in shared
     }
     elements.update(shared)
     ds = Dataset(elements)
@@ -382,8 +386,8 @@ def _derived_slice(*, source: Dataset, parts: _SeriesParts, index: int, header: 
     with the first slice are the header's, encoded once (:mod:`imaging.dicom.series_header`); the statements
     below leave them alone, since they would set them to what they already are."""
     carried = _carried(source)
-    shared = header.shared_with(carried) if header is not None else {}
-    ds = _slice_elements(carried=carried, shared=shared, series=parts.series)
+    shared = header.shared_with(carried, source=source) if header is not None else {}
+    ds = _slice_elements(source=source, carried=carried.keys(), shared=shared, series=parts.series)
     ds.SOPInstanceUID = hd.UID()
     ds.InstanceNumber = index + 1
     if "ImageIndex" not in ds:  # PET Image, Type 1: the slice's place in the series, as the series is written
@@ -493,8 +497,11 @@ def derive_series(
         equipment=_equipment(algorithm=algorithm, created=moment),
         encoded=encoded,
     )
+    first_carried = _carried(sources[0])  # as read: building the first slice converts its raw elements
     first = _derived_slice(source=sources[0], parts=parts, index=0, header=None)
-    header = SeriesHeader.from_first(rules=parts.rules(), first_carried=_carried(sources[0]), first=first)
+    header = SeriesHeader.from_first(
+        rules=parts.rules(), first_carried=first_carried, first_source=sources[0], first=first
+    )
     rest = [
         _derived_slice(source=source, parts=parts, index=index, header=header)
         for index, source in enumerate(sources[1:], start=1)

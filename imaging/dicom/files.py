@@ -1,9 +1,9 @@
 """Atomic DICOM file output: a whole series appears at once, or nothing does.
 
 A series is written into a hidden temporary sibling of the target directory (:func:`imaging.atomic.staged_directory`):
-every file is written (each dataset encoded once, by ``dcmwrite``), then all of them are fsynced in one pass (by a
-few threads at once: the storage flushes them together rather than one after another), then the directory is
-fsynced and renamed onto the target.
+every file is written (each dataset encoded once, to the bytes ``dcmwrite`` writes: :mod:`imaging.dicom.encode`),
+then all of them are fsynced in one pass (by a few threads at once: the storage flushes them together rather than
+one after another), then the directory is fsynced and renamed onto the target.
 A single file goes through a temporary file in the same directory and ``os.replace``. On any failure the
 temporaries are removed and :class:`OutputError` raised.
 """
@@ -20,6 +20,7 @@ from typing import BinaryIO
 from pydicom import Dataset, dcmwrite
 
 from imaging.atomic import folder_is_free, fsync_path, staged_directory
+from imaging.dicom.encode import SeriesEncoder
 from imaging.errors import OutputError
 
 __all__ = ["series_file_name", "write_dataset", "write_series"]
@@ -36,9 +37,13 @@ def series_file_name(dataset: Dataset) -> str:
 
 def _write_files(*, datasets: Sequence[Dataset], paths: Sequence[Path]) -> None:
     """Write each dataset as a new DICOM file (preamble, file meta), then fsync them all (data and metadata)."""
+    encoder = SeriesEncoder()
     for dataset, path in zip(datasets, paths, strict=True):
         with path.open("xb") as handle:
-            dcmwrite(handle, dataset, enforce_file_format=True)
+            if encoder.encodes(dataset):
+                handle.write(encoder.encode(dataset))
+            else:
+                dcmwrite(handle, dataset, enforce_file_format=True)
     with ThreadPoolExecutor(max_workers=min(_SYNC_THREADS, len(paths))) as pool:
         for _ in pool.map(fsync_path, paths):  # raises the first failure, once every fsync has ended
             pass

@@ -35,6 +35,7 @@ from imaging.dicom.shared_elements import encoded_element, same_element
 __all__ = ["HeaderRules", "SeriesHeader"]
 
 _SPECIFIC_CHARACTER_SET = BaseTag(0x00080005)
+_Element = DataElement | RawDataElement
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -53,19 +54,28 @@ class SeriesHeader:
 
     Attributes:
         rules: what the slice statements do with each tag.
-        first_carried: the first source slice's carried-over elements, by tag (as in the source, for comparison).
+        first_carried: the first source slice's carried-over elements, by tag, as they were in the source (raw
+            ones raw), for comparison.
+        first_source: the first source slice (its elements now converted: the first slice was made from them).
         encoded: the first derived slice's elements but the per-slice ones, encoded (explicit VR little endian).
     """
 
     rules: HeaderRules
-    first_carried: Mapping[BaseTag, DataElement]
+    first_carried: Mapping[BaseTag, _Element]
+    first_source: Dataset
     encoded: Mapping[BaseTag, RawDataElement]
 
     @classmethod
     def from_first(
-        cls, *, rules: HeaderRules, first_carried: Mapping[BaseTag, DataElement], first: Dataset
+        cls,
+        *,
+        rules: HeaderRules,
+        first_carried: Mapping[BaseTag, _Element],
+        first_source: Dataset,
+        first: Dataset,
     ) -> SeriesHeader:
-        """The header of the series whose first derived slice is ``first``, made from ``first_carried``.
+        """The header of the series whose first derived slice is ``first``, made from ``first_carried`` (the
+        elements of ``first_source`` as they were before).
 
         Resolves ``first``'s ambiguous VRs in place, as ``dcmwrite`` will. An element the encoder refuses is left
         to every slice (the writer then reports it, as it would without a header).
@@ -80,12 +90,17 @@ class SeriesHeader:
                 encoded[tag] = encoded_element(first[tag], encodings=encodings)
             except Exception:  # any encoder error: not shared, so each slice's write reports it
                 continue
-        return cls(rules=rules, first_carried=dict(first_carried), encoded=encoded)
+        return cls(rules=rules, first_carried=dict(first_carried), first_source=first_source, encoded=encoded)
 
-    def shared_with(self, carried: Mapping[BaseTag, DataElement]) -> dict[BaseTag, RawDataElement]:
-        """The encoded elements the slice made from ``carried`` (a source slice's carried-over elements) shares."""
+    def shared_with(self, carried: Mapping[BaseTag, _Element], *, source: Dataset) -> dict[BaseTag, RawDataElement]:
+        """The encoded elements the slice made from ``carried`` (the carried-over elements of the source slice
+        ``source``, raw ones raw) shares.
+
+        Two raw elements are compared as read (equal raw elements convert alike); a raw element and a converted
+        one are compared converted (``source``'s and the first source slice's element of that tag, converted now).
+        """
         first = self.first_carried
-        if not _same_or_absent(carried.get(_SPECIFIC_CHARACTER_SET), first.get(_SPECIFIC_CHARACTER_SET)):
+        if not _same_or_absent(*self._comparable(_SPECIFIC_CHARACTER_SET, carried, source)):
             return {}  # text elements are encoded in the slice's character set
         rules = self.rules
         shared = {}
@@ -93,21 +108,31 @@ class SeriesHeader:
             if tag in rules.replaced:
                 shared[tag] = element
                 continue
-            mine, theirs = carried.get(tag), first.get(tag)
+            mine, theirs = self._comparable(tag, carried, source)
             same = _same_vr_or_absent(mine, theirs) if tag in rules.valued else _same_or_absent(mine, theirs)
             condition = rules.presence_of.get(tag)
             if same and (condition is None or (condition in carried) == (condition in first)):
                 shared[tag] = element
         return shared
 
+    def _comparable(
+        self, tag: BaseTag, carried: Mapping[BaseTag, _Element], source: Dataset
+    ) -> tuple[_Element | None, _Element | None]:
+        """``source``'s and the first source slice's element ``tag``, both as read or, when one is raw and the
+        other not, both converted."""
+        mine, theirs = carried.get(tag), self.first_carried.get(tag)
+        if mine is None or theirs is None or isinstance(mine, RawDataElement) == isinstance(theirs, RawDataElement):
+            return mine, theirs
+        return source[tag], self.first_source[tag]
 
-def _same_or_absent(mine: DataElement | None, theirs: DataElement | None) -> bool:
+
+def _same_or_absent(mine: _Element | None, theirs: _Element | None) -> bool:
     if mine is None or theirs is None:
         return mine is None and theirs is None
     return same_element(mine, theirs)
 
 
-def _same_vr_or_absent(mine: DataElement | None, theirs: DataElement | None) -> bool:
+def _same_vr_or_absent(mine: _Element | None, theirs: _Element | None) -> bool:
     if mine is None or theirs is None:
         return mine is None and theirs is None
     return bool(mine.VR == theirs.VR)

@@ -44,7 +44,14 @@ def same_element(first: DataElement | RawDataElement, second: DataElement | RawD
         return (
             isinstance(first, RawDataElement)
             and isinstance(second, RawDataElement)
-            and first._replace(value_tell=0) == second._replace(value_tell=0)
+            and first.value == second.value  # the field most likely to differ first; value_tell is not compared
+            and int(first.tag) == int(second.tag)
+            and first.VR == second.VR
+            and first.length == second.length
+            and first.is_implicit_VR == second.is_implicit_VR
+            and first.is_little_endian == second.is_little_endian
+            and first.is_raw == second.is_raw
+            and first.is_buffered == second.is_buffered
         )
     return (
         first.tag == second.tag
@@ -94,8 +101,17 @@ def _same_item(first: Dataset, second: Dataset) -> bool:
         == getattr(second, "is_undefined_length_sequence_item", False)
         and first.original_encoding == second.original_encoding
         and first.original_character_set == second.original_character_set
-        and all(same_element(first.get_item(tag), second.get_item(tag)) for tag in first.keys())  # noqa: SIM118
+        and all(_same_item_element(first, second, tag) for tag in first.keys())  # noqa: SIM118
     )
+
+
+def _same_item_element(first: Dataset, second: Dataset, tag: BaseTag) -> bool:
+    """Whether element ``tag`` of two items is encoded the same: compared as read when both are raw or both
+    converted, else both converted (which converts the raw one in its item)."""
+    mine, theirs = first.get_item(tag), second.get_item(tag)
+    if isinstance(mine, RawDataElement) != isinstance(theirs, RawDataElement):
+        mine, theirs = first[tag], second[tag]
+    return same_element(mine, theirs)
 
 
 def encoded_element(element: DataElement, *, encodings: str | Sequence[str] | None) -> RawDataElement:

@@ -14,8 +14,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from pydicom.datadict import dictionary_VR
+from pydicom.dataelem import RawDataElement
 from pydicom.dataset import Dataset
 from pydicom.errors import InvalidDicomError
+from pydicom.tag import BaseTag
+from pydicom.valuerep import AMBIGUOUS_VR, VR
 
 from imaging.dicom.bounded import read_bounded
 from imaging.errors import InputError, NotDicomError, PetiqError
@@ -82,11 +86,54 @@ def read_dataset(*, data: bytes | Path, name: str) -> Dataset:
         ) from error
 
 
-def drop_unreadable(*, dataset: Dataset, name: str) -> None:
-    """Convert every element of ``dataset`` (sequences included) now, deleting those whose value cannot be
+ConvertedKeys = set[tuple[object, ...]]
+"""What :func:`drop_unreadable` remembers of the raw elements it converted without error (:func:`_conversion_key`)."""
+
+
+def _conversion_key(*, raw: RawDataElement, charset: object, dataset: Dataset) -> tuple[object, ...]:
+    """What the conversion of ``raw`` (an element of ``dataset``, decoded in ``charset``) depends on: the raw
+    element itself (tag, VR, length, bytes, encoding), the character set and, for a private tag, its private
+    creator's value. Two raw elements with the same key convert alike, unless their VR is ambiguous (see
+    :func:`_reads_other_elements`)."""
+    tag = raw.tag
+    creator = None
+    if tag.is_private and tag.element >= 0x1000:
+        creator_element = dataset.get_item(BaseTag((tag.group << 16) | (tag.element >> 8)))
+        value = None if creator_element is None else creator_element.value
+        creator = value if isinstance(value, bytes | str | None) else repr(value)
+    return (tag, raw.VR, raw.length, raw.value, raw.is_implicit_VR, raw.is_little_endian, charset, creator)
+
+
+def _reads_other_elements(raw: RawDataElement) -> bool:
+    """Whether converting ``raw`` also reads other elements of its dataset: an ambiguous VR (``US or SS``, ...) is
+    resolved from Pixel Representation and the like, and an unknown one is not converted alike."""
+    vr = raw.VR
+    if vr is None or vr == VR.UN:
+        try:
+            vr = dictionary_VR(raw.tag)
+        except KeyError:
+            return True
+    return vr in AMBIGUOUS_VR
+
+
+def drop_unreadable(*, dataset: Dataset, name: str, converted: ConvertedKeys | None = None) -> None:
+    """Convert every element of ``dataset`` (sequences included), deleting those whose value cannot be
     converted (an unknown VR, a damaged value): tolerant reading keeps the file, and a required attribute so
-    lost is reported by the check that needs it. pydicom's warnings are left to propagate."""
+    lost is reported by the check that needs it. pydicom's warnings are left to propagate.
+
+    ``converted`` remembers the raw elements already converted without error, in this dataset or another one of
+    the series (:func:`_conversion_key`): an element equal to one of them converts alike, so it is left raw (it
+    is converted when read). The slices of a series share most of their header, so this does the work once.
+    """
+    read_in = dataset.original_character_set
+    charset = tuple(read_in) if isinstance(read_in, list) else read_in
     for tag in list(dataset.keys()):
+        raw = dataset.get_item(tag)
+        key = None
+        if converted is not None and isinstance(raw, RawDataElement):
+            key = _conversion_key(raw=raw, charset=charset, dataset=dataset)
+            if key in converted:
+                continue
         try:
             element = dataset[tag]
         except Warning:
@@ -97,13 +144,16 @@ def drop_unreadable(*, dataset: Dataset, name: str) -> None:
             continue
         if element.VR == "SQ" and isinstance(element.value, Sequence):
             for item in element.value:
-                drop_unreadable(dataset=item, name=name)
+                drop_unreadable(dataset=item, name=name, converted=converted)
+        elif key is not None and converted is not None and not _reads_other_elements(raw):
+            converted.add(key)
 
 
 def _read_items(items: Sequence[tuple[str, Path | bytes]]) -> tuple[SourceFile, ...]:
     files = tuple(SourceFile(name=name, dataset=read_dataset(data=data, name=name)) for name, data in items)
+    converted: ConvertedKeys = set()
     for file in files:
-        drop_unreadable(dataset=file.dataset, name=file.name)
+        drop_unreadable(dataset=file.dataset, name=file.name, converted=converted)
     return files
 
 

@@ -38,6 +38,7 @@ from models.inference import DEFAULT_ENSEMBLE
 from models.iqa.bundle import Scorer
 from models.strength import blend_weight
 from workers.pipeline.adapt import SINGLE_APPROXIMATION, adapt_denoiser, effective_mode, load_splits
+from workers.pipeline.collector import fewer_collections
 from workers.pipeline.denoise import Denoised, Denoiser, denoise, open_denoiser
 from workers.pipeline.load import load_series
 from workers.pipeline.model_output import ModelTarget, model_target
@@ -136,12 +137,19 @@ class _Clock:
 
 
 def run_process(*, request: ProcessRequest, progress: Progress | None = None) -> dict[str, Any]:
-    """Run ``request``; returns the result.json mapping that was written to ``out_dir``.
+    """Run ``request``; returns the result.json mapping that was written to ``out_dir``. The garbage collector
+    runs less often meanwhile (:func:`workers.pipeline.collector.fewer_collections`).
 
     Raises:
         InputError: unusable input series, splits or weights, or an ``out_dir`` that exists and is not empty.
         OutputError: the output could not be written (then ``out_dir`` is not created).
     """
+    with fewer_collections():
+        return _run_process(request=request, progress=progress)
+
+
+def _run_process(*, request: ProcessRequest, progress: Progress | None = None) -> dict[str, Any]:
+    """:func:`run_process`, with the collector as it is."""
     check_output_free(out_dir=request.out_dir)
     mode = effective_mode(mode=request.adapt, split_a=request.split_a, split_b=request.split_b)
     target = model_target(

@@ -8,7 +8,6 @@ import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
-from typing import Any
 
 import numpy as np
 import pydicom
@@ -18,6 +17,7 @@ from pydicom.dataelem import RawDataElement
 
 from imaging.dicom import derived, files, modules, series_header
 from imaging.dicom.derived import AlgorithmIdentity, derive_series
+from imaging.dicom.encode import SeriesEncoder
 from imaging.dicom.files import write_series
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.dicom.series_header import SeriesHeader
@@ -92,7 +92,7 @@ def test_shared_elements_give_the_bytes_of_slices_built_one_by_one(
     shared = _files(volume=volume, sources=sources, monkeypatch=monkeypatch)
     shared_bytes = [_bytes(ds) for ds in shared]
     raw = [sum(isinstance(ds.get_item(tag), RawDataElement) for tag in ds.keys()) for ds in shared]  # noqa: SIM118
-    monkeypatch.setattr(SeriesHeader, "shared_with", lambda self, carried: {})  # every slice built as the first
+    monkeypatch.setattr(SeriesHeader, "shared_with", lambda self, carried, **_: {})  # every slice built as the first
     alone = _files(volume=volume, sources=sources, monkeypatch=monkeypatch)
     assert shared_bytes == [_bytes(ds) for ds in alone]
     assert (
@@ -117,19 +117,27 @@ def test_slices_are_independent_of_each_other_and_of_their_sources(series: tuple
 def test_each_file_is_written_by_one_encoding(
     series: tuple[PetVolume, list[Dataset]], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """One dcmwrite per file, and the shared elements are copied into it, not decoded and encoded again."""
+    """One encoding per file: dcmwrite, or for a slice holding shared elements the series encoder, which writes
+    dcmwrite's bytes; the shared elements are copied into it, not decoded and encoded again."""
     volume, sources = series
     slices = derive_series(volume=volume, sources=sources, algorithm=ALGORITHM)
-    written: list[Dataset] = []
-    real = pydicom.dcmwrite
+    written: list[tuple[str, Dataset]] = []
+    real_write, real_encode = pydicom.dcmwrite, SeriesEncoder.encode
 
     def counting(*args: Any, **kwargs: Any) -> None:
-        written.append(args[1])
-        real(*args, **kwargs)
+        written.append(("dcmwrite", args[1]))
+        real_write(*args, **kwargs)
+
+    def encoding(self: SeriesEncoder, dataset: Dataset) -> bytes:
+        written.append(("encoder", dataset))
+        return real_encode(self, dataset)
 
     monkeypatch.setattr(files, "dcmwrite", counting)
-    write_series(datasets=slices, directory=tmp_path / "d")
-    assert written == slices
+    monkeypatch.setattr(SeriesEncoder, "encode", encoding)
+    paths = write_series(datasets=slices, directory=tmp_path / "d")
+    assert [dataset for _, dataset in written] == slices
+    assert [how for how, _ in written] == ["dcmwrite"] * 2 + ["encoder"] * (len(slices) - 2)  # 1: another charset
+    assert [path.read_bytes() for path in paths] == [_bytes(ds) for ds in slices]
     patient_name = pydicom.tag.Tag("PatientName")
     assert all(isinstance(ds.get_item(patient_name), RawDataElement) for ds in slices[2:])
 
