@@ -8,6 +8,7 @@ import io
 from datetime import datetime, timedelta, timezone
 from pathlib import Path
 from types import SimpleNamespace
+from typing import Any
 
 import numpy as np
 import pydicom
@@ -20,6 +21,7 @@ from imaging.dicom.derived import AlgorithmIdentity, derive_series
 from imaging.dicom.encode import SeriesEncoder
 from imaging.dicom.files import write_series
 from imaging.dicom.original import AcquisitionInfo, create_original_series
+from imaging.dicom.reader import read_pet_series
 from imaging.dicom.series_header import SeriesHeader
 from imaging.volume import PetVolume
 from tests.imaging.dicom.writer_helpers import read_datasets, synthetic_volume, volume_from_datasets
@@ -153,3 +155,51 @@ def test_every_slice_has_its_own_uid_and_file_meta(series: tuple[PetVolume, list
 def test_public_names() -> None:
     assert all(hasattr(series_header, name) for name in series_header.__all__)
     assert all(hasattr(modules, name) for name in modules.__all__)
+
+
+def _raw_sources(paths: list[Path]) -> list[Dataset]:
+    """The files read as pydicom reads them: elements raw until read."""
+    sources = [pydicom.dcmread(path) for path in paths]
+    for ds in sources:
+        del ds.PixelData
+    return sorted(sources, key=lambda ds: int(ds.InstanceNumber))
+
+
+def test_raw_and_converted_sources_give_the_bytes_of_slices_built_one_by_one(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Sources read from files hold raw elements, some converted in one slice only (read by a check): the slices
+    are still what building each on its own gives, and share what is the same."""
+    volume = synthetic_volume(rng=np.random.default_rng(8), shape=(6, 6, 5))
+    written = write_series(
+        datasets=create_original_series(volume=volume, info=AcquisitionInfo(series_number=3)),
+        directory=tmp_path / "s",
+    )
+    sources = _raw_sources(written)
+    volume = volume_from_datasets(read_datasets(written))
+    _ = sources[0].PatientWeight, sources[0].SeriesDate  # converted in the first slice only
+    _ = sources[2].RadiopharmaceuticalInformationSequence[0].RadionuclideTotalDose  # in an item of one slice
+    _ = sources[3].SliceThickness
+    shared = _files(volume=volume, sources=sources, monkeypatch=monkeypatch)
+    shared_bytes = [_bytes(ds) for ds in shared]
+    raw = [sum(isinstance(ds.get_item(tag), RawDataElement) for tag in ds.keys()) for ds in shared]  # noqa: SIM118
+    weight, item = pydicom.tag.Tag("PatientWeight"), pydicom.tag.Tag("RadiopharmaceuticalInformationSequence")
+    assert all(isinstance(ds.get_item(weight), RawDataElement) for ds in shared[1:])
+    assert all(isinstance(ds.get_item(item), RawDataElement) for ds in shared[1:])
+    monkeypatch.setattr(SeriesHeader, "shared_with", lambda self, carried, **_: {})
+    alone = _files(volume=volume, sources=_raw_sources(written), monkeypatch=monkeypatch)
+    assert shared_bytes == [_bytes(ds) for ds in alone]
+    assert raw[0] == 0 and min(raw[1:]) > 40
+
+
+@pytest.mark.slow
+def test_the_real_ge_series_read_raw_gives_the_bytes_of_slices_built_one_by_one(
+    real_ge_dir: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    read = read_pet_series(source=real_ge_dir)
+    shared = _files(volume=read.volume, sources=list(read.datasets), monkeypatch=monkeypatch)
+    shared_bytes = [_bytes(ds) for ds in shared]
+    monkeypatch.setattr(SeriesHeader, "shared_with", lambda self, carried, **_: {})
+    again = read_pet_series(source=real_ge_dir)
+    alone = _files(volume=again.volume, sources=list(again.datasets), monkeypatch=monkeypatch)
+    assert shared_bytes == [_bytes(ds) for ds in alone]
