@@ -13,7 +13,9 @@ MalformedRequestError and TooLargeError, are PetiqErrors). Not a test module: py
 
 from __future__ import annotations
 
+import atexit
 import contextlib
+import shutil
 import sys
 import tempfile
 import warnings
@@ -29,6 +31,7 @@ with atheris.instrument_imports(include=["imaging", "service", "pydicom", "pytho
 
 BOUNDARY = b"petiq-fuzz"
 _SPOOL = Path(tempfile.mkdtemp(prefix="petiq-fuzz-"))
+atexit.register(shutil.rmtree, _SPOOL, ignore_errors=True)  # the process that imported the harness removes it
 
 
 def read_one(data: bytes) -> None:
