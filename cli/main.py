@@ -7,9 +7,11 @@ Errors reach the user as one readable line on stderr: exit code 2 for unusable i
 from __future__ import annotations
 
 import argparse
+import gc
 import logging
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from cli import (
     calibrate_cmd,
@@ -23,7 +25,7 @@ from cli import (
 )
 from imaging.errors import InputError, PetiqError
 
-__all__ = ["build_parser", "main"]
+__all__ = ["build_parser", "exit_process", "main", "run"]
 
 _COMMANDS = (inspect_cmd, process_cmd, score_cmd, simulate_cmd, shards_cmd, train_cmd, calibrate_cmd, serve_cmd)
 
@@ -60,5 +62,19 @@ def main(argv: Sequence[str] | None = None) -> int:
     return code
 
 
+def exit_process(code: int) -> NoReturn:
+    """End the process with exit ``code``, leaving the objects still alive out of the interpreter's last garbage
+    collection (``gc.freeze``): that collection walks every object a job left behind (about 0.6 s after a 267-slice
+    series) only to find them still referenced. Open files and buffers are flushed and closed as usual; the memory
+    goes back to the system with the process."""
+    gc.freeze()
+    sys.exit(code)
+
+
+def run() -> NoReturn:
+    """The ``petiq`` console script: :func:`main` with the process's arguments, then :func:`exit_process`."""
+    exit_process(main())
+
+
 if __name__ == "__main__":
-    sys.exit(main())
+    run()

@@ -62,12 +62,12 @@ try:
     cli.progress.ProgressBar.update = update
 except (ImportError, AttributeError):
     pass
-from cli.main import main
-code = main(sys.argv[2:])
+import cli.main
+code = cli.main.main(sys.argv[2:])
 peak_kb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 with open(sys.argv[1], "w") as report:
     json.dump({"first_stage_at": first[0] if first else None, "peak_rss_kb": peak_kb}, report)
-sys.exit(code)
+getattr(cli.main, "exit_process", sys.exit)(code)  # as the console script ends, in a checkout that has it
 """
 
 

@@ -26,9 +26,12 @@ the source has none), moved up by one until it differs from the source's and fro
 Cost: the first slice is built whole; every other slice takes, from a header template made of the first slice
 (:mod:`imaging.dicom.series_header`), the elements it has in common with it, encoded once for the series (raw
 elements, copied by the writer: :mod:`imaging.dicom.shared_elements`), and builds and copies only the rest (its
-UIDs, place, position, per-slice PET Image attributes, rescale, references and pixels). The result is, byte for
-byte, what building every slice on its own gives. Those slices are declared explicit VR little endian: an element
-added to one later with an ambiguous VR (``US or SS``) must be given its VR.
+UIDs, place, position, per-slice PET Image attributes, rescale, references and pixels). Source elements still raw
+(as read, not yet converted: :func:`imaging.dicom.sources.drop_unreadable` leaves the repeats of an element raw) are
+compared as read and converted only when a slice needs their value. The result is, byte for byte, what building
+every slice on its own gives. Those slices are declared explicit VR little endian, so the writer copies the shared
+elements (:mod:`imaging.dicom.encode`): an element added to one later with an ambiguous VR (``US or SS``) must be
+given its VR.
 """
 
 from __future__ import annotations

@@ -17,6 +17,10 @@ slice. :class:`HeaderRules` says what the statements do with each tag:
 Every other tag is the source's, changed or not by a statement that reads only the same tag of the source (Image
 Type, the Contributing Equipment Sequence): shared when the source slice's element is the same as the first's,
 or both are absent.
+
+Elements are compared as the sources hold them: two raw elements (as read from the file) are the same when their
+bytes and encoding are, since equal raw elements convert alike; a raw one and a converted one are compared
+converted.
 """
 
 from __future__ import annotations

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 
 from cli import main as cli_main
 from imaging.errors import OutputError, SeriesError
+
+REPO = Path(__file__).resolve().parents[2]
 
 
 def _fake_command(error: Exception) -> argparse.Namespace:
@@ -36,3 +41,20 @@ def test_errors_become_one_line_and_an_exit_code(
     assert err.startswith(line)
     assert len(err.strip().splitlines()) == 1
     assert "Traceback" not in err
+
+
+def _console(*args: str, extra: str = "") -> subprocess.CompletedProcess[str]:
+    """``petiq ARGS`` as the console script runs it (``cli.main:run``), in a fresh interpreter."""
+    code = f"import sys\n{extra}\nimport cli.main\nsys.argv = ['petiq', *{list(args)!r}]\ncli.main.run()\n"
+    return subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO, timeout=120, check=False
+    )
+
+
+def test_the_console_script_exits_with_the_command_code_and_one_line(tmp_path: Path) -> None:
+    """...and leaves the objects still alive out of the last collection; what was written before still arrives."""
+    extra = "import atexit, gc\natexit.register(lambda: print('frozen', gc.get_freeze_count() > 0))"
+    done = _console("inspect", str(tmp_path / "absent"), extra=extra)
+    assert done.returncode == 2
+    assert done.stderr.startswith("petiq inspect: error:") and len(done.stderr.strip().splitlines()) == 1
+    assert done.stdout.strip() == "frozen True"
