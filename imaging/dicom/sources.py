@@ -98,7 +98,7 @@ def _conversion_key(*, raw: RawDataElement, charset: object, dataset: Dataset) -
     tag = raw.tag
     creator = None
     if tag.is_private and tag.element >= 0x1000:
-        creator_element = dataset.get_item(BaseTag((tag.group << 16) | (tag.element >> 8)))
+        creator_element = dataset.get_item(BaseTag((tag.group << 16) | (tag.element >> 8)), keep_deferred=True)
         value = None if creator_element is None else creator_element.value
         creator = value if isinstance(value, bytes | str | None) else repr(value)
     return (tag, raw.VR, raw.length, raw.value, raw.is_implicit_VR, raw.is_little_endian, charset, creator)
@@ -128,9 +128,9 @@ def drop_unreadable(*, dataset: Dataset, name: str, converted: ConvertedKeys | N
     read_in = dataset.original_character_set
     charset = tuple(read_in) if isinstance(read_in, list) else read_in
     for tag in list(dataset.keys()):
-        raw = dataset.get_item(tag)
+        raw = dataset.get_item(tag, keep_deferred=True)  # as stored: get_item would convert a value-less raw one
         key = None
-        if converted is not None and isinstance(raw, RawDataElement):
+        if converted is not None and isinstance(raw, RawDataElement) and (raw.value is not None or not raw.length):
             key = _conversion_key(raw=raw, charset=charset, dataset=dataset)
             if key in converted:
                 continue

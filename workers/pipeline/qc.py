@@ -109,11 +109,11 @@ def window_voxels(*, spacing_mm: Sequence[float], window_mm: float = WINDOW_MM) 
 def _local_mean_and_cov(*, image: FloatArray, size: tuple[int, int, int]) -> tuple[FloatArray, FloatArray]:
     """Box mean and std / mean of ``image`` over ``size`` around every voxel (CoV is inf where mean ≤ 0)."""
     mean = ndi.uniform_filter(image, size=size, mode="constant")
-    square = ndi.uniform_filter(image * image, size=size, mode="constant")
-    std = np.sqrt(np.maximum(square - mean * mean, 0.0))
-    positive = mean > 0
+    std = ndi.uniform_filter(image * image, size=size, mode="constant")  # the mean square, then the std in place
+    std -= mean * mean
+    np.sqrt(np.maximum(std, 0.0, out=std), out=std)
     cov = np.full(image.shape, np.inf)
-    cov[positive] = std[positive] / mean[positive]
+    np.divide(std, mean, out=cov, where=mean > 0)
     return mean, cov
 
 

@@ -34,3 +34,17 @@ def test_element_with_unknown_vr_is_dropped_not_a_crash() -> None:
     read = read_pet_series(source=blobs)
     assert np.array_equal(read.volume.voxels, series.truth)
     assert read.volume.suv.factor is None
+
+
+def test_empty_element_with_unknown_vr_is_dropped_in_every_slice() -> None:
+    """An empty element (no value at all) with an unknown VR: pydicom's ``get_item`` converts such an element when
+    asked for it, so the tolerant reader's look at the raw element raised before the element could be dropped."""
+    series = make_pet_series(rng=np.random.default_rng(4), shape=(3, 8, 8))
+    for dataset in series.datasets:
+        dataset.PatientBirthDate = ""
+    empty_da = b"\x10\x00\x30\x00DA\x00\x00"
+    blobs = [to_bytes(ds) for ds in series.datasets]
+    assert all(empty_da in blob for blob in blobs)
+    read = read_pet_series(source=[blob.replace(empty_da, b"\x10\x00\x30\x00DR\x00\x00") for blob in blobs])
+    assert np.array_equal(read.volume.voxels, series.truth)
+    assert not any("PatientBirthDate" in ds for ds in read.datasets)
