@@ -226,12 +226,11 @@ def _carried(source: Dataset) -> dict[BaseTag, DataElement | RawDataElement]:
     """The elements of ``source`` (not copied, raw ones left raw) without private, group-length, pixel, overlay and
     no-longer-true attributes, by tag."""
     out: dict[BaseTag, DataElement | RawDataElement] = {}
-    for tag in source.keys():  # noqa: SIM118 - a Dataset iterates over its elements, converting them
-        if tag.is_private or tag.element == 0 or tag.group >= 0x7FE0 or 0x6000 <= tag.group <= 0x60FF:
-            continue
-        if tag in _NO_LONGER_HOLD:
-            continue
-        out[tag] = source.get_item(tag)
+    for tag, element in source.items():  # the elements as stored (iterating a Dataset converts them)
+        group, number = tag >> 16, tag & 0xFFFF
+        if group % 2 or number == 0 or group >= 0x7FE0 or 0x6000 <= group <= 0x60FF or tag in _NO_LONGER_HOLD:
+            continue  # private, group length, pixels, overlays, no longer true
+        out[tag] = element
     return out
 
 
