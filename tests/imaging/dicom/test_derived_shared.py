@@ -17,23 +17,16 @@ from pydicom import DataElement, Dataset, config
 from pydicom.dataelem import RawDataElement
 
 from imaging.dicom import derived, files, modules, series_header
-from imaging.dicom.derived import AlgorithmIdentity, derive_series
+from imaging.dicom.derived import derive_series
 from imaging.dicom.encode import SeriesEncoder
 from imaging.dicom.files import write_series
 from imaging.dicom.original import AcquisitionInfo, create_original_series
 from imaging.dicom.reader import read_pet_series
 from imaging.dicom.series_header import SeriesHeader
 from imaging.volume import PetVolume
-from tests.imaging.dicom.writer_helpers import read_datasets, synthetic_volume, volume_from_datasets
+from tests.imaging.dicom.writer_helpers import ALGORITHM, read_datasets, synthetic_volume, volume_from_datasets
 
 CREATED = datetime(2025, 3, 4, 5, 6, 7, 890000, tzinfo=timezone(timedelta(hours=1)))
-ALGORITHM = AlgorithmIdentity(
-    name="DnCNN-2.5D",
-    version="1.2",
-    software_version="0.1.0",
-    device_uid="1.2.826.0.1.3680043.10.511.8.0",
-    description="x",
-)
 
 
 class _Uids:

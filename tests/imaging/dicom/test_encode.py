@@ -10,18 +10,11 @@ import pytest
 from pydicom import Dataset
 from pydicom.uid import ImplicitVRLittleEndian
 
-from imaging.dicom.derived import AlgorithmIdentity, derive_series
+from imaging.dicom.derived import derive_series
 from imaging.dicom.encode import SeriesEncoder, dcmwrite_bytes
 from imaging.dicom.reader import read_pet_series
 from tests.imaging.dicom.factories import make_pet_series, to_bytes
-
-ALGORITHM = AlgorithmIdentity(
-    name="DnCNN-2.5D",
-    version="1.2",
-    software_version="0.1.0",
-    device_uid="1.2.826.0.1.3680043.10.511.8.0",
-    description="x",
-)
+from tests.imaging.dicom.writer_helpers import ALGORITHM
 
 
 def _derived(source: Path | list[bytes]) -> list[Dataset]:

@@ -12,11 +12,20 @@ import numpy.typing as npt
 import pydicom
 from pydicom import Dataset
 
+from imaging.dicom.derived import AlgorithmIdentity
 from imaging.volume import Geometry, PetVolume, SeriesUids, SuvFactor, Units
 
 __all__ = ["read_datasets", "strict_reading", "synthetic_volume", "volume_from_datasets", "voxels_of"]
 
 PET_IMAGE_STORAGE = "1.2.840.10008.5.1.4.1.1.128"
+ALGORITHM = AlgorithmIdentity(
+    name="DnCNN-2.5D",
+    version="1.2",
+    software_version="0.1.0",
+    device_uid="1.2.826.0.1.3680043.10.511.8.0",
+    description="x",
+)
+"""The denoiser named by the derived series of the writer tests."""
 
 
 def synthetic_volume(*, rng: np.random.Generator, shape: tuple[int, int, int] = (5, 12, 10)) -> PetVolume:
