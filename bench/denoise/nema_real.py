@@ -33,6 +33,7 @@ from pathlib import Path
 import numpy as np
 
 from bench.denoise.real_phantom import ImageFigures, PhantomAnalysis, analyse_phantom, matched_gaussian, measure_image
+from bench.shared_data import NEMA_SERIES
 from bench.tables import format_table
 from imaging.dicom.reader import read_pet_series
 from imaging.metrics.iec_background import background_cov
@@ -44,8 +45,7 @@ from models.strength import LEVELS, blend_weight
 
 __all__ = ["main", "recovery_table"]
 
-REPOSITORY = Path(__file__).resolve().parents[2]
-DEFAULT_DATA = REPOSITORY.parent / "shared" / "data" / "pet-nema-iec-real"
+DEFAULT_DATA = NEMA_SERIES
 DEFAULT_WEIGHTS = Path("models/weights/dncnn")
 
 

@@ -35,6 +35,7 @@ import numpy.typing as npt
 
 from bench.denoise.cases import held_out_cases, held_out_phantom
 from bench.denoise.scores import lesion_biases, liver_cov
+from bench.shared_data import GE_SERIES, REPO
 from bench.tables import format_table, level_label
 from imaging.intensity import body_mask
 from imaging.metrics.fidelity import psnr
@@ -47,8 +48,6 @@ from models.strength import LEVELS, blend_weight
 
 FloatArray = npt.NDArray[np.float32]
 
-REPO = Path(__file__).resolve().parents[2]
-GE_SERIES = REPO.parent / "shared" / "data" / "pet-real-ge-sts001"
 DEFAULT_ALPHAS = (0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0)
 DEFAULT_LEVELS = (0.05, 0.1, 0.25, 1.0)
 NOISE_CUT = 0.40

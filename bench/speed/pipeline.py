@@ -38,8 +38,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-REPO = Path(__file__).resolve().parents[2]
-GE_SERIES = REPO.parent / "shared" / "data" / "pet-real-ge-sts001"
+from bench.shared_data import GE_SERIES, REPO
+
 SIM_SHAPE = (127, 344, 344)
 SIM_SLICE_MM, SIM_FOV_MM = 2.8, 688.0
 """Slice spacing and in-plane field of view of the simulated volume, mm (2 mm pixels at 344×344)."""

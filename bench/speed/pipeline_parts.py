@@ -30,6 +30,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TypeVar
 
+from bench.shared_data import GE_SERIES
 from bench.tables import format_table
 from core.settings import Settings
 from core.strength import DEFAULT_STRENGTH
@@ -49,7 +50,6 @@ from workers.pipeline.write import algorithm_identity, derived_datasets
 
 __all__ = ["PARTS", "main", "parts_once"]
 
-GE_SERIES = Path(__file__).resolve().parents[3] / "shared" / "data" / "pet-real-ge-sts001"
 PARTS = (
     "parse",
     "tolerant check",

@@ -36,6 +36,8 @@ _log = logging.getLogger(__name__)
 
 _PREAMBLE = b"\x00" * 128
 _PREFIX = b"DICM"
+_FIRST_DATASET_TAG = 0x00030000
+"""Tags below this one (command, file meta) make ``dcmwrite`` refuse the dataset: it is left to ``dcmwrite``."""
 _RETIRED_GROUP_LENGTH_ABOVE = 6
 """``dcmwrite`` leaves out the (retired) group length elements (gggg,0000) of groups above this one."""
 
@@ -75,7 +77,7 @@ def _written_as_declared(dataset: Dataset) -> bool:
     preamble = getattr(dataset, "preamble", None)
     if preamble is not None and len(preamble) != len(_PREAMBLE):
         return False
-    return not any(tag.group in (0, 2) for tag in dataset.keys())  # noqa: SIM118
+    return min(map(int, dataset.keys()), default=_FIRST_DATASET_TAG) >= _FIRST_DATASET_TAG  # no group 0, 1 or 2
 
 
 @dataclass
