@@ -15,6 +15,7 @@ their patient attributes.
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -32,9 +33,10 @@ from service.dimse.session import Sessions
 from service.dimse.stats import DimseStats
 from service.hooks import SeriesStoredHooks
 
-__all__ = ["PYNETDICOM_LOGGER", "StorageScp", "running_scp"]
+__all__ = ["PYNETDICOM_LOGGER", "StorageScp", "running_scp", "shut_down"]
 
 PYNETDICOM_LOGGER = "pynetdicom"
+_AWAITING_TRANSPORT_CLOSE = "Sta13"
 _LOG = logging.getLogger(__name__)
 _HANDLERS = (
     (evt.EVT_REQUESTED, handlers.handle_requested),
@@ -102,10 +104,27 @@ class StorageScp:
         ae, ender = self._ae, self._ender
         self._ae = self._server = self._ender = None
         if ae is not None:
-            ae.shutdown()
+            shut_down(ae)
         if ender is not None:
             ender.close()
         _LOG.info("DICOM storage SCP stopped")
+
+
+def shut_down(ae: AE, *, within_s: float = 5.0) -> None:
+    """``ae.shutdown()`` (abort every association, close the servers) once no association of ``ae`` awaits its
+    transport close (Sta13: just after an A-ASSOCIATE-RJ or A-RELEASE-RP), waiting at most ``within_s`` seconds.
+
+    pynetdicom leaves Sta13 on its own within a reactor loop or two (it closes the connection once nothing more is
+    to be read), but an abort requested in Sta13 is not a valid event there: its reactor thread raises, an
+    unhandled thread exception with a traceback in the log.
+    """
+    deadline = time.monotonic() + within_s
+    while time.monotonic() < deadline and any(
+        association.dul.state_machine.current_state == _AWAITING_TRANSPORT_CLOSE
+        for association in ae.active_associations
+    ):
+        time.sleep(0.005)
+    ae.shutdown()
 
 
 @asynccontextmanager

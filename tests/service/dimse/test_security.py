@@ -3,10 +3,13 @@ number of associations at once, and the bytes of one association (aborted once p
 
 from __future__ import annotations
 
+import threading
+import time
 from pathlib import Path
 
 import pytest
 from pynetdicom.association import Association
+from pynetdicom.dul import DULServiceProvider
 
 from core.storage.catalog import instance_files
 from core.storage.layout import Layout
@@ -83,3 +86,26 @@ def test_an_association_sending_too_many_bytes_is_aborted_with_nothing_half_stor
         metrics = wait_for(lambda: 'result="aborted"} 1.0' in (text := app.client.get("/metrics").text) and text)
         assert jobs_of(app.client, first.StudyInstanceUID) == [] and app.queue.enqueued == []
     assert metrics and 'petiq_dimse_cstore_total{status="0x0000"} 2.0' in metrics
+
+
+def test_stopping_while_a_rejection_awaits_its_transport_close_is_clean(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After sending an A-ASSOCIATE-RJ the SCP's association awaits the transport close (Sta13), briefly: stopping
+    the gateway in that moment must not abort it, which pynetdicom refuses in its reactor thread (an unhandled
+    thread exception, a traceback in the log; this test's warnings filter fails on it). The reactor holds that
+    moment here for 0.5 s before it reads what it is asked to send."""
+    closing = threading.Event()
+    check = DULServiceProvider._process_recv_primitive
+
+    def slow_in_sta13(dul: DULServiceProvider) -> bool:
+        if dul.state_machine.current_state == "Sta13" and not closing.is_set():
+            closing.set()
+            time.sleep(0.5)
+        return check(dul)
+
+    monkeypatch.setattr(DULServiceProvider, "_process_recv_primitive", slow_in_sta13)
+    with running_gateway(storage=tmp_path / "storage", dimse_ae_title="PETIQ_GW") as app:
+        with association(port=app.port, called="NOT-PETIQ") as assoc:
+            assert _rejection(assoc) == (_PERMANENT, 0x01, 0x07)
+        assert closing.wait(timeout=10)

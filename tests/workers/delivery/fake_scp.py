@@ -22,6 +22,7 @@ from pynetdicom.events import Event
 from pynetdicom.presentation import PresentationContext, StoragePresentationContexts, build_context
 
 from core.ae import DimseDestination
+from service.dimse.server import shut_down
 
 __all__ = ["FakeScp", "Reply", "Stored", "storage_contexts", "storage_scp"]
 
@@ -104,4 +105,4 @@ def storage_scp(
     try:
         yield DimseDestination(ae_title=AE_TITLE, host="127.0.0.1", port=int(server.server_address[1]))
     finally:
-        entity.shutdown()
+        shut_down(entity)
